@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build one kernel variant from tinyconfig + kernel/configs fragments.
+#   stock  pristine 7.3 source
+#   luo    pristine + overlay + kernel/patches
+#   debug  luo + kernel/configs/debug.config (KASAN, lockdep, DEBUG_VM, kmemleak)
+# Artifacts: build/kernel/VARIANT/{bzImage,usr/include,config}
+#
+# usage: build-kernel.sh stock|luo|debug
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 1 ] || { echo "usage: $0 stock|luo|debug" >&2; exit 2; }
+variant=$1
+frags=("$REPO/kernel/configs/base.config")
+case "$variant" in
+stock | luo) ;;
+debug) frags+=("$REPO/kernel/configs/debug.config") ;;
+*) die "unknown variant '$variant' (stock, luo or debug)" ;;
+esac
+
+src=$(kernel_source)
+kver=$(make -s -C "$src" kernelversion 2>/dev/null)
+if [ "$variant" = stock ]; then
+	tree=$src
+else
+	tree=$CACHE/tree/$kver
+	step "prepare luo tree (overlay + patches)" "$LOGS/prepare-tree.log" \
+		"$REPO/scripts/prepare-tree.sh" "$src" "$tree"
+fi
+obj=$CACHE/obj/$kver-$(echo "$src" | sha1sum | cut -c1-8)/$variant
+mkdir -p "$obj"
+mk=(make -C "$tree" O="$obj" ARCH=x86_64 -j"$(nproc)")
+log=$LOGS/kernel-$variant.log
+
+cfg_key=$(cat "${frags[@]}" | sha1sum | cut -d' ' -f1)
+if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.luo-config-key" 2>/dev/null)" != "$cfg_key" ]; then
+	configure() {
+		"${mk[@]}" tinyconfig &&
+		"$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}" &&
+		"${mk[@]}" olddefconfig
+	}
+	step "configure $variant kernel" "$LOGS/config-$variant.log" configure
+	# Every fragment option must have landed.
+	missing=()
+	while read -r line; do
+		case "$line" in
+		CONFIG_*=*) grep -qxF "$line" "$obj/.config" || missing+=("$line") ;;
+		"# CONFIG_"*" is not set")
+			opt=${line#\# }; opt=${opt%% *}
+			grep -q "^$opt=" "$obj/.config" && missing+=("$line") ;;
+		esac
+	done < <(cat "${frags[@]}")
+	if [ ${#missing[@]} -gt 0 ]; then
+		rm -f "$obj/.luo-config-key"
+		printf '  %s\n' "${missing[@]}" >&2
+		die "step 'configure $variant kernel': these options did not land (see $obj/.config)"
+	fi
+	echo "$cfg_key" > "$obj/.luo-config-key"
+fi
+
+step "build $variant kernel ($kver)" "$log" "${mk[@]}" bzImage
+step "install $variant headers" "$LOGS/headers-$variant.log" "${mk[@]}" headers_install
+
+out=$BUILD/kernel/$variant
+mkdir -p "$out"
+cp "$obj/arch/x86/boot/bzImage" "$out/bzImage.tmp" && mv "$out/bzImage.tmp" "$out/bzImage"
+cp "$obj/.config" "$out/config"
+mkdir -p "$out/usr/include"
+rsync -a --delete "$obj/usr/include/" "$out/usr/include/"
+echo "$obj" > "$out/objdir"
+say "kernel $variant: $out/bzImage"

@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the project's scripts (sourced, not run).
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${LUO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/luo-memfd}
+BUILD=${LUO_BUILD:-$REPO/build}
+LOGS=$BUILD/logs
+mkdir -p "$LOGS"
+T0=${LUO_T0:-$(date +%s)}
+export LUO_T0=$T0
+
+die() { echo "error: $*" >&2; exit 1; }
+elapsed() { local s=$(( $(date +%s) - T0 )); printf '%02d:%02d' $((s / 60)) $((s % 60)); }
+say() { echo "[$(elapsed)] $*" >&2; }
+
+# step NAME LOG CMD...: run CMD with output in LOG; name the step and the log on failure.
+step() {
+	local name=$1 log=$2 t=$(date +%s) rc=0
+	shift 2
+	say "$name ..."
+	"$@" > "$log" 2>&1 || rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "---- last lines of $log ----" >&2
+		tail -n 25 "$log" >&2
+		die "step '$name' failed (exit $rc); full log: $log"
+	fi
+	say "$name done ($(( $(date +%s) - t ))s)"
+}
+
+# Pristine kernel source: $KSRC if given, else Debian's package in the cache.
+kernel_source() {
+	if [ -n "${KSRC:-}" ]; then
+		[ -f "$KSRC/Makefile" ] || die "KSRC=$KSRC is not a kernel tree"
+		realpath "$KSRC"
+	else
+		"$REPO/scripts/fetch-kernel-source.sh" "$CACHE/ksrc" ||
+			die "step 'fetch kernel source' failed"
+	fi
+}
