@@ -15,7 +15,7 @@ say() { echo "[$(elapsed)] $*" >&2; }
 
 # step NAME LOG CMD...: run CMD with output in LOG; name the step and the log on failure.
 step() {
-	local name=$1 log=$2 t=$(date +%s) rc=0
+	local name=$1 log=$2 _step_t0=$(date +%s) rc=0
 	shift 2
 	say "$name ..."
 	"$@" > "$log" 2>&1 || rc=$?
@@ -24,7 +24,7 @@ step() {
 		tail -n 25 "$log" >&2
 		die "step '$name' failed (exit $rc); full log: $log"
 	fi
-	say "$name done ($(( $(date +%s) - t ))s)"
+	say "$name done ($(( $(date +%s) - _step_t0 ))s)"
 }
 
 # Pristine kernel source: $KSRC if given, else Debian's package in the cache.

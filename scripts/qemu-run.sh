@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The QEMU live-update runner: boot a chain of kernels, run a stage program
+# in each, kexec from one to the next, and judge the run.
+#
+# Each kernel boots an initramfs whose PID 1 (guest/init.c) runs
+# "/stage STAGE NSTAGES" with stdout on ttyS1 (run-dir/stage.log; the kernel
+# log goes to ttyS0 = run-dir/console.log). Stage programs print KTAP.
+# Between stages init kexec_file_load()s the next kernel with luo_stage=N+1.
+#
+# The run passes when every stage ran and exited 0, no KTAP line in the
+# stage output or kernel log says "not ok", the kernel log shows no
+# panic/BUG/WARNING (and, for debug kernels, no KASAN/kmemleak report), and
+# it finished before the timeout. Last line: "NAME: N passed, N failed, N skipped".
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat >&2 <<USAGE
+usage: $0 --name NAME --stage PROG [options]
+  --name NAME         run directory: build/runs/NAME
+  --stage PROG        host path of the stage program (static binary or busybox sh script)
+  --chain K1,K2,...   kernels, one per stage: stock|luo|debug or a bzImage path (default luo,luo)
+  --file SRC[:DST]    extra file for the initramfs (repeatable; DST defaults to /bin/NAME)
+  --mem SIZE          guest memory (default 2G)
+  --cpus N            guest CPUs (default 2)
+  --append ARGS       extra kernel command line for every stage
+  --append-stage N:ARGS  extra kernel command line for stage N only (repeatable)
+  --kunit GLOB        run KUnit suites matching GLOB in stage 1 (kunit.enable=1)
+  --timeout SEC       whole-run timeout (default 300)
+  --no-ktap-required  pass even if the run printed no KTAP result (for plain programs)
+USAGE
+	exit 2
+}
+
+name="" stage="" chain="luo,luo" mem=2G cpus=2 append="" kunit="" timeout=300
+ktap_required=1
+files=()
+declare -A stage_append=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--name) name=$2; shift 2 ;;
+	--stage) stage=$2; shift 2 ;;
+	--chain) chain=$2; shift 2 ;;
+	--file) files+=("$2"); shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--cpus) cpus=$2; shift 2 ;;
+	--append) append="$append $2"; shift 2 ;;
+	--append-stage) stage_append[${2%%:*}]="${stage_append[${2%%:*}]:-} ${2#*:}"; shift 2 ;;
+	--kunit) kunit=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--no-ktap-required) ktap_required=0; shift ;;
+	-h | --help) usage ;;
+	*) echo "unknown option $1" >&2; usage ;;
+	esac
+done
+[ -n "$name" ] && [ -n "$stage" ] || usage
+[ -f "$stage" ] || die "stage program $stage does not exist"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing (run scripts/deps.sh)"
+
+run=$BUILD/runs/$name
+rm -rf "$run"
+mkdir -p "$run/initrd"
+IFS=, read -r -a kernels <<< "$chain"
+n=${#kernels[@]}
+
+# Host tools: init and gen_init_cpio, rebuilt when their sources change.
+tools=$BUILD/tools
+mkdir -p "$tools"
+if [ ! -x "$tools/init" ] || [ "$REPO/guest/init.c" -nt "$tools/init" ]; then
+	gcc -static -O2 -Wall -Wextra -Werror -o "$tools/init" "$REPO/guest/init.c" ||
+		die "step 'build guest init' failed"
+fi
+if [ ! -x "$tools/gen_init_cpio" ]; then
+	gcc -O2 -o "$tools/gen_init_cpio" "$(kernel_source)/usr/gen_init_cpio.c" ||
+		die "step 'build gen_init_cpio' failed"
+fi
+busybox=/bin/busybox
+[ -x "$busybox" ] && file "$busybox" | grep -q 'statically linked' ||
+	die "static busybox is missing (apt-get install busybox-static; scripts/deps.sh does)"
+
+kernel_path() {
+	case "$1" in
+	stock | luo | debug)
+		[ -f "$BUILD/kernel/$1/bzImage" ] || die "kernel $1 is not built (make kernels)"
+		echo "$BUILD/kernel/$1/bzImage" ;;
+	*) [ -f "$1" ] || die "kernel image $1 does not exist"; realpath "$1" ;;
+	esac
+}
+
+cmdline_for() { # stage number (1-based)
+	local c="console=ttyS0 panic=-1 liveupdate=on$append ${stage_append[$1]:-}"
+	[ "$1" = 1 ] && [ -n "$kunit" ] && c="$c kunit.enable=1 kunit.filter_glob=$kunit"
+	echo "$c" | tr -s ' '
+}
+
+# Initramfs images, last stage first: stage k carries stage k+1's kernel,
+# initramfs and command line under /next.
+for ((k = n; k >= 1; k--)); do
+	list=$run/initrd/stage$k.list
+	{
+		echo "dir /dev 0755 0 0"
+		echo "nod /dev/console 0600 0 0 c 5 1"
+		echo "dir /bin 0755 0 0"
+		echo "dir /proc 0755 0 0"
+		echo "dir /sys 0755 0 0"
+		echo "dir /tmp 1777 0 0"
+		echo "file /init $tools/init 0755 0 0"
+		echo "file /stage $(realpath "$stage") 0755 0 0"
+		echo "file /bin/busybox $busybox 0755 0 0"
+		for a in sh cat echo grep sed awk ls mkdir sleep head tail cut tr wc dd cmp \
+			sha256sum free sync date uname dmesg mount seq test expr printf rm; do
+			echo "slink /bin/$a busybox 0777 0 0"
+		done
+		echo "$n" > "$run/initrd/nstages"
+		echo "file /nstages $run/initrd/nstages 0644 0 0"
+		for f in "${files[@]}"; do
+			src=${f%%:*}
+			dst=/bin/$(basename "$src")
+			[ "$f" != "$src" ] && dst=${f#*:}
+			[ -f "$src" ] || die "--file $src does not exist"
+			echo "file $dst $(realpath "$src") 0755 0 0"
+		done
+		if [ "$k" -lt "$n" ]; then
+			cmdline_for $((k + 1)) > "$run/initrd/cmdline$((k + 1))"
+			echo "dir /next 0755 0 0"
+			echo "file /next/bzImage $(kernel_path "${kernels[$k]}") 0644 0 0"
+			echo "file /next/initrd.cpio $run/initrd/stage$((k + 1)).cpio 0644 0 0"
+			echo "file /next/cmdline $run/initrd/cmdline$((k + 1)) 0644 0 0"
+		fi
+	} > "$list"
+	"$tools/gen_init_cpio" "$list" > "$run/initrd/stage$k.cpio" ||
+		die "step 'build initramfs for stage $k' failed"
+done
+
+say "$name: booting ${chain//,/ -> } (mem $mem, $cpus cpus, timeout ${timeout}s)"
+rc=0
+timeout --foreground -k 5 "$timeout" qemu-system-x86_64 \
+	-accel tcg -cpu max -m "$mem" -smp "$cpus" \
+	-nographic -nodefaults -no-reboot \
+	-serial "file:$run/console.log" -serial "file:$run/stage.log" \
+	-kernel "$(kernel_path "${kernels[0]}")" \
+	-initrd "$run/initrd/stage1.cpio" \
+	-append "$(cmdline_for 1)" > "$run/qemu.log" 2>&1 || rc=$?
+
+# Judge the run.
+problems=()
+[ $rc -eq 124 ] || [ $rc -eq 137 ] && problems+=("timeout after ${timeout}s")
+[ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $rc -ne 137 ] && problems+=("qemu exited $rc (see $run/qemu.log)")
+grep -q "LUO-RUNNER: done" "$run/console.log" || problems+=("the chain did not complete")
+for ((k = 1; k <= n; k++)); do
+	grep -q "LUO-RUNNER: stage $k exit 0" "$run/console.log" ||
+		problems+=("stage $k did not run or exited non-zero")
+done
+bad_re='Kernel panic|BUG:|WARNING:|Oops|general protection fault|KASAN:|kmemleak: [0-9]+ new suspected|UBSAN:|unreferenced object'
+if grep -Eq "$bad_re" "$run/console.log"; then
+	problems+=("kernel log reports: $(grep -Eo "$bad_re" "$run/console.log" | sort -u | tr '\n' ' ')")
+fi
+
+# KTAP from the stage programs (stage.log) and KUnit (console.log, without
+# the printk timestamps). Leaves are counted: a result line directly after
+# deeper results closes a subtest and is not counted again.
+{ cat "$run/stage.log"; sed -n 's/^\[ *[0-9.]*\] //p' "$run/console.log"; } |
+	tr -d '\r' > "$run/ktap.txt"
+read -r pass fail skip < <(awk '
+	match($0, /^ *(not )?ok [0-9]+/) {
+		ind = match($0, /[^ ]/) - 1
+		if (deeper[ind]) { deeper[ind] = 0; next }
+		for (i = 0; i < ind; i++) deeper[i] = 1
+		if ($0 ~ /# *(SKIP|skip)/) s++
+		else if ($0 ~ /^ *not ok/) f++
+		else p++
+	}
+	END { printf "%d %d %d\n", p, f, s }' "$run/ktap.txt")
+[ "$fail" -gt 0 ] && problems+=("$fail KTAP test(s) not ok")
+[ $ktap_required -eq 1 ] && [ $((pass + fail)) -eq 0 ] && problems+=("no KTAP result was printed")
+
+if [ ${#problems[@]} -gt 0 ]; then
+	for p in "${problems[@]}"; do echo "$name: FAIL: $p" >&2; done
+	echo "$name: logs: $run/console.log (kernel), $run/stage.log (stage output)" >&2
+	grep -E '^ *not ok' "$run/ktap.txt" | head -20 >&2 || true
+	[ "$fail" -eq 0 ] && fail=1
+	echo "$name: $pass passed, $fail failed, $skip skipped"
+	exit 1
+fi
+echo "$name: $pass passed, $fail failed, $skip skipped"

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Upstream's tools/testing/selftests/liveupdate tests, built statically from
+# the pristine source and run through the QEMU runner on one kernel variant:
+# the functional "liveupdate" test in one boot, the kexec tests
+# luo_kexec_simple and luo_multi_session across a kexec (KERNEL -> KERNEL).
+#
+# usage: tests/upstream/run.sh stock|luo|debug
+set -euo pipefail
+. "$(dirname "$0")/../../scripts/lib.sh"
+
+[ $# -eq 1 ] || { echo "usage: $0 stock|luo|debug" >&2; exit 2; }
+variant=$1
+src=$(kernel_source)
+st=$src/tools/testing/selftests
+out=$BUILD/tests/upstream/$variant
+mkdir -p "$out"
+khdr=$BUILD/kernel/$variant/usr/include
+[ -d "$khdr" ] || die "kernel $variant is not built (make kernels)"
+
+build() {
+	for t in liveupdate luo_kexec_simple luo_multi_session; do
+		gcc -static -O2 -Wall -Wno-unused-function -isystem "$khdr" \
+			-I "$st" -I "$st/liveupdate/lib/include" \
+			-o "$out/$t" "$st/liveupdate/$t.c" "$st/liveupdate/lib/lu_utils.c" || return 1
+	done
+}
+step "build upstream liveupdate selftests" "$LOGS/upstream-build-$variant.log" build
+
+# Stage scripts turn each program's exit status into a KTAP line.
+cat > "$out/functional.sh" <<'SH'
+#!/bin/sh
+/bin/liveupdate
+SH
+for t in luo_kexec_simple luo_multi_session; do
+	cat > "$out/$t.sh" <<SH
+#!/bin/sh
+echo "KTAP version 1"
+echo "1..1"
+if /bin/$t -s \$1; then
+	echo "ok 1 $t stage \$1"
+else
+	echo "not ok 1 $t stage \$1"; exit 1
+fi
+SH
+done
+chmod +x "$out"/*.sh
+
+total_rc=0
+"$REPO/scripts/qemu-run.sh" --name "upstream-liveupdate-$variant" --chain "$variant" \
+	--stage "$out/functional.sh" --file "$out/liveupdate" --timeout 180 || total_rc=1
+for t in luo_kexec_simple luo_multi_session; do
+	"$REPO/scripts/qemu-run.sh" --name "upstream-$t-$variant" --chain "$variant,$variant" \
+		--stage "$out/$t.sh" --file "$out/$t" --timeout 180 || total_rc=1
+done
+exit $total_rc
