@@ -1,0 +1,620 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * libluo - userspace library for the Linux Live Update Orchestrator
+ * (/dev/liveupdate, Linux 7.3 uAPI).
+ */
+
+/**
+ * @file libluo.h
+ * @brief Public interface of libluo.
+ *
+ * libluo wraps the Live Update Orchestrator (LUO) uAPI of Linux 7.3 and adds
+ * the helpers that every user of it otherwise writes by hand: creating a memfd
+ * suited for preservation, finding out whether live update is available and
+ * whether this boot came from one, handing session file descriptors to
+ * another process over a Unix socket, and explaining LUO's error numbers.
+ *
+ * Conventions shared by every function:
+ *  - Functions return 0 (or a file descriptor, or a count, where documented)
+ *    on success and a negative errno value on failure. errno itself is left
+ *    in an unspecified state.
+ *  - Nothing is printed and nothing aborts the process.
+ *  - All arguments are validated before the first system call; a function
+ *    that fails validation has no side effect.
+ *  - File descriptors created by the library are close-on-exec unless an
+ *    option says otherwise.
+ *  - The library has no global state: every function is safe to call from
+ *    several threads at once, as long as the threads do not race on the same
+ *    file descriptor or output buffer. Each function states its own rules.
+ *
+ * Option structures follow the libbpf convention: the first member is
+ * `size_t sz`, set to `sizeof` the structure the caller was compiled with (use
+ * #LUO_OPTS). A caller built against an older, smaller structure keeps
+ * working (missing members read as zero); a caller built against a newer,
+ * larger structure is accepted only if every byte the library does not know
+ * is zero, otherwise the call fails with -E2BIG. `sz` smaller than
+ * `sizeof(size_t)` fails with -EINVAL and `sz` above #LUO_OPTS_MAX_SIZE with
+ * -E2BIG.
+ */
+
+#ifndef LIBLUO_H
+#define LIBLUO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * @brief Marks a symbol exported from the shared library.
+ *
+ * The library is built with `-fvisibility=hidden`; only declarations carrying
+ * this attribute are exported (and listed in the version script).
+ */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define LUO_API __attribute__((visibility("default")))
+#else
+#define LUO_API
+#endif
+
+/** @brief Major version of the library (matches the SONAME `libluo.so.1`). */
+#define LIBLUO_MAJOR_VERSION 1
+/** @brief Minor version of the library. */
+#define LIBLUO_MINOR_VERSION 0
+
+/** @brief Path of the LUO character device. */
+#define LUO_DEVICE_PATH "/dev/liveupdate"
+
+/**
+ * @brief Size of a session name buffer, terminating NUL included.
+ *
+ * Mirrors `LIVEUPDATE_SESSION_NAME_LENGTH` of `<linux/liveupdate.h>`: a
+ * session name has 1 to 63 bytes.
+ */
+#define LUO_SESSION_NAME_MAX 64
+
+/** @brief Longest memfd name accepted by memfd_create(2), without the NUL. */
+#define LUO_MEMFD_NAME_MAX 249
+
+/** @brief Largest `sz` accepted in an option or result structure. */
+#define LUO_OPTS_MAX_SIZE 4096
+
+/**
+ * @brief Declare and initialise an option structure, libbpf style.
+ *
+ * @param TYPE  structure tag without `struct`, e.g. `luo_memfd_opts`.
+ * @param NAME  name of the variable to declare.
+ * @param ...   designated initialisers for the other members.
+ *
+ * The whole structure, padding included, is zeroed before the members are
+ * set, and `sz` is set to `sizeof(struct TYPE)`:
+ * @code
+ * LUO_OPTS(luo_memfd_opts, mo, .size = 1 << 20, .prefault = LUO_PREFAULT_TOUCH);
+ * int fd = luo_memfd_create("cache", &mo);
+ * @endcode
+ * The macro uses a GNU C statement expression (GCC and Clang). C++ callers
+ * zero the structure with memset() and set `sz` themselves.
+ */
+#define LUO_OPTS(TYPE, NAME, ...)                                              \
+	struct TYPE NAME = __extension__({                                     \
+		memset(&NAME, 0, sizeof(struct TYPE));                         \
+		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };       \
+	})
+
+/* ------------------------------------------------------------------------ */
+/* Device                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/** @brief luo_device_opts::flags bit: leave the device fd inheritable across exec. */
+#define LUO_DEVICE_NOCLOEXEC (1ULL << 0)
+
+/** @brief Options of luo_device_open(). */
+struct luo_device_opts {
+	size_t sz;        /**< `sizeof(struct luo_device_opts)`. */
+	const char *path; /**< Device path; NULL means #LUO_DEVICE_PATH. */
+	uint64_t flags;   /**< 0 or #LUO_DEVICE_NOCLOEXEC; other bits give -EINVAL. */
+};
+
+/**
+ * @brief Open the LUO device.
+ *
+ * Opens the device read-write (the kernel needs no particular mode) and
+ * close-on-exec unless #LUO_DEVICE_NOCLOEXEC is set. The kernel admits a
+ * single opener at a time: keep the descriptor for as long as sessions must
+ * be created or retrieved, and pass it to other processes with
+ * luo_send_fds() rather than opening it twice.
+ *
+ * @param opts options, or NULL for the defaults.
+ * @return the device file descriptor, or a negative errno:
+ *  - -EINVAL: bad `opts` (size, unknown flag, empty path);
+ *  - -E2BIG: `opts` larger than known with non-zero extra bytes;
+ *  - -ENOENT: no device node; the kernel lacks CONFIG_LIVEUPDATE or was not
+ *    booted with `liveupdate=on` (or KHO is disabled: `kho=off`);
+ *  - -EBUSY: another file descriptor (in any process) already has the
+ *    device open;
+ *  - -EIO: the kernel failed to deserialize the sessions handed over by the
+ *    previous kernel; every open fails the same way until the next reboot;
+ *  - -ENXIO / -ENODEV: a stale device node without a driver behind it;
+ *  - -EACCES, -EMFILE, -ENFILE: as for open(2).
+ *
+ * @par Thread safety
+ * Thread-safe. Two concurrent callers race for the device; one gets -EBUSY.
+ */
+LUO_API int luo_device_open(const struct luo_device_opts *opts);
+
+/* ------------------------------------------------------------------------ */
+/* Sessions                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @brief Create a new outgoing session (LIVEUPDATE_IOCTL_CREATE_SESSION).
+ *
+ * The session exists as long as its file descriptor (or a duplicate of it,
+ * in this or another process) stays open. Closing the last reference before
+ * the kexec destroys the session and unpreserves every file in it. At the
+ * kexec, every open session is serialized and handed to the next kernel.
+ *
+ * @param dev_fd device descriptor from luo_device_open().
+ * @param name   session name, 1 to 63 bytes plus the NUL.
+ * @return the session file descriptor (close-on-exec), or a negative errno:
+ *  - -EBADF: `dev_fd` is negative or not open;
+ *  - -EINVAL: `name` is NULL or empty; also when `dev_fd` is a session fd
+ *    rather than the device;
+ *  - -ENAMETOOLONG: `name` has 64 bytes or more;
+ *  - -EEXIST: an outgoing session with this name already exists in this
+ *    kernel (sessions handed over from the previous kernel do not count);
+ *  - -ENOSPC: the kernel's session table is full;
+ *  - -ENOMEM, -EMFILE: out of memory or file descriptors;
+ *  - -ENOTTY: `dev_fd` is not the LUO device.
+ *
+ * @par Thread safety
+ * Thread-safe; the kernel serializes concurrent creations.
+ */
+LUO_API int luo_session_create(int dev_fd, const char *name);
+
+/**
+ * @brief Retrieve a session handed over by the previous kernel
+ * (LIVEUPDATE_IOCTL_RETRIEVE_SESSION).
+ *
+ * @param dev_fd device descriptor from luo_device_open().
+ * @param name   name the session was created with, 1 to 63 bytes.
+ * @return the session file descriptor (close-on-exec), or a negative errno:
+ *  - -EBADF: `dev_fd` is negative or not open;
+ *  - -EINVAL: `name` is NULL or empty; the session has already been
+ *    retrieved and its descriptor is still open; `dev_fd` is a session fd;
+ *  - -ENAMETOOLONG: `name` has 64 bytes or more;
+ *  - -ENOENT: the previous kernel handed over no session of that name (also
+ *    after a cold boot, and after the retrieved session was closed or
+ *    finished and closed);
+ *  - -ENOMEM, -EMFILE: out of memory or file descriptors;
+ *  - -ENOTTY: `dev_fd` is not the LUO device.
+ *
+ * @par Thread safety
+ * Thread-safe; of two concurrent retrievals of the same name one gets -EINVAL.
+ */
+LUO_API int luo_session_retrieve(int dev_fd, const char *name);
+
+/**
+ * @brief Finish a retrieved session (LIVEUPDATE_SESSION_FINISH).
+ *
+ * Tells the kernel that every file of the session the application needs has
+ * been retrieved. The kernel releases the preserved state; files never
+ * retrieved are discarded and later luo_session_retrieve_fd() calls fail with
+ * -ENOENT. Finishing an already finished session succeeds again. Closing a
+ * retrieved session's descriptor also finishes it implicitly.
+ *
+ * @param session_fd descriptor from luo_session_retrieve().
+ * @return 0, or a negative errno:
+ *  - -EBADF: `session_fd` is negative or not open;
+ *  - -EINVAL: `session_fd` is an outgoing session (created in this kernel) or
+ *    the device;
+ *  - -EBUSY: a file handler refused to finish yet (not the case for memfds);
+ *    the state stays preserved and the call may be repeated;
+ *  - -ENOTTY: `session_fd` is not a LUO session.
+ *
+ * @par Thread safety
+ * Thread-safe; the kernel holds the session lock.
+ */
+LUO_API int luo_session_finish(int session_fd);
+
+/**
+ * @brief Read the full name of a session (LIVEUPDATE_SESSION_GET_NAME).
+ *
+ * Works on outgoing and retrieved sessions.
+ *
+ * @param session_fd session descriptor.
+ * @param buf        receives the NUL-terminated name.
+ * @param buf_len    size of `buf`; #LUO_SESSION_NAME_MAX always suffices.
+ * @return 0, or a negative errno:
+ *  - -EBADF: `session_fd` is negative or not open;
+ *  - -EINVAL: `buf` is NULL or `buf_len` is 0; `session_fd` is the device;
+ *  - -ERANGE: the name and its NUL do not fit in `buf_len` bytes (`buf` is
+ *    left untouched);
+ *  - -ENOTTY: `session_fd` is not a LUO session.
+ *
+ * @par Thread safety
+ * Thread-safe as long as no other thread writes to `buf`.
+ */
+LUO_API int luo_session_get_name(int session_fd, char *buf, size_t buf_len);
+
+/**
+ * @brief Preserve a file in an outgoing session (LIVEUPDATE_SESSION_PRESERVE_FD).
+ *
+ * The kernel takes its own reference to the file: `fd` may be closed
+ * afterwards. From now on the kernel snapshots the file at the kexec; a
+ * preserved shmem memfd can no longer change size (truncate, fallocate and
+ * writes past the end fail with EPERM) while its contents stay writable. The
+ * file position is sampled again at the kexec.
+ *
+ * @param session_fd descriptor from luo_session_create().
+ * @param fd         file to preserve (Linux 7.3: a memfd; HugeTLB memfds need
+ *                   a kernel with HugeTLB live-update support).
+ * @param token      caller-chosen identifier, unique within the session, used
+ *                   by luo_session_retrieve_fd() after the update.
+ * @return 0, or a negative errno:
+ *  - -EBADF: `session_fd` or `fd` is negative or not open;
+ *  - -EINVAL: `session_fd` is a retrieved (incoming) session or the device;
+ *  - -EEXIST: `token` is already used in this session;
+ *  - -EBUSY: this file is already preserved (in this or another session);
+ *  - -ENOENT: no handler can preserve this kind of file (not a memfd, a
+ *    linked tmpfs file, or a HugeTLB memfd on a stock 7.3 kernel);
+ *  - -EOPNOTSUPP: the memfd carries seals the kernel cannot preserve;
+ *  - -EFBIG: the memfd has more than 2^32 - 1 pages;
+ *  - -ENOSPC: the session's file table is full;
+ *  - -ENOMEM: out of memory (the kernel pins and allocates every page);
+ *  - -ENOTTY: `session_fd` is not a LUO session.
+ *
+ * @par Thread safety
+ * Thread-safe; the kernel holds the session lock.
+ */
+LUO_API int luo_session_preserve_fd(int session_fd, int fd, uint64_t token);
+
+/**
+ * @brief Retrieve a preserved file (LIVEUPDATE_SESSION_RETRIEVE_FD).
+ *
+ * Retrieving the same token twice returns a second descriptor for the same
+ * file. A failed retrieval is not retried by the kernel: later attempts for
+ * that token fail with the same error.
+ *
+ * @param session_fd descriptor from luo_session_retrieve().
+ * @param token      token given to luo_session_preserve_fd() before the update.
+ * @return a new file descriptor (close-on-exec), or a negative errno:
+ *  - -EBADF: `session_fd` is negative or not open;
+ *  - -EINVAL: `session_fd` is an outgoing session or the device;
+ *  - -ENOENT: no file with this token (or the session was finished);
+ *  - -EOPNOTSUPP: the memfd's seals are unknown to this kernel;
+ *  - -EIO: the kernel could not restore the preserved memory;
+ *  - -ENOMEM, -EMFILE: out of memory or file descriptors;
+ *  - -ENOTTY: `session_fd` is not a LUO session.
+ *
+ * @par Thread safety
+ * Thread-safe; the kernel holds the session lock.
+ */
+LUO_API int luo_session_retrieve_fd(int session_fd, uint64_t token);
+
+/* ------------------------------------------------------------------------ */
+/* Memfds                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/** @brief luo_memfd_opts::hugetlb_page_size for 2 MiB HugeTLB pages. */
+#define LUO_HUGETLB_2M (UINT64_C(2) << 20)
+/** @brief luo_memfd_opts::hugetlb_page_size for 1 GiB HugeTLB pages. */
+#define LUO_HUGETLB_1G (UINT64_C(1) << 30)
+
+/** @brief luo_memfd_opts::prefault: allocate pages lazily (default). */
+#define LUO_PREFAULT_NONE 0U
+/** @brief luo_memfd_opts::prefault: allocate every page with fallocate(2). */
+#define LUO_PREFAULT_FALLOCATE 1U
+/**
+ * @brief luo_memfd_opts::prefault: map the file and write-fault every page.
+ *
+ * Uses madvise(MADV_POPULATE_WRITE); on kernels without it (before 5.14)
+ * every page is written once instead. Touched shmem pages are up to date, so
+ * the kernel need not zero them again at preservation, unlike fallocated ones.
+ */
+#define LUO_PREFAULT_TOUCH 2U
+
+/** @brief luo_memfd_opts::flags bit: leave the memfd inheritable across exec. */
+#define LUO_MEMFD_NOCLOEXEC (1ULL << 0)
+
+/**
+ * @brief Every seal luo_memfd_opts::seals accepts: F_SEAL_SEAL, F_SEAL_SHRINK,
+ * F_SEAL_GROW, F_SEAL_WRITE, F_SEAL_FUTURE_WRITE and F_SEAL_EXEC (the seals
+ * the 7.3 memfd handler preserves).
+ */
+#define LUO_MEMFD_SEALS_ALL 0x3fU
+
+/** @brief Options of luo_memfd_create(). */
+struct luo_memfd_opts {
+	size_t sz;                  /**< `sizeof(struct luo_memfd_opts)`. */
+	uint64_t size;              /**< File size in bytes (0: leave empty). For
+	                                 HugeTLB, a multiple of the page size. */
+	uint64_t hugetlb_page_size; /**< 0 for shmem, #LUO_HUGETLB_2M or
+	                                 #LUO_HUGETLB_1G; anything else is -EINVAL. */
+	unsigned int seals;         /**< F_SEAL_* bits added last (subset of
+	                                 #LUO_MEMFD_SEALS_ALL). */
+	unsigned int prefault;      /**< #LUO_PREFAULT_NONE, #LUO_PREFAULT_FALLOCATE
+	                                 or #LUO_PREFAULT_TOUCH. */
+	uint64_t flags;             /**< 0 or #LUO_MEMFD_NOCLOEXEC. */
+};
+
+/**
+ * @brief Create a memfd ready to be preserved, in one call.
+ *
+ * Performs memfd_create(2) with `MFD_ALLOW_SEALING` (plus `MFD_CLOEXEC`, and
+ * `MFD_HUGETLB` with the page size when asked), sets the size with
+ * ftruncate(2), pre-faults as asked, then adds the seals. On any failure the
+ * memfd is closed.
+ *
+ * A stock 7.3 kernel refuses to preserve a HugeTLB memfd (-ENOENT from
+ * luo_session_preserve_fd()); creating one works wherever HugeTLB pages of
+ * that size are configured.
+ *
+ * @param name name shown in /proc/PID/fd (0 to 249 bytes); the name is not
+ *             preserved across the update.
+ * @param opts options, or NULL for an empty shmem memfd.
+ * @return the memfd, or a negative errno:
+ *  - -EINVAL: `name` is NULL; bad `opts`: size, unknown flag or seal, a page
+ *    size other than 0, 2 MiB and 1 GiB, a size that is not a multiple of
+ *    the HugeTLB page size, an unknown prefault mode; also from the kernel
+ *    when no HugeTLB pool of that size exists;
+ *  - -E2BIG: `opts` larger than known with non-zero extra bytes;
+ *  - -ENAMETOOLONG: `name` longer than #LUO_MEMFD_NAME_MAX bytes;
+ *  - -EFBIG: `size` above the largest file offset;
+ *  - -ENOMEM / -ENOSPC: pages could not be allocated while pre-faulting
+ *    (HugeTLB pool exhausted);
+ *  - -EMFILE, -ENFILE, -EPERM: as for memfd_create(2), ftruncate(2),
+ *    fallocate(2), mmap(2), fcntl(2).
+ *
+ * @par Thread safety
+ * Thread-safe.
+ */
+LUO_API int luo_memfd_create(const char *name, const struct luo_memfd_opts *opts);
+
+/** @brief What luo_memfd_info() reports about a memfd. */
+struct luo_memfd_info {
+	size_t sz;          /**< In: `sizeof(struct luo_memfd_info)`. */
+	uint64_t size;      /**< File size in bytes. */
+	uint64_t page_size; /**< Page size of the backing: the base page size for
+	                         shmem, the huge page size for HugeTLB. */
+	int64_t pos;        /**< Current file position. */
+	unsigned int seals; /**< Seals in force (F_GET_SEALS). */
+	unsigned int hugetlb; /**< 1 if backed by HugeTLB pages, else 0. */
+};
+
+/**
+ * @brief Describe a memfd: size, backing page size, position and seals.
+ *
+ * Handy after luo_session_retrieve_fd() to check what came back. The caller
+ * sets `info->sz`; members that do not fit in it are not written, bytes past
+ * the known structure are zeroed.
+ *
+ * @param fd   a memfd (or any sealable shmem or HugeTLB file).
+ * @param info receives the description.
+ * @return 0, or a negative errno:
+ *  - -EBADF: `fd` is negative or not open;
+ *  - -EINVAL: `info` is NULL or `info->sz` too small; `fd` does not support
+ *    seals (not a memfd-like file);
+ *  - -E2BIG: `info->sz` above #LUO_OPTS_MAX_SIZE;
+ *  - -ESPIPE: `fd` has no file position.
+ *
+ * @par Thread safety
+ * Thread-safe; the fields are read one after another, so a concurrent
+ * change to the file may be seen half-way.
+ */
+LUO_API int luo_memfd_info(int fd, struct luo_memfd_info *info);
+
+/* ------------------------------------------------------------------------ */
+/* Availability and boot detection                                          */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @brief luo_probe_opts::flags bit: also try to open the device and close it
+ * again.
+ *
+ * Off by default because the device admits one opener: a trial open can make
+ * another process's luo_device_open() fail with -EBUSY at the same moment.
+ */
+#define LUO_PROBE_TRY_OPEN (1ULL << 0)
+
+/** @brief Options of luo_probe(), luo_is_available() and luo_is_live_update_boot(). */
+struct luo_probe_opts {
+	size_t sz;        /**< `sizeof(struct luo_probe_opts)`. */
+	const char *root; /**< Directory every absolute path below is taken
+	                       relative to (tests, chroots); NULL or "" means "/".
+	                       At most PATH_MAX - 64 bytes. */
+	uint64_t flags;   /**< 0 or #LUO_PROBE_TRY_OPEN. */
+};
+
+/** @brief luo_probe_result::flags: ROOT/dev/liveupdate exists and is a character device. */
+#define LUO_PROBE_DEVICE_NODE (1ULL << 0)
+/** @brief luo_probe_result::flags: the trial open succeeded (device closed again). */
+#define LUO_PROBE_DEVICE_OPENED (1ULL << 1)
+/** @brief luo_probe_result::flags: the trial open failed with EBUSY: LUO works, someone holds it. */
+#define LUO_PROBE_DEVICE_BUSY (1ULL << 2)
+/** @brief luo_probe_result::flags: ROOT/sys/kernel/debug/kho exists (debugfs mounted, KHO built in). */
+#define LUO_PROBE_KHO_DEBUGFS (1ULL << 3)
+/** @brief luo_probe_result::flags: ROOT/sys/kernel/debug/kho/in exists: the previous kernel kexec'd us with KHO. */
+#define LUO_PROBE_KHO_IN (1ULL << 4)
+/** @brief luo_probe_result::flags: ROOT/sys/kernel/debug/kho/in/sub_fdts/LUO exists: the previous kernel handed over LUO state. */
+#define LUO_PROBE_KHO_IN_LUO (1ULL << 5)
+/** @brief luo_probe_result::flags: ROOT/proc/cmdline was read. */
+#define LUO_PROBE_CMDLINE (1ULL << 6)
+/** @brief luo_probe_result::flags: the command line enables LUO (last `liveupdate=` is true). */
+#define LUO_PROBE_CMDLINE_LIVEUPDATE_ON (1ULL << 7)
+/** @brief luo_probe_result::flags: the command line disables LUO (last `liveupdate=` is false). */
+#define LUO_PROBE_CMDLINE_LIVEUPDATE_OFF (1ULL << 8)
+/** @brief luo_probe_result::flags: the command line enables KHO (last `kho=` is true). */
+#define LUO_PROBE_CMDLINE_KHO_ON (1ULL << 9)
+/** @brief luo_probe_result::flags: the command line disables KHO (last `kho=` is false). */
+#define LUO_PROBE_CMDLINE_KHO_OFF (1ULL << 10)
+
+/** @brief What luo_probe() found. */
+struct luo_probe_result {
+	size_t sz;           /**< In: `sizeof(struct luo_probe_result)`. */
+	uint64_t flags;      /**< LUO_PROBE_* bits. */
+	int32_t dev_err;     /**< 0, or the negative errno of stat() on the device
+	                          node other than -ENOENT / -ENOTDIR. */
+	int32_t open_err;    /**< 0, or the negative errno of the trial open. */
+	int32_t kho_err;     /**< 0, or the negative errno of stat() on the KHO
+	                          debugfs paths other than -ENOENT / -ENOTDIR
+	                          (e.g. -EACCES: debugfs is root-only). */
+	int32_t cmdline_err; /**< 0, or the negative errno of reading the command line. */
+};
+
+/**
+ * @brief Gather what the kernel exposes about live update.
+ *
+ * Looks at exactly these paths (each prefixed with `opts->root`):
+ *  - `/dev/liveupdate`: present as a character device only when the kernel
+ *    has LUO enabled (`liveupdate=on` and KHO enabled). With
+ *    #LUO_PROBE_TRY_OPEN it is also opened and closed again.
+ *  - `/sys/kernel/debug/kho/`: KHO's debugfs directory (needs debugfs
+ *    mounted at /sys/kernel/debug and CONFIG_KEXEC_HANDOVER_DEBUGFS).
+ *  - `/sys/kernel/debug/kho/in/`: created only when the previous kernel
+ *    passed a KHO handover tree, i.e. this boot is a KHO kexec.
+ *  - `/sys/kernel/debug/kho/in/sub_fdts/LUO`: the previous kernel's LUO
+ *    state; every LUO-enabled kernel hands it over at a KHO kexec, with or
+ *    without sessions.
+ *  - `/proc/cmdline`: the last `liveupdate=` and `kho=` parameters, parsed
+ *    like the kernel's kstrtobool() (y/n, 1/0, on/off, t/f); parameters
+ *    after `--` belong to init and are ignored.
+ *
+ * A missing path is not an error: it just leaves its flag clear. Other
+ * errors are reported per path in the result, not as a return value.
+ *
+ * @param opts options, or NULL for the defaults.
+ * @param res  receives the result; the caller sets `res->sz`. Members that do
+ *             not fit are not written; bytes past the known structure are
+ *             zeroed.
+ * @return 0, or a negative errno:
+ *  - -EINVAL: `res` is NULL or a size is too small; unknown flag;
+ *  - -E2BIG: oversized `opts` with non-zero extra bytes, or `res->sz` above
+ *    #LUO_OPTS_MAX_SIZE;
+ *  - -ENAMETOOLONG: `opts->root` too long.
+ *
+ * @par Thread safety
+ * Thread-safe. With #LUO_PROBE_TRY_OPEN it briefly holds the device.
+ */
+LUO_API int luo_probe(const struct luo_probe_opts *opts, struct luo_probe_result *res);
+
+/**
+ * @brief Whether live update can be used on this boot.
+ *
+ * @param opts options for luo_probe(), or NULL.
+ * @return 1 if the device node exists (and, with #LUO_PROBE_TRY_OPEN, could be
+ *         opened or is busy), 0 if it does not exist (or, with
+ *         #LUO_PROBE_TRY_OPEN, the open failed with ENOENT, ENXIO or
+ *         ENODEV), or a negative errno: the errors of luo_probe(), the
+ *         device node's stat() error, or the trial open's error (e.g.
+ *         -EACCES, -EIO).
+ *
+ * @par Thread safety
+ * Thread-safe (see luo_probe()).
+ */
+LUO_API int luo_is_available(const struct luo_probe_opts *opts);
+
+/**
+ * @brief Whether this boot came from a live update.
+ *
+ * True when the previous kernel handed over LUO state through KHO
+ * (`/sys/kernel/debug/kho/in/sub_fdts/LUO` exists). Needs debugfs.
+ *
+ * @param opts options for luo_probe(), or NULL.
+ * @return 1 if yes; 0 if KHO's debugfs directory exists but shows no incoming
+ *         LUO state; -ENODATA if KHO's debugfs directory is not visible
+ *         (debugfs not mounted, or no KHO in this kernel): nothing can be
+ *         concluded; another negative errno from luo_probe() or from stat()
+ *         on the debugfs paths (e.g. -EACCES when not root).
+ *
+ * @par Thread safety
+ * Thread-safe.
+ */
+LUO_API int luo_is_live_update_boot(const struct luo_probe_opts *opts);
+
+/* ------------------------------------------------------------------------ */
+/* Passing descriptors between processes                                    */
+/* ------------------------------------------------------------------------ */
+
+/** @brief Most descriptors one luo_send_fds() message carries (the kernel's SCM_MAX_FD). */
+#define LUO_SEND_FDS_MAX 253U
+
+/**
+ * @brief Send file descriptors over a Unix socket (SCM_RIGHTS).
+ *
+ * Sends one message: an 8-byte header (magic and count) carrying the
+ * descriptors. Use it to hand the device or session descriptors to the
+ * process that will hold them until the kexec. The sender keeps its own
+ * copies; close them if the receiver is to be the only holder. SIGPIPE is
+ * not raised (MSG_NOSIGNAL); interrupted calls are restarted.
+ *
+ * @param sock a connected AF_UNIX socket (stream, seqpacket or datagram).
+ * @param fds  descriptors to send.
+ * @param nfds number of descriptors, 1 to #LUO_SEND_FDS_MAX.
+ * @return 0, or a negative errno:
+ *  - -EBADF: `sock` or one of `fds` is negative; or not open;
+ *  - -EINVAL: `fds` is NULL or `nfds` is 0;
+ *  - -E2BIG: `nfds` above #LUO_SEND_FDS_MAX;
+ *  - -EPIPE, -ECONNRESET, -ENOTCONN, -ENOTSOCK, -EOPNOTSUPP (not a Unix
+ *    socket), -ETOOMANYREFS (too many descriptors in flight): as sendmsg(2).
+ *
+ * @par Thread safety
+ * Thread-safe, but two threads sending on the same stream socket may
+ * interleave their headers; serialize them.
+ */
+LUO_API int luo_send_fds(int sock, const int *fds, unsigned int nfds);
+
+/**
+ * @brief Receive file descriptors sent with luo_send_fds().
+ *
+ * The received descriptors are close-on-exec (MSG_CMSG_CLOEXEC). On any
+ * error every descriptor that did arrive is closed, so nothing leaks.
+ *
+ * @param sock    a connected AF_UNIX socket.
+ * @param fds     receives the descriptors.
+ * @param max_fds room in `fds`, 1 to #LUO_SEND_FDS_MAX.
+ * @return the number of descriptors received (1 to `max_fds`), or a
+ *         negative errno:
+ *  - -EBADF: `sock` is negative or not open;
+ *  - -EINVAL: `fds` is NULL or `max_fds` is 0;
+ *  - -E2BIG: `max_fds` above #LUO_SEND_FDS_MAX;
+ *  - -EMSGSIZE: the message carried more descriptors than `max_fds`
+ *    (MSG_CTRUNC) or more data than a header (MSG_TRUNC);
+ *  - -EPROTO: not a luo_send_fds() message: bad magic, a count that differs
+ *    from the descriptors actually received, or a short datagram;
+ *  - -ECONNRESET: the peer closed the connection before a whole message;
+ *  - -EAGAIN: non-blocking socket with nothing queued; others as recvmsg(2).
+ *
+ * @par Thread safety
+ * Thread-safe, but concurrent receivers on one stream socket may split a
+ * message; serialize them.
+ */
+LUO_API int luo_recv_fds(int sock, int *fds, unsigned int max_fds);
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @brief Explain an error returned by libluo in terms of live update.
+ *
+ * For each errno the text lists what it means for LUO's device and ioctls
+ * (for instance ENOENT: unknown session name, unknown token, no handler for
+ * the file type, or no device). Other values get a generic text.
+ *
+ * @param err an errno value, negative (as returned by libluo) or positive.
+ * @return a static, constant, NUL-terminated string; never NULL.
+ *
+ * @par Thread safety
+ * Thread-safe (the strings are constant).
+ */
+LUO_API const char *luo_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBLUO_H */

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/* Internal helpers of libluo; not installed. */
+#ifndef LIBLUO_INTERNAL_H
+#define LIBLUO_INTERNAL_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libluo.h"
+
+/* Marks internal functions shared between translation units. */
+#define LUO_HIDDEN __attribute__((visibility("hidden")))
+
+#define LUO_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Offset of the first byte after MEMBER of TYPE. */
+#define luo_offsetofend(TYPE, MEMBER) \
+	(offsetof(TYPE, MEMBER) + sizeof(((TYPE *)0)->MEMBER))
+
+/*
+ * Value of OPTS->FIELD when OPTS is non-NULL and its sz covers FIELD,
+ * DEF otherwise. OPTS must have passed luo__opts_check() first.
+ */
+#define LUO_OPT(OPTS, FIELD, DEF)                                              \
+	(((OPTS) && (OPTS)->sz >= luo_offsetofend(__typeof__(*(OPTS)), FIELD)) \
+		 ? (OPTS)->FIELD                                               \
+		 : (DEF))
+
+/* errno of the failed libc call as a negative value, never 0. */
+static inline int luo__neg_errno(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
+
+/*
+ * Validate a size-carrying input structure whose library-side size is
+ * KNOWN. NULL is valid (defaults). sz below sizeof(size_t) is -EINVAL; sz
+ * above LUO_OPTS_MAX_SIZE is -E2BIG; bytes in [KNOWN, sz) must be zero, else
+ * -E2BIG.
+ */
+LUO_HIDDEN int luo__opts_check(const void *opts, size_t known);
+
+/*
+ * Validate a size-carrying output structure: not NULL (-EINVAL), sz at
+ * least sizeof(size_t) (-EINVAL) and at most LUO_OPTS_MAX_SIZE (-E2BIG).
+ */
+LUO_HIDDEN int luo__out_check(const void *out);
+
+/*
+ * Copy the library's filled-in structure SRC (KNOWN bytes, its sz member is
+ * ignored) into the caller's DST: the first min(dst->sz, KNOWN) bytes, except
+ * sz itself, then zero the caller's bytes beyond KNOWN.
+ */
+LUO_HIDDEN void luo__out_copy(void *dst, const void *src, size_t known);
+
+/*
+ * Parse a NUL-terminated kernel command line (modified in place) into
+ * LUO_PROBE_CMDLINE_* flags.
+ */
+LUO_HIDDEN uint64_t luo__parse_cmdline(char *cmdline);
+
+#endif /* LIBLUO_INTERNAL_H */

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/* Device and session ioctls of /dev/liveupdate (Linux 7.3 uAPI). */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/liveupdate.h>
+
+#include "internal.h"
+
+_Static_assert(LUO_SESSION_NAME_MAX == LIVEUPDATE_SESSION_NAME_LENGTH,
+	       "LUO_SESSION_NAME_MAX must mirror the uAPI");
+
+int luo_device_open(const struct luo_device_opts *opts)
+{
+	const char *path;
+	uint64_t flags;
+	int err, fd;
+
+	err = luo__opts_check(opts, sizeof(*opts));
+	if (err)
+		return err;
+	path = LUO_OPT(opts, path, NULL);
+	flags = LUO_OPT(opts, flags, 0);
+	if (flags & ~LUO_DEVICE_NOCLOEXEC)
+		return -EINVAL;
+	if (!path)
+		path = LUO_DEVICE_PATH;
+	if (!*path)
+		return -EINVAL;
+
+	fd = open(path, O_RDWR | ((flags & LUO_DEVICE_NOCLOEXEC) ? 0 : O_CLOEXEC));
+	if (fd < 0)
+		return luo__neg_errno();
+	return fd;
+}
+
+/* Copy a session name into the fixed uAPI buffer after validating it. */
+static int luo_name_copy(__u8 dst[LIVEUPDATE_SESSION_NAME_LENGTH], const char *name)
+{
+	size_t len;
+
+	if (!name)
+		return -EINVAL;
+	len = strnlen(name, LIVEUPDATE_SESSION_NAME_LENGTH);
+	if (len == 0)
+		return -EINVAL;
+	if (len >= LIVEUPDATE_SESSION_NAME_LENGTH)
+		return -ENAMETOOLONG;
+	memcpy(dst, name, len);
+	dst[len] = '\0';
+	return 0;
+}
+
+int luo_session_create(int dev_fd, const char *name)
+{
+	struct liveupdate_ioctl_create_session arg;
+	int err;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	arg.fd = -1;
+	if (dev_fd < 0)
+		return -EBADF;
+	err = luo_name_copy(arg.name, name);
+	if (err)
+		return err;
+	if (ioctl(dev_fd, LIVEUPDATE_IOCTL_CREATE_SESSION, &arg) < 0)
+		return luo__neg_errno();
+	return arg.fd >= 0 ? arg.fd : -EPROTO;
+}
+
+int luo_session_retrieve(int dev_fd, const char *name)
+{
+	struct liveupdate_ioctl_retrieve_session arg;
+	int err;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	arg.fd = -1;
+	if (dev_fd < 0)
+		return -EBADF;
+	err = luo_name_copy(arg.name, name);
+	if (err)
+		return err;
+	if (ioctl(dev_fd, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &arg) < 0)
+		return luo__neg_errno();
+	return arg.fd >= 0 ? arg.fd : -EPROTO;
+}
+
+int luo_session_finish(int session_fd)
+{
+	struct liveupdate_session_finish arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	if (session_fd < 0)
+		return -EBADF;
+	if (ioctl(session_fd, LIVEUPDATE_SESSION_FINISH, &arg) < 0)
+		return luo__neg_errno();
+	return 0;
+}
+
+int luo_session_get_name(int session_fd, char *buf, size_t buf_len)
+{
+	struct liveupdate_session_get_name arg;
+	size_t len;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	if (session_fd < 0)
+		return -EBADF;
+	if (!buf || !buf_len)
+		return -EINVAL;
+	if (ioctl(session_fd, LIVEUPDATE_SESSION_GET_NAME, &arg) < 0)
+		return luo__neg_errno();
+	/* The kernel NUL-terminates; do not rely on it. */
+	len = strnlen((const char *)arg.name, sizeof(arg.name));
+	if (len == sizeof(arg.name))
+		return -EPROTO;
+	if (len >= buf_len)
+		return -ERANGE;
+	memcpy(buf, arg.name, len + 1);
+	return 0;
+}
+
+int luo_session_preserve_fd(int session_fd, int fd, uint64_t token)
+{
+	struct liveupdate_session_preserve_fd arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	arg.fd = fd;
+	arg.token = token;
+	if (session_fd < 0 || fd < 0)
+		return -EBADF;
+	if (ioctl(session_fd, LIVEUPDATE_SESSION_PRESERVE_FD, &arg) < 0)
+		return luo__neg_errno();
+	return 0;
+}
+
+int luo_session_retrieve_fd(int session_fd, uint64_t token)
+{
+	struct liveupdate_session_retrieve_fd arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.size = sizeof(arg);
+	arg.fd = -1;
+	arg.token = token;
+	if (session_fd < 0)
+		return -EBADF;
+	if (ioctl(session_fd, LIVEUPDATE_SESSION_RETRIEVE_FD, &arg) < 0)
+		return luo__neg_errno();
+	return arg.fd >= 0 ? arg.fd : -EPROTO;
+}
