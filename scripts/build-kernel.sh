@@ -20,6 +20,11 @@ debug) frags+=("$REPO/kernel/configs/debug.config") ;;
 esac
 
 src=$(kernel_source)
+# One kernel build per cache at a time (they share the luo tree); a second
+# caller waits.
+mkdir -p "$CACHE"
+exec 9> "$CACHE/build.lock"
+flock 9
 kver=$(make -s -C "$src" kernelversion 2>/dev/null)
 if [ "$variant" = stock ]; then
 	tree=$src

@@ -28,7 +28,7 @@ fi
 # 2. Compute the final content of every touched file in a scratch dir.
 delta=$(mktemp -d)
 trap 'rm -rf "$delta"' EXIT
-while read -r from to; do
+while read -r from to _; do
 	case "$from" in ''|'#'*) continue ;; esac
 	[ -d "$repo/$from" ] || continue
 	mkdir -p "$delta/$to"

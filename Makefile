@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0
+# Live-update preservation of memfds: one entry point.
+#   make demo    build everything, boot QEMU, preserve -> kexec -> retrieve, print a table
+#   make test    every test (unit, KUnit, QEMU), ending with "N passed, N failed"
+# KSRC=/path/to/linux-7.3 uses your own pristine tree instead of Debian's package.
+
+REPO := $(CURDIR)
+SHELL := /bin/bash
+export KSRC
+
+.PHONY: all deps kernels kernel-stock kernel-luo kernel-debug demo test \
+	kernel-patches upstream-tests clean help
+
+all: kernels
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+deps:
+	@scripts/deps.sh
+
+kernel-stock kernel-luo kernel-debug: kernel-%: deps
+	@scripts/build-kernel.sh $*
+
+kernels: kernel-stock kernel-luo
+
+upstream-tests: kernels
+	@tests/upstream/run.sh stock
+	@tests/upstream/run.sh luo
+
+# The whole change as a git format-patch series against pristine 7.3.
+kernel-patches: deps
+	@scripts/export-patches.sh
+
+demo: deps
+	@scripts/demo.sh
+
+test: deps
+	@scripts/run-tests.sh
+
+clean:
+	rm -rf build
+
+-include libluo/libluo.mk
+-include tests/luo_memfd_common/tests.mk

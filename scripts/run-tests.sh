@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Run every suite listed in tests/suites, each with its output in
+# build/logs/test-NAME.log, and end with one line "N passed, N failed, N skipped".
+# A suite counts the results it prints ("X: N passed, N failed[, N skipped]"
+# lines or cmocka's summary); a suite that exits non-zero without reporting a
+# failure counts as one failure, so nothing fails silently.
+#
+# usage: run-tests.sh [SUITE...]   (default: all suites in tests/suites)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+want=("$@")
+
+# Setup (not counted as tests): the kernels every QEMU suite boots.
+for v in stock luo ${LUO_TEST_VARIANTS:-debug}; do
+	if ! "$REPO/scripts/build-kernel.sh" "$v"; then
+		echo "0 passed, 1 failed, 0 skipped"
+		exit 1
+	fi
+done
+
+total_p=0 total_f=0 total_s=0
+failed_suites=()
+while read -r name cmd; do
+	case "$name" in ''|'#'*) continue ;; esac
+	if [ ${#want[@]} -gt 0 ] && ! printf '%s\n' "${want[@]}" | grep -qxF "$name"; then
+		continue
+	fi
+	log=$LOGS/test-$name.log
+	say "suite $name: $cmd"
+	rc=0
+	(cd "$REPO" && bash -c "$cmd") > "$log" 2>&1 || rc=$?
+	read -r p f s < <(awk '
+		match($0, /[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$/) {
+			split(substr($0, RSTART), a, /[^0-9]+/); p += a[1]; f += a[2]; s += a[3]
+		}
+		/^\[  PASSED  \] [0-9]+ test/ { p += $4 }
+		/^\[  FAILED  \] [0-9]+ test/ { f += $4 }
+		/^\[  SKIPPED \] [0-9]+ test/ { s += $4 }
+		END { printf "%d %d %d\n", p, f, s }' "$log")
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+	fi
+	if [ $rc -eq 0 ] && [ $((p + f)) -eq 0 ]; then
+		echo "suite $name exited 0 but reported no result" >> "$log"
+		f=1
+	fi
+	total_p=$((total_p + p)); total_f=$((total_f + f)); total_s=$((total_s + s))
+	if [ "$f" -gt 0 ]; then
+		failed_suites+=("$name")
+		say "suite $name: FAILED ($p passed, $f failed, $s skipped; exit $rc) -- log: $log"
+		grep -E 'FAIL|not ok|error' "$log" | head -15 | sed 's/^/    /' >&2 || true
+	else
+		say "suite $name: $p passed, $f failed, $s skipped"
+	fi
+done < "$REPO/tests/suites"
+
+[ ${#failed_suites[@]} -gt 0 ] && echo "failed suites: ${failed_suites[*]}"
+echo "$total_p passed, $total_f failed, $total_s skipped"
+[ "$total_f" -eq 0 ]

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The runner must report what happened: a good chain across all three
+# kinds of hop passes; a failing KTAP line, a stage exiting non-zero, a
+# kernel panic, a timeout and a run without results each fail.
+set -euo pipefail
+. "$(dirname "$0")/../../scripts/lib.sh"
+
+dir=$BUILD/tests/runner
+mkdir -p "$dir"
+mk() { # NAME BODY: a busybox sh stage script
+	printf '#!/bin/sh\n%s\n' "$2" > "$dir/$1.sh"
+	chmod +x "$dir/$1.sh"
+}
+mk good 'echo "KTAP version 1"; echo "1..1"; echo "ok 1 stage $1 of $2"'
+mk notok 'echo "KTAP version 1"; echo "1..2"; echo "ok 1 a"; echo "not ok 2 b"'
+mk exit3 'echo "KTAP version 1"; echo "1..1"; echo "ok 1 a"; exit 3'
+mk panic 'echo "KTAP version 1"; echo "1..1"; echo "ok 1 a"; echo c > /proc/sysrq-trigger; sleep 30'
+mk hang 'echo "KTAP version 1"; echo "1..1"; echo "ok 1 a"; sleep 600'
+mk silent 'exit 0'
+
+n=0 pass=0
+check() { # DESC EXPECT(pass|fail) PATTERN RUNNER-ARGS...
+	local desc=$1 expect=$2 pat=$3 out rc=0
+	shift 3
+	n=$((n + 1))
+	out=$("$REPO/scripts/qemu-run.sh" "$@" 2>&1) || rc=$?
+	if { [ "$expect" = pass ] && [ $rc -eq 0 ]; } ||
+	   { [ "$expect" = fail ] && [ $rc -ne 0 ] && grep -q "$pat" <<< "$out"; }; then
+		echo "ok $n $desc"; pass=$((pass + 1))
+	else
+		echo "not ok $n $desc (exit $rc)"; echo "$out" | sed 's/^/# /'
+	fi
+}
+echo "KTAP version 1"
+echo "1..7"
+check "chain stock -> luo -> luo -> stock passes" pass "" \
+	--name runner-good --stage "$dir/good.sh" --chain stock,luo,luo,stock
+check "a not ok line fails the run" fail "KTAP test(s) not ok" \
+	--name runner-notok --stage "$dir/notok.sh" --chain luo
+check "a stage exiting non-zero fails the run" fail "stage 1 did not run or exited non-zero" \
+	--name runner-exit3 --stage "$dir/exit3.sh" --chain luo,luo
+check "a kernel panic fails the run" fail "Kernel panic" \
+	--name runner-panic --stage "$dir/panic.sh" --chain luo
+check "a timeout fails the run" fail "timeout after 20s" \
+	--name runner-hang --stage "$dir/hang.sh" --chain luo --timeout 20
+check "a run without results fails" fail "no KTAP result" \
+	--name runner-silent --stage "$dir/silent.sh" --chain luo
+check "a missing kernel image is refused" fail "does not exist" \
+	--name runner-nokernel --stage "$dir/good.sh" --chain /nonexistent/bzImage
+echo "runner: $pass passed, $((n - pass)) failed, 0 skipped"
+[ $pass -eq $n ]
