@@ -311,8 +311,11 @@ LUO_API int luo_session_retrieve_fd(int session_fd, uint64_t token);
 /**
  * @brief luo_memfd_opts::prefault: map the file and write-fault every page.
  *
- * Uses madvise(MADV_POPULATE_WRITE); on kernels without it (before 5.14)
- * every page is written once instead. Touched shmem pages are up to date, so
+ * Uses madvise(MADV_POPULATE_WRITE); on kernels without it (before 5.14,
+ * EINVAL, or built without CONFIG_ADVISE_SYSCALLS, ENOSYS) every page is
+ * written once instead, which raises SIGBUS if a HugeTLB page cannot be had
+ * at that moment (mmap() reserves them first, so this needs an overcommitted
+ * pool). Touched shmem pages are up to date, so
  * the kernel need not zero them again at preservation, unlike fallocated ones.
  */
 #define LUO_PREFAULT_TOUCH 2U

@@ -44,9 +44,11 @@ static int luo_memfd_touch(int fd, uint64_t size, uint64_t page)
 	if (map == MAP_FAILED)
 		return luo__neg_errno();
 	if (madvise(map, (size_t)size, MADV_POPULATE_WRITE) < 0) {
-		if (errno == EINVAL) {
+		if (errno == EINVAL || errno == ENOSYS) {
 			/*
-			 * Kernel before 5.14: fault the pages in by hand. The
+			 * Kernel before 5.14 (EINVAL) or built without
+			 * CONFIG_ADVISE_SYSCALLS (ENOSYS, e.g. tinyconfig):
+			 * fault the pages in by hand. The
 			 * file was just created and sized, so it reads as zero:
 			 * storing a zero changes nothing but the allocation.
 			 */
