@@ -95,8 +95,10 @@ extern "C" {
  * LUO_OPTS(luo_memfd_opts, mo, .size = 1 << 20, .prefault = LUO_PREFAULT_TOUCH);
  * int fd = luo_memfd_create("cache", &mo);
  * @endcode
- * The macro uses a GNU C statement expression (GCC and Clang). C++ callers
- * zero the structure with memset() and set `sz` themselves.
+ * The macro uses a GNU C statement expression (GCC and Clang). Before C23,
+ * `-pedantic` warns when no initialiser follows NAME (as with libbpf's
+ * LIBBPF_OPTS). C++ callers zero the structure with memset() and set `sz`
+ * themselves.
  */
 #define LUO_OPTS(TYPE, NAME, ...)                                              \
 	struct TYPE NAME = __extension__({                                     \
@@ -169,6 +171,7 @@ LUO_API int luo_device_open(const struct luo_device_opts *opts);
  *  - -ENOSPC: the kernel's session table is full;
  *  - -ENOMEM, -EMFILE: out of memory or file descriptors;
  *  - -ENOTTY: `dev_fd` is not the LUO device.
+ *  - -EPROTO: the kernel reported success without a valid descriptor.
  *
  * @par Thread safety
  * Thread-safe; the kernel serializes concurrent creations.
@@ -191,6 +194,7 @@ LUO_API int luo_session_create(int dev_fd, const char *name);
  *    finished and closed);
  *  - -ENOMEM, -EMFILE: out of memory or file descriptors;
  *  - -ENOTTY: `dev_fd` is not the LUO device.
+ *  - -EPROTO: the kernel reported success without a valid descriptor.
  *
  * @par Thread safety
  * Thread-safe; of two concurrent retrievals of the same name one gets -EINVAL.
@@ -233,6 +237,7 @@ LUO_API int luo_session_finish(int session_fd);
  *  - -EINVAL: `buf` is NULL or `buf_len` is 0; `session_fd` is the device;
  *  - -ERANGE: the name and its NUL do not fit in `buf_len` bytes (`buf` is
  *    left untouched);
+ *  - -EPROTO: the kernel returned a name without a terminating NUL;
  *  - -ENOTTY: `session_fd` is not a LUO session.
  *
  * @par Thread safety
@@ -288,6 +293,7 @@ LUO_API int luo_session_preserve_fd(int session_fd, int fd, uint64_t token);
  *  - -EOPNOTSUPP: the memfd's seals are unknown to this kernel;
  *  - -EIO: the kernel could not restore the preserved memory;
  *  - -ENOMEM, -EMFILE: out of memory or file descriptors;
+ *  - -EPROTO: the kernel reported success without a valid descriptor.
  *  - -ENOTTY: `session_fd` is not a LUO session.
  *
  * @par Thread safety
@@ -362,13 +368,16 @@ struct luo_memfd_opts {
  * @return the memfd, or a negative errno:
  *  - -EINVAL: `name` is NULL; bad `opts`: size, unknown flag or seal, a page
  *    size other than 0, 2 MiB and 1 GiB, a size that is not a multiple of
- *    the HugeTLB page size, an unknown prefault mode; also from the kernel
- *    when no HugeTLB pool of that size exists;
+ *    the HugeTLB page size, an unknown prefault mode;
+ *  - -ENODEV: the kernel has no HugeTLB page size of that size (e.g. 1 GiB
+ *    pages on a CPU without them); -ENOENT: hugetlbfs has no mount for it;
  *  - -E2BIG: `opts` larger than known with non-zero extra bytes;
  *  - -ENAMETOOLONG: `name` longer than #LUO_MEMFD_NAME_MAX bytes;
  *  - -EFBIG: `size` above the largest file offset;
- *  - -ENOMEM / -ENOSPC: pages could not be allocated while pre-faulting
- *    (HugeTLB pool exhausted);
+ *  - -ENOSPC (fallocate) / -ENOMEM (mmap) / -EFAULT (touch): pages could
+ *    not be allocated while pre-faulting, e.g. the HugeTLB pool is empty
+ *    (reserve pages with `hugepages=N` or
+ *    /sys/kernel/mm/hugepages/hugepages-SIZE/nr_hugepages);
  *  - -EMFILE, -ENFILE, -EPERM: as for memfd_create(2), ftruncate(2),
  *    fallocate(2), mmap(2), fcntl(2).
  *
