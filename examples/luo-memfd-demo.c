@@ -392,6 +392,9 @@ static int do_preserve(const struct demo *d)
 	err = luo_session_preserve_fd(sess, mfd, d->token);
 	preserve_ms = now_ms() - t0;
 	if (err) {
+		if (err == -ENOENT && d->hugetlb)
+			fprintf(stderr, "luo-memfd-demo: this kernel cannot preserve HugeTLB "
+					"memfds (stock 7.3 has no handler for them)\n");
 		err = fail("preserve memfd", err);
 		goto out;
 	}
