@@ -258,8 +258,12 @@ static void __attribute__((noreturn)) hold_forever(void)
 static void __attribute__((noreturn)) handoff_child(int sock)
 {
 	char name[LUO_SESSION_NAME_MAX], st[4] = { 'n', 'n', 'n', 'n' };
-	int fds[2] = { -1, -1 }, n, sess, mfd;
+	int fds[2] = { -1, -1 }, n, sess, mfd, fd;
 
+	/* Start clean: whatever the child has, it got over the socket. */
+	for (fd = 3; fd < 1024; fd++)
+		if (fd != sock)
+			close(fd);
 	n = luo_recv_fds(sock, fds, 2);
 	if (n == 2) {
 		st[0] = 'y';
