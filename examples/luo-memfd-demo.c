@@ -20,8 +20,8 @@
  * retrieve: retrieves both sessions, times RETRIEVE_FD, checks size,
  * position, seals, backing and every byte, finishes the sessions and prints
  *   RESULT name=NAME token=N backing=shmem|hugetlb-2M|hugetlb-1G size=BYTES
- *          preserve_ms=X retrieve_ms=Y verified=yes|no
- * (one line). Exit status: 0 verified, 1 mismatch or failure, 2 usage.
+ *          pos=P seals=0xS preserve_ms=X retrieve_ms=Y verified=yes|no
+ * (one line; preserve_ms=NA when no state was recorded). Exit status: 0 verified, 1 mismatch or failure, 2 usage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -585,10 +585,12 @@ static int do_retrieve(const struct demo *d)
 	}
 	ret = ok ? 0 : 1;
 report:
-	printf("RESULT name=%s token=%" PRIu64 " backing=%s size=%" PRIu64
-	       " preserve_ms=%s retrieve_ms=%.3f verified=%s\n",
+	printf("RESULT name=%s token=%" PRIu64 " backing=%s size=%" PRIu64 " pos=%" PRId64
+	       " seals=0x%x preserve_ms=%s retrieve_ms=%.3f verified=%s\n",
 	       d->session, token, backing_name(mfd >= 0 && info.hugetlb ? info.page_size : 0),
-	       mfd >= 0 ? info.size : size, pms, retrieve_ms, ret == 0 ? "yes" : "no");
+	       mfd >= 0 ? info.size : size, mfd >= 0 ? info.pos : pos,
+	       mfd >= 0 ? info.seals : (unsigned int)seals, pms, retrieve_ms,
+	       ret == 0 ? "yes" : "no");
 	fflush(stdout);
 	if (mfd >= 0)
 		close(mfd);
