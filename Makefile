@@ -43,3 +43,6 @@ clean:
 
 -include libluo/libluo.mk
 -include tests/luo_memfd_common/tests.mk
+
+# libluo's uAPI header comes from the stock kernel's headers_install.
+libluo-check-khdr: | kernel-stock

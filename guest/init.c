@@ -169,6 +169,33 @@ static int kexec_next(const char *cur_cmdline, int next_stage)
 	return 0;
 }
 
+/*
+ * On kernels with kmemleak, scan once the stage is done and copy any report
+ * to the kernel log, where the host looks for "unreferenced object".
+ */
+static void kmemleak_check(void)
+{
+	static char report[16384];
+	int fd = open("/sys/kernel/debug/kmemleak", O_RDWR);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	if (write(fd, "scan", 4) != 4) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	n = read_file("/sys/kernel/debug/kmemleak", report, sizeof(report));
+	if (n > 0) {
+		char *line, *save = NULL;
+
+		for (line = strtok_r(report, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			mark("kmemleak-report: %s", line);
+	}
+}
+
 int main(void)
 {
 	char cmdline[CMDLINE_MAX], buf[32];
@@ -189,6 +216,7 @@ int main(void)
 	     stage, nstages, (long)ts.tv_sec, ts.tv_nsec / 1000000);
 
 	rc = run_stage(stage, nstages);
+	kmemleak_check();
 	mark("LUO-RUNNER: stage %d exit %d", stage, rc);
 	if (rc != 0)
 		finish(0);
