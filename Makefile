@@ -42,6 +42,7 @@ clean:
 	rm -rf build
 
 -include libluo/libluo.mk
+-include bench/bench.mk
 -include tests/luo_memfd_common/tests.mk
 
 # libluo's uAPI header comes from the stock kernel's headers_install.

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stage program of `make bench`: preserve / retrieve / finish cost of memfds.
+ *
+ * /etc/bench.conf lists one file per line: "PATH SIZE" with PATH one of
+ * shmem, hugetlb-2M, hugetlb-1G. Stage 1 creates, fills and preserves every
+ * file (repetition 1). Each later stage retrieves, spot-checks and finishes
+ * the previous stage's files, then preserves a fresh set for the next stage,
+ * so a run of R repetitions is a chain of R + 1 kernels.
+ *
+ * Output, one line per measurement:
+ *   BENCH rep=R path=P size=S op=preserve|retrieve|finish ms=X
+ *   BENCH rep=R path=P size=S op=retrieved tsc=T   (TSC right after retrieve;
+ *         the host subtracts the TSC init printed before reboot(RB_KEXEC))
+ * plus KTAP lines so the runner can judge the run.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+#include <libluo.h>
+
+#define MAX_FILES 16
+
+struct bench_file {
+	char path[16];
+	uint64_t size;
+	uint64_t page;
+};
+
+static struct bench_file files[MAX_FILES];
+static int nfiles;
+static int ntests;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void ktap(int ok, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void ktap(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d ", ok ? "" : "not ", ++ntests);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static int load_conf(void)
+{
+	char path[16];
+	unsigned long long size;
+	FILE *f = fopen("/etc/bench.conf", "r");
+
+	if (!f)
+		return -1;
+	while (nfiles < MAX_FILES && fscanf(f, "%15s %llu", path, &size) == 2) {
+		struct bench_file *b = &files[nfiles++];
+
+		snprintf(b->path, sizeof(b->path), "%s", path);
+		b->size = size;
+		b->page = !strcmp(path, "hugetlb-2M") ? LUO_HUGETLB_2M :
+			  !strcmp(path, "hugetlb-1G") ? LUO_HUGETLB_1G : 0;
+	}
+	fclose(f);
+	return nfiles ? 0 : -1;
+}
+
+static uint64_t pattern(int rep, int i, uint64_t off)
+{
+	return ((uint64_t)rep << 56) ^ ((uint64_t)i << 48) ^ off;
+}
+
+/* Write one word per 4 KiB page (every page is dirtied) and check them back. */
+static int fill_or_check(int fd, const struct bench_file *b, int rep, int i, int check)
+{
+	uint64_t off;
+	char *map;
+	int bad = 0;
+
+	if (!b->size)
+		return 0;
+	map = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	for (off = 0; off < b->size; off += 4096) {
+		uint64_t *w = (uint64_t *)(map + off);
+
+		if (!check)
+			*w = pattern(rep, i, off);
+		else if (*w != pattern(rep, i, off))
+			bad++;
+	}
+	munmap(map, b->size);
+	return bad ? -EIO : 0;
+}
+
+static void session_name(char *buf, size_t len, int rep, int i)
+{
+	snprintf(buf, len, "bench-%d-%d", rep, i);
+}
+
+static int preserve_set(int dev, int rep, int *held)
+{
+	char name[LUO_SESSION_NAME_MAX];
+	int i, fd, s, err;
+	double t;
+
+	for (i = 0; i < nfiles; i++) {
+		struct bench_file *b = &files[i];
+		LUO_OPTS(luo_memfd_opts, mo, .size = b->size,
+			 .hugetlb_page_size = b->page);
+
+		held[i] = -1;
+		fd = luo_memfd_create("bench", &mo);
+		if (fd < 0) {
+			ktap(1, "rep %d %s %" PRIu64 " preserve # SKIP memfd_create: %s",
+			     rep, b->path, b->size, luo_strerror(fd));
+			continue;
+		}
+		err = fill_or_check(fd, b, rep, i, 0);
+		session_name(name, sizeof(name), rep, i);
+		s = luo_session_create(dev, name);
+		if (err || s < 0) {
+			ktap(0, "rep %d %s %" PRIu64 " setup: %s", rep, b->path,
+			     b->size, luo_strerror(err ? err : s));
+			close(fd);
+			continue;
+		}
+		t = now_ms();
+		err = luo_session_preserve_fd(s, fd, 1);
+		t = now_ms() - t;
+		close(fd);
+		if (err == -ENOENT && b->page) {
+			ktap(1, "rep %d %s %" PRIu64 " preserve # SKIP handler not available",
+			     rep, b->path, b->size);
+			close(s);
+			continue;
+		}
+		if (err) {
+			ktap(0, "rep %d %s %" PRIu64 " preserve: %s", rep, b->path,
+			     b->size, luo_strerror(err));
+			close(s);
+			continue;
+		}
+		printf("BENCH rep=%d path=%s size=%" PRIu64 " op=preserve ms=%.3f\n",
+		       rep, b->path, b->size, t);
+		ktap(1, "rep %d %s %" PRIu64 " preserve", rep, b->path, b->size);
+		held[i] = s;
+	}
+	return 0;
+}
+
+static void retrieve_set(int dev, int rep)
+{
+	char name[LUO_SESSION_NAME_MAX];
+	int i, fd, s, err;
+	uint64_t tsc;
+	double t;
+
+	for (i = 0; i < nfiles; i++) {
+		struct bench_file *b = &files[i];
+
+		session_name(name, sizeof(name), rep, i);
+		s = luo_session_retrieve(dev, name);
+		if (s == -ENOENT)
+			continue; /* not preserved (skipped) in the previous stage */
+		if (s < 0) {
+			ktap(0, "rep %d %s retrieve session: %s", rep, b->path, luo_strerror(s));
+			continue;
+		}
+		t = now_ms();
+		fd = luo_session_retrieve_fd(s, 1);
+		t = now_ms() - t;
+		tsc = __rdtsc();
+		if (fd < 0) {
+			ktap(0, "rep %d %s %" PRIu64 " retrieve: %s", rep, b->path,
+			     b->size, luo_strerror(fd));
+			close(s);
+			continue;
+		}
+		printf("BENCH rep=%d path=%s size=%" PRIu64 " op=retrieve ms=%.3f\n",
+		       rep, b->path, b->size, t);
+		printf("BENCH rep=%d path=%s size=%" PRIu64 " op=retrieved tsc=%" PRIu64 "\n",
+		       rep, b->path, b->size, tsc);
+		err = fill_or_check(fd, b, rep, i, 1);
+		ktap(!err, "rep %d %s %" PRIu64 " retrieve and verify", rep, b->path, b->size);
+		close(fd);
+		t = now_ms();
+		err = luo_session_finish(s);
+		t = now_ms() - t;
+		if (!err)
+			printf("BENCH rep=%d path=%s size=%" PRIu64 " op=finish ms=%.3f\n",
+			       rep, b->path, b->size, t);
+		ktap(!err, "rep %d %s %" PRIu64 " finish", rep, b->path, b->size);
+		close(s);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int stage, nstages, dev, held[MAX_FILES];
+	pid_t pid;
+
+	if (argc < 3 || load_conf()) {
+		fprintf(stderr, "usage: %s STAGE NSTAGES (with /etc/bench.conf)\n", argv[0]);
+		return 2;
+	}
+	stage = atoi(argv[1]);
+	nstages = atoi(argv[2]);
+	printf("KTAP version 1\n");
+	fflush(stdout);
+	dev = luo_device_open(NULL);
+	if (dev < 0) {
+		printf("1..0 # SKIP %s\n", luo_strerror(dev));
+		return 1;
+	}
+	if (stage > 1)
+		retrieve_set(dev, stage - 1);
+	if (stage < nstages) {
+		preserve_set(dev, stage, held);
+		close(dev);
+		printf("1..%d\n", ntests);
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			/* Hold the sessions until the kexec. */
+			setsid();
+			close(0);
+			close(1);
+			close(2);
+			for (;;)
+				pause();
+		}
+		return pid < 0;
+	}
+	close(dev);
+	printf("1..%d\n", ntests);
+	return 0;
+}
