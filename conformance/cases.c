@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic end-to-end cases of the LUO conformance suite, crossed with every
+ * variant of every handler family. See docs/conformance.md for what each
+ * case checks and why.
+ *
+ * Session names: "cf<STAGE>.<variant>.<kind>" with kind
+ *   m  the variant's main file (token T), kept across the kexec and verified
+ *   u  a second file of the variant (token T+1), never retrieved: finished
+ *   c  a third file (token T+2) whose session is closed before the kexec
+ * and "cf<STAGE>.<handler>.s<NN>" for the scale case. STAGE is the stage
+ * that created the session, so each hop of a chain uses fresh names.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cf.h"
+#include "libluo.h"
+
+#define SCALE_SESSIONS 64
+#define SCALE_FILES 16 /* per session: 1024 files in all */
+#define UNKNOWN_TOKEN UINT64_C(0xdeadbeefcafe)
+
+/* Main files retrieved in a middle stage, re-preserved by its setup phase. */
+#define MAX_KEEP 64
+static struct {
+	const struct cf_variant *v;
+	int fd;
+} keep[MAX_KEEP];
+static int nkeep;
+
+/* ---------------------------------------------------------------- utils */
+
+static uint64_t variant_token(const struct cf_variant *v)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	const char *p;
+
+	for (p = v->name; *p; p++)
+		h = (h ^ (unsigned char)*p) * UINT64_C(0x100000001b3);
+	return (h & UINT64_C(0xffffffffff00)) | 0x10; /* leaves room for T+1, T+2 */
+}
+
+static void sname(char *buf, size_t len, int stage, const char *what, const char *kind)
+{
+	snprintf(buf, len, "cf%d.%s.%s", stage, what, kind);
+}
+
+static uint64_t round_up(uint64_t x, uint64_t a)
+{
+	return (x + a - 1) / a * a;
+}
+
+/* Tolerance of a memory measurement, derived from the file size: pool
+ * handlers (huge pages) count whole pages, exactly; buddy memory (MemFree)
+ * moves by slab, page tables and what is left on the per-CPU page lists
+ * (main.c shrinks them at start): 2 MiB + 1/32 of the file. A measurement is meaningful only if the file is bigger than twice
+ * the tolerance. */
+static uint64_t mem_tolerance(const struct cf_handler *h, uint64_t size)
+{
+	if (h->page_size > 4096)
+		return 0;
+	return (UINT64_C(2) << 20) + size / 32;
+}
+
+static bool mem_measurable(const struct cf_handler *h, uint64_t size)
+{
+	return size && round_up(size, h->page_size) > 2 * mem_tolerance(h, size);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Wait (up to ~1 s) for free memory to reach base + want - tol. Frees may be
+ * deferred (RCU, per-CPU lists drained lazily). */
+static bool mem_came_back(const struct cf_handler *h, uint64_t base, uint64_t want, uint64_t tol,
+			  uint64_t *got)
+{
+	uint64_t now = 0;
+	int i;
+
+	for (i = 0; i < 40; i++) {
+		if (h->free_bytes(&now))
+			return false;
+		if (now + tol >= base + want)
+			break;
+		sleep_ms(50);
+	}
+	*got = now > base ? now - base : 0;
+	if (now + tol < base + want) {
+		uint64_t shmem = 0, memfree = 0;
+
+		cf_meminfo("Shmem:", &shmem);
+		cf_meminfo("MemFree:", &memfree);
+		ktap_diag("free before %" PRIu64 " KiB, after %" PRIu64 " KiB (delta %+" PRId64
+			  " KiB), wanted +%" PRIu64 " KiB -%" PRIu64 " KiB; Shmem now %" PRIu64
+			  " KiB, MemFree %" PRIu64 " KiB",
+			  base >> 10, now >> 10, ((int64_t)now - (int64_t)base) / 1024, want >> 10,
+			  tol >> 10, shmem >> 10, memfree >> 10);
+		return false;
+	}
+	return true;
+}
+
+static bool same_open_file(int a, int b, char *why, size_t len)
+{
+	struct stat sa, sb;
+	off_t pa, pb;
+
+	if (fstat(a, &sa) || fstat(b, &sb)) {
+		snprintf(why, len, "fstat: %d", -errno);
+		return false;
+	}
+	if (sa.st_dev != sb.st_dev || sa.st_ino != sb.st_ino) {
+		snprintf(why, len, "second descriptor is another inode");
+		return false;
+	}
+	/* One struct file shares one position. */
+	pa = lseek(a, 0, SEEK_CUR);
+	if (lseek(a, pa + 7, SEEK_SET) < 0) {
+		snprintf(why, len, "lseek: %d", -errno);
+		return false;
+	}
+	pb = lseek(b, 0, SEEK_CUR);
+	lseek(a, pa, SEEK_SET);
+	if (pb != pa + 7) {
+		snprintf(why, len, "same inode but a separate open file (positions differ)");
+		return false;
+	}
+	return true;
+}
+
+/* ---------------------------------------------------------------- global */
+
+void cf_cases_global_setup(void)
+{
+	char name[LUO_SESSION_NAME_MAX];
+	int a, b;
+
+	sname(name, sizeof(name), cf.stage, "dup", "name");
+	a = luo_session_create(cf.dev, name);
+	b = a >= 0 ? luo_session_create(cf.dev, name) : a;
+	ktap_ok(a >= 0 && b == -EEXIST, "duplicate session name refused with EEXIST");
+	if (!(a >= 0 && b == -EEXIST))
+		ktap_diag("first create %d, second %d", a, b);
+	if (b >= 0)
+		close(b);
+	if (a >= 0)
+		close(a);
+	/* The name is free again once the session is closed. */
+	a = luo_session_create(cf.dev, name);
+	ktap_ok(a >= 0, "session name reusable after close");
+	if (a >= 0)
+		close(a);
+}
+
+void cf_cases_global_verify(void)
+{
+	int s = luo_session_retrieve(cf.dev, "cf-no-such-session");
+
+	ktap_ok(s == -ENOENT, "unknown session name -> ENOENT");
+	if (s >= 0)
+		close(s);
+}
+
+/* ---------------------------------------------------------------- variant */
+
+static const char *const verify_names[] = {
+	"size survives", "position survives", "seals survive", "contents survive",
+	"second retrieve of a token returns the same open file (LUO-documented)",
+	"unknown token -> ENOENT", "retrieve after finish -> ENOENT",
+};
+#define NVERIFY (sizeof(verify_names) / sizeof(verify_names[0]))
+static const char *const checks[] = { "size", "position", "seals", "contents" };
+
+static bool cap_for(const struct cf_handler *h, const char *what)
+{
+	if (!strcmp(what, "seals"))
+		return h->caps & CF_CAP_SEALS;
+	if (!strcmp(what, "position"))
+		return h->caps & CF_CAP_POSITION;
+	if (!strcmp(what, "contents"))
+		return h->caps & CF_CAP_CONTENTS;
+	return true;
+}
+
+void cf_cases_variant_skip(const struct cf_variant *v, bool verify, bool setup,
+			   const char *reason)
+{
+	bool big = v->flags & CF_V_BIG;
+	size_t i;
+
+	if (verify) {
+		for (i = 0; i < NVERIFY; i++)
+			ktap_skip(reason, "%s: %s", v->name, verify_names[i]);
+		if (!setup)
+			ktap_skip(reason, "%s: retrieved file's memory freed on close", v->name);
+		if (!big) {
+			ktap_skip(reason, "%s: finish without retrieve frees the memory", v->name);
+			ktap_skip(reason, "%s: session closed before the kexec is gone", v->name);
+		}
+	}
+	if (setup) {
+		ktap_skip(reason, "%s: preserve", v->name);
+		ktap_skip(reason, "%s: duplicate token refused with EEXIST", v->name);
+		ktap_skip(reason, "%s: same file twice refused with EBUSY", v->name);
+		if (!big) {
+			ktap_skip(reason, "%s: preserve a file never to be retrieved", v->name);
+			ktap_skip(reason, "%s: closing the session before the kexec frees the memory",
+				  v->name);
+		}
+	}
+}
+
+static void variant_verify(const struct cf_variant *v, bool keep_for_next)
+{
+	const struct cf_handler *h = v->handler;
+	uint64_t token = variant_token(v), base = 0, got = 0, tol;
+	char name[LUO_SESSION_NAME_MAX], why[160];
+	int sess, fd = -1, fd2, r, prev = cf.stage - 1;
+	size_t i;
+	bool ok;
+
+	sname(name, sizeof(name), prev, v->name, "m");
+	sess = luo_session_retrieve(cf.dev, name);
+	if (sess >= 0)
+		fd = luo_session_retrieve_fd(sess, token);
+	if (fd < 0)
+		ktap_diag("%s: retrieve session %s / token: %d", v->name, name,
+			  sess < 0 ? sess : fd);
+	for (i = 0; i < 4; i++) {
+		if (!cap_for(h, checks[i])) {
+			ktap_skip("handler does not preserve it", "%s: %s", v->name,
+				  verify_names[i]);
+			continue;
+		}
+		why[0] = 0;
+		ok = fd >= 0 && h->check(h, v, fd, token, checks[i], why, sizeof(why));
+		ktap_ok(ok, "%s: %s", v->name, verify_names[i]);
+		if (!ok && why[0])
+			ktap_diag("%s: %s", v->name, why);
+	}
+
+	/* LUO documents RETRIEVE_FD as idempotent (luo_retrieve_file()). */
+	fd2 = sess >= 0 ? luo_session_retrieve_fd(sess, token) : -EBADF;
+	why[0] = 0;
+	ok = fd >= 0 && fd2 >= 0 && same_open_file(fd, fd2, why, sizeof(why));
+	ktap_ok(ok, "%s: %s", v->name, verify_names[4]);
+	if (!ok)
+		ktap_diag("%s: second retrieve %d %s", v->name, fd2, why);
+	if (fd2 >= 0)
+		close(fd2);
+
+	r = sess >= 0 ? luo_session_retrieve_fd(sess, UNKNOWN_TOKEN) : -EBADF;
+	ktap_ok(r == -ENOENT, "%s: %s", v->name, verify_names[5]);
+	if (r != -ENOENT)
+		ktap_diag("%s: got %d", v->name, r);
+	if (r >= 0)
+		close(r);
+
+	r = sess >= 0 ? luo_session_finish(sess) : -EBADF;
+	if (r)
+		ktap_diag("%s: finish: %d", v->name, r);
+	r = r ? r : luo_session_retrieve_fd(sess, token);
+	ktap_ok(r == -ENOENT, "%s: %s", v->name, verify_names[6]);
+	if (r != -ENOENT)
+		ktap_diag("%s: got %d", v->name, r);
+	if (r >= 0)
+		close(r);
+	if (sess >= 0)
+		close(sess);
+
+	if (keep_for_next) {
+		if (fd >= 0 && nkeep < MAX_KEEP) {
+			keep[nkeep].v = v;
+			keep[nkeep++].fd = fd;
+		} else if (fd >= 0) {
+			close(fd);
+		}
+	} else {
+		/* Last stage: dropping the only reference frees the memory. */
+		if (!mem_measurable(h, v->size)) {
+			if (fd >= 0)
+				close(fd);
+			ktap_skip("file below the measurement tolerance",
+				  "%s: retrieved file's memory freed on close", v->name);
+		} else {
+			tol = mem_tolerance(h, v->size);
+			ok = fd >= 0 && !h->free_bytes(&base);
+			if (fd >= 0)
+				close(fd);
+			ok = ok && mem_came_back(h, base, round_up(v->size, h->page_size), tol, &got);
+			ktap_ok(ok, "%s: retrieved file's memory freed on close", v->name);
+			if (!ok)
+				ktap_diag("%s: %" PRIu64 " bytes came back, expected %" PRIu64
+					  " - %" PRIu64, v->name, got, v->size, tol);
+		}
+	}
+
+	if (v->flags & CF_V_BIG)
+		return;
+
+	/* Finish without retrieving: the handler must release the memory. */
+	sname(name, sizeof(name), prev, v->name, "u");
+	ok = !h->free_bytes(&base);
+	sess = luo_session_retrieve(cf.dev, name);
+	r = sess >= 0 ? luo_session_finish(sess) : sess;
+	if (sess >= 0)
+		close(sess);
+	if (r) {
+		ktap_ok(false, "%s: finish without retrieve frees the memory", v->name);
+		ktap_diag("%s: session %s: %d", v->name, name, r);
+	} else if (!mem_measurable(h, v->size)) {
+		ktap_skip("file below the measurement tolerance",
+			  "%s: finish without retrieve frees the memory", v->name);
+	} else {
+		tol = mem_tolerance(h, v->size);
+		ok = ok && mem_came_back(h, base, round_up(v->size, h->page_size), tol, &got);
+		ktap_ok(ok, "%s: finish without retrieve frees the memory", v->name);
+		if (!ok)
+			ktap_diag("%s: %" PRIu64 " bytes came back, expected %" PRIu64 " - %" PRIu64,
+				  v->name, got, v->size, tol);
+	}
+
+	/* A session closed before the kexec must not reach this kernel. */
+	sname(name, sizeof(name), prev, v->name, "c");
+	sess = luo_session_retrieve(cf.dev, name);
+	ktap_ok(sess == -ENOENT, "%s: session closed before the kexec is gone", v->name);
+	if (sess != -ENOENT)
+		ktap_diag("%s: retrieve %s: %d", v->name, name, sess);
+	if (sess >= 0) {
+		luo_session_finish(sess);
+		close(sess);
+	}
+}
+
+static void variant_setup(const struct cf_variant *v)
+{
+	const struct cf_handler *h = v->handler;
+	uint64_t token = variant_token(v), base = 0, got = 0, tol;
+	char name[LUO_SESSION_NAME_MAX];
+	int sess, fd = -1, fd2, r, i, s2;
+	bool ok;
+
+	/* Main file: fresh in stage 1, the retrieved one in later stages. */
+	for (i = 0; i < nkeep; i++)
+		if (keep[i].v == v) {
+			fd = keep[i].fd;
+			keep[i].fd = -1;
+		}
+	if (cf.stage == 1)
+		fd = h->create(h, v, token, UINT64_MAX, v->pos);
+	sname(name, sizeof(name), cf.stage, v->name, "m");
+	sess = luo_session_create(cf.dev, name);
+	r = fd < 0 ? fd : sess < 0 ? sess : luo_session_preserve_fd(sess, fd, token);
+	ktap_ok(r == 0, "%s: preserve", v->name);
+	if (r)
+		ktap_diag("%s: create/preserve: %d (%s)", v->name, r, luo_strerror(r));
+
+	/* Another file of the handler under the same token. */
+	fd2 = h->create(h, v, token + 1, 0, 0);
+	r = sess < 0 ? sess : fd2 < 0 ? fd2 : luo_session_preserve_fd(sess, fd2, token);
+	ktap_ok(r == -EEXIST, "%s: duplicate token refused with EEXIST", v->name);
+	if (r != -EEXIST)
+		ktap_diag("%s: got %d", v->name, r);
+	if (fd2 >= 0)
+		close(fd2);
+
+	/* The preserved file again, in another session. */
+	sname(name, sizeof(name), cf.stage, v->name, "x");
+	s2 = luo_session_create(cf.dev, name);
+	r = s2 < 0 ? s2 : fd < 0 ? fd : luo_session_preserve_fd(s2, fd, token + 3);
+	ktap_ok(r == -EBUSY, "%s: same file twice refused with EBUSY", v->name);
+	if (r != -EBUSY)
+		ktap_diag("%s: got %d", v->name, r);
+	if (s2 >= 0)
+		close(s2);
+	if (fd >= 0)
+		close(fd);
+	if (sess >= 0) {
+		sname(name, sizeof(name), cf.stage, v->name, "m");
+		cf_hold_session(name, sess);
+	}
+
+	if (v->flags & CF_V_BIG)
+		return;
+
+	/* A file the next kernel finishes without retrieving. */
+	sname(name, sizeof(name), cf.stage, v->name, "u");
+	fd = h->create(h, v, token + 1, UINT64_MAX, v->pos);
+	sess = luo_session_create(cf.dev, name);
+	r = fd < 0 ? fd : sess < 0 ? sess : luo_session_preserve_fd(sess, fd, token + 1);
+	ktap_ok(r == 0, "%s: preserve a file never to be retrieved", v->name);
+	if (r)
+		ktap_diag("%s: %d", v->name, r);
+	if (fd >= 0)
+		close(fd);
+	if (sess >= 0)
+		cf_hold_session(name, sess);
+
+	/* Preserve, then close the session: everything must be released. */
+	sname(name, sizeof(name), cf.stage, v->name, "c");
+	ok = !h->free_bytes(&base);
+	fd = h->create(h, v, token + 2, UINT64_MAX, v->pos);
+	sess = luo_session_create(cf.dev, name);
+	r = fd < 0 ? fd : sess < 0 ? sess : luo_session_preserve_fd(sess, fd, token + 2);
+	if (fd >= 0)
+		close(fd);
+	if (sess >= 0)
+		close(sess);
+	if (r) {
+		ktap_ok(false, "%s: closing the session before the kexec frees the memory",
+			v->name);
+		ktap_diag("%s: preserve: %d", v->name, r);
+	} else if (!mem_measurable(h, v->size)) {
+		ktap_skip("file below the measurement tolerance",
+			  "%s: closing the session before the kexec frees the memory", v->name);
+	} else {
+		tol = mem_tolerance(h, v->size);
+		/* Back to where we were before the file existed. */
+		ok = ok && mem_came_back(h, base, 0, tol, &got);
+		ktap_ok(ok, "%s: closing the session before the kexec frees the memory", v->name);
+		if (!ok)
+			ktap_diag("%s: free memory is %" PRIu64 " bytes short (tolerance %" PRIu64 ")",
+				  v->name, got, tol);
+	}
+}
+
+void cf_cases_variant(const struct cf_variant *v, bool verify, bool setup)
+{
+	if (verify)
+		variant_verify(v, setup);
+	if (setup)
+		variant_setup(v);
+}
+
+/* ---------------------------------------------------------------- scale */
+
+void cf_cases_scale_skip(const struct cf_handler *h, bool verify, bool setup, const char *reason)
+{
+	if (verify)
+		ktap_skip(reason, "scale %s: %d files in %d sessions retrieved and verified", h->name,
+			  SCALE_SESSIONS * SCALE_FILES, SCALE_SESSIONS);
+	if (setup)
+		ktap_skip(reason, "scale %s: %d files in %d sessions preserved", h->name,
+			  SCALE_SESSIONS * SCALE_FILES, SCALE_SESSIONS);
+}
+
+static void scale_variant(const struct cf_handler *h, int s, int f, struct cf_variant *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->name = "scale";
+	v->handler = h;
+	/* One page of contents where a page is cheap; identity in the position. */
+	v->size = h->page_size == 4096 ? 4096 : 0;
+	v->pos = 1 + s * 1000 + f * 7;
+}
+
+void cf_cases_scale(const struct cf_handler *h, bool verify, bool setup)
+{
+	char name[LUO_SESSION_NAME_MAX], kind[8], why[160];
+	struct cf_variant v;
+	int s, f, sess, fd, r, bad = 0;
+	uint64_t token;
+
+	if (verify) {
+		for (s = 0; s < SCALE_SESSIONS; s++) {
+			snprintf(kind, sizeof(kind), "s%02d", s);
+			sname(name, sizeof(name), cf.stage - 1, h->name, kind);
+			sess = luo_session_retrieve(cf.dev, name);
+			if (sess < 0) {
+				if (!bad++)
+					ktap_diag("scale %s: retrieve %s: %d", h->name, name, sess);
+				continue;
+			}
+			for (f = 0; f < SCALE_FILES; f++) {
+				token = 1000 + (uint64_t)s * SCALE_FILES + f;
+				scale_variant(h, s, f, &v);
+				fd = luo_session_retrieve_fd(sess, token);
+				why[0] = 0;
+				if (fd < 0 || !h->check(h, &v, fd, token, "position", why, sizeof(why)) ||
+				    !h->check(h, &v, fd, token, "contents", why, sizeof(why))) {
+					if (!bad++)
+						ktap_diag("scale %s: %s token %" PRIu64 ": %d %s", h->name,
+							  name, token, fd, why);
+				}
+				if (fd >= 0)
+					close(fd);
+			}
+			r = luo_session_finish(sess);
+			if (r && !bad++)
+				ktap_diag("scale %s: finish %s: %d", h->name, name, r);
+			close(sess);
+		}
+		ktap_ok(!bad, "scale %s: %d files in %d sessions retrieved and verified", h->name,
+			SCALE_SESSIONS * SCALE_FILES, SCALE_SESSIONS);
+	}
+	if (setup) {
+		bad = 0;
+		for (s = 0; s < SCALE_SESSIONS; s++) {
+			snprintf(kind, sizeof(kind), "s%02d", s);
+			sname(name, sizeof(name), cf.stage, h->name, kind);
+			sess = luo_session_create(cf.dev, name);
+			if (sess < 0) {
+				if (!bad++)
+					ktap_diag("scale %s: create %s: %d", h->name, name, sess);
+				continue;
+			}
+			for (f = 0; f < SCALE_FILES; f++) {
+				token = 1000 + (uint64_t)s * SCALE_FILES + f;
+				scale_variant(h, s, f, &v);
+				fd = h->create(h, &v, token, UINT64_MAX, v.pos);
+				r = fd < 0 ? fd : luo_session_preserve_fd(sess, fd, token);
+				if (r && !bad++)
+					ktap_diag("scale %s: %s token %" PRIu64 ": %d", h->name, name,
+						  token, r);
+				if (fd >= 0)
+					close(fd);
+			}
+			cf_hold_session(name, sess);
+		}
+		ktap_ok(!bad, "scale %s: %d files in %d sessions preserved", h->name,
+			SCALE_SESSIONS * SCALE_FILES, SCALE_SESSIONS);
+	}
+}

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * LUO file-handler conformance suite, end-to-end layer: shared definitions.
+ *
+ * A handler family (e.g. memfd) provides, in conformance/variants_FAMILY.c,
+ * one struct cf_family: its handlers (one per preservable kind of file, with
+ * capability flags and the four callbacks below) and a table of variants
+ * (handler x size x seals x position). conformance/cases.c crosses every
+ * variant with every generic case; conformance/main.c is the stage program.
+ */
+#ifndef CF_H
+#define CF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CF_NAME_MAX 24 /* variant and handler names: short, they end up in session names */
+
+/* struct cf_handler::caps */
+#define CF_CAP_SEALS (1u << 0)      /* files carry F_SEAL_* seals that must survive */
+#define CF_CAP_POSITION (1u << 1)   /* the file position must survive */
+#define CF_CAP_CONTENTS (1u << 2)   /* contents are mappable and must survive byte for byte */
+
+struct cf_variant;
+
+/* How much memory of the handler's kind is free now, in bytes. */
+typedef int (*cf_free_fn)(uint64_t *bytes);
+
+struct cf_handler {
+	const char *name;       /* "shmem", "hugetlb-2M": used by --handler and require= */
+	const char *compatible; /* the kernel handler's compatible string (documentation) */
+	unsigned int caps;      /* CF_CAP_* */
+	uint64_t page_size;     /* allocation granule: sizes round up to it */
+	/*
+	 * Make a file of variant V whose contents derive from TOKEN (see
+	 * cf_fill()), with the variant's position and seals. size_override,
+	 * if not UINT64_MAX, replaces the variant's size (0 for the cheap
+	 * throwaway files of the probe, duplicate-token and scale cases).
+	 * Returns a descriptor or a negative errno.
+	 */
+	int (*create)(const struct cf_handler *h, const struct cf_variant *v, uint64_t token,
+		      uint64_t size_override, int64_t pos);
+	/*
+	 * Check a retrieved file against what create() made: writes a reason
+	 * into why and returns false on the first difference. what is one of
+	 * "size", "position", "seals", "contents".
+	 */
+	bool (*check)(const struct cf_handler *h, const struct cf_variant *v, int fd,
+		      uint64_t token, const char *what, char *why, size_t why_len);
+	cf_free_fn free_bytes;  /* free memory of this kind (MemFree, free huge pages) */
+};
+
+#define CF_V_BIG (1u << 0) /* needs luo_conformance.big=1 and a big guest: survive/release only */
+
+struct cf_variant {
+	const char *name;  /* unique across the suite, at most CF_NAME_MAX - 1 bytes */
+	const struct cf_handler *handler;
+	uint64_t size;     /* bytes */
+	unsigned int seals;
+	int64_t pos;       /* may lie beyond EOF */
+	unsigned int flags; /* CF_V_* */
+};
+
+struct cf_family {
+	const char *name;
+	const struct cf_handler *const *handlers; /* NULL-terminated */
+	const struct cf_variant *variants;
+	size_t nr_variants;
+};
+
+/* ------------------------------------------------------------ helpers */
+
+/* The expected 8-byte word at byte offset OFF (a multiple of 8) of the file
+ * made for TOKEN. Cheap enough for 1 GiB under TCG, distinct per token and
+ * per offset (a page at the wrong index or a zero page is caught). */
+static inline uint64_t cf_word(uint64_t token, uint64_t off)
+{
+	return ((token + 1) * UINT64_C(0x9e3779b97f4a7c15)) ^ (off * UINT64_C(0xff51afd7ed558ccd)) ^
+	       (off >> 12);
+}
+
+void cf_fill(unsigned char *p, uint64_t size, uint64_t token);
+/* Offset of the first byte that differs from the pattern, or size. */
+uint64_t cf_verify(const unsigned char *p, uint64_t size, uint64_t token);
+
+int cf_meminfo(const char *key, uint64_t *bytes);
+int cf_read_u64(const char *path, uint64_t *v);
+
+/* ------------------------------------------------------------ KTAP */
+
+void ktap_result(bool ok, const char *directive, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ktap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define ktap_ok(cond, ...) ktap_result((cond), NULL, __VA_ARGS__)
+#define ktap_skip(reason, ...) ktap_result(true, (reason), __VA_ARGS__)
+
+/* ------------------------------------------------------------ driver */
+
+struct cf_ctx {
+	int stage, nstages;
+	int dev;                /* /dev/liveupdate */
+	bool big;               /* luo_conformance.big=1 */
+	const char *handlers;   /* luo_conformance.handlers=... or "all" */
+	const char *require;    /* luo_conformance.require=... or "" */
+};
+
+extern struct cf_ctx cf;
+
+/* Availability of a handler in this run, decided in stage 1 and carried on. */
+enum cf_avail { CF_UNKNOWN, CF_AVAILABLE, CF_MISSING, CF_UNSELECTED, CF_NOPOOL };
+
+enum cf_avail cf_handler_avail(const struct cf_handler *h);
+void cf_set_avail(const struct cf_handler *h, enum cf_avail a);
+bool cf_required(const struct cf_handler *h);
+/* Record an outgoing session for the next stage; holds its descriptor. */
+void cf_hold_session(const char *name, int fd);
+/* Whether the previous stage recorded this session. */
+bool cf_prev_had_session(const char *name);
+
+/* cases.c */
+void cf_cases_global_setup(void);
+void cf_cases_global_verify(void);
+void cf_cases_variant(const struct cf_variant *v, bool verify, bool setup);
+void cf_cases_scale(const struct cf_handler *h, bool verify, bool setup);
+/* Emit one SKIP line per case this variant would have had. */
+void cf_cases_variant_skip(const struct cf_variant *v, bool verify, bool setup,
+			   const char *reason);
+void cf_cases_scale_skip(const struct cf_handler *h, bool verify, bool setup,
+			 const char *reason);
+
+extern const struct cf_family cf_family_memfd;
+
+#endif /* CF_H */

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Conformance descriptors of the memfd handler family: shmem memfds (kernel
+ * handler "memfd-v2") and HugeTLB memfds with 2 MiB and 1 GiB pages.
+ *
+ * This file is the worked example of docs/conformance.md: three handler
+ * descriptors (capabilities + create/check/free callbacks) and one variant
+ * table. Every expected value below is written here, from first principles;
+ * nothing is read back from the code under test.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cf.h"
+#include "libluo.h"
+
+#define KiB (UINT64_C(1) << 10)
+#define MiB (UINT64_C(1) << 20)
+#define GiB (UINT64_C(1) << 30)
+
+static int memfd_create_variant(const struct cf_handler *h, const struct cf_variant *v,
+				uint64_t token, uint64_t size_override, int64_t pos)
+{
+	uint64_t size = size_override != UINT64_MAX ? size_override : v->size;
+	LUO_OPTS(luo_memfd_opts, mo, .size = size,
+		 .hugetlb_page_size = h->page_size == 4096 ? 0 : h->page_size);
+	void *map;
+	int fd, err;
+
+	fd = luo_memfd_create(v->name, &mo);
+	if (fd < 0)
+		return fd;
+	if (size) {
+		map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED)
+			goto fail_errno;
+		cf_fill(map, size, token);
+		munmap(map, size);
+	}
+	if (lseek(fd, pos, SEEK_SET) != pos)
+		goto fail_errno;
+	if (v->seals && fcntl(fd, F_ADD_SEALS, v->seals) < 0)
+		goto fail_errno;
+	return fd;
+fail_errno:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+static bool memfd_check(const struct cf_handler *h, const struct cf_variant *v, int fd,
+			uint64_t token, const char *what, char *why, size_t why_len)
+{
+	struct luo_memfd_info info = { .sz = sizeof(info) };
+	uint64_t bad;
+	void *map;
+	int err;
+
+	err = luo_memfd_info(fd, &info);
+	if (err) {
+		snprintf(why, why_len, "luo_memfd_info: %d", err);
+		return false;
+	}
+	if (!strcmp(what, "size")) {
+		if (info.size != v->size) {
+			snprintf(why, why_len, "size %" PRIu64 ", expected %" PRIu64, info.size,
+				 v->size);
+			return false;
+		}
+		if ((info.hugetlb ? info.page_size : 4096) != h->page_size) {
+			snprintf(why, why_len, "page size %" PRIu64 ", expected %" PRIu64,
+				 info.page_size, h->page_size);
+			return false;
+		}
+		return true;
+	}
+	if (!strcmp(what, "position")) {
+		if (info.pos != v->pos) {
+			snprintf(why, why_len, "position %" PRId64 ", expected %" PRId64, info.pos,
+				 v->pos);
+			return false;
+		}
+		return true;
+	}
+	if (!strcmp(what, "seals")) {
+		if (info.seals != v->seals) {
+			snprintf(why, why_len, "seals 0x%x, expected 0x%x", info.seals, v->seals);
+			return false;
+		}
+		return true;
+	}
+	/* contents */
+	if (!v->size)
+		return true;
+	if (info.size != v->size) {
+		snprintf(why, why_len, "size differs, contents not compared");
+		return false;
+	}
+	map = mmap(NULL, v->size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		snprintf(why, why_len, "mmap: %d", -errno);
+		return false;
+	}
+	bad = cf_verify(map, v->size, token);
+	munmap(map, v->size);
+	if (bad != v->size) {
+		snprintf(why, why_len, "byte %" PRIu64 " of %" PRIu64 " differs", bad, v->size);
+		return false;
+	}
+	return true;
+}
+
+static int shmem_free(uint64_t *bytes)
+{
+	return cf_meminfo("MemFree:", bytes);
+}
+
+static int huge_free(uint64_t kib, uint64_t *bytes)
+{
+	char path[128];
+	uint64_t n;
+	int err;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/free_hugepages",
+		 kib);
+	err = cf_read_u64(path, &n);
+	if (err)
+		return err;
+	*bytes = n * kib * KiB;
+	return 0;
+}
+
+static int huge2m_free(uint64_t *bytes)
+{
+	return huge_free(2048, bytes);
+}
+
+static int huge1g_free(uint64_t *bytes)
+{
+	return huge_free(1048576, bytes);
+}
+
+/* ---- step 1 of docs/conformance.md: one descriptor per handler ---- */
+
+static const struct cf_handler shmem = {
+	.name = "shmem",
+	.compatible = "memfd-v2",
+	.caps = CF_CAP_SEALS | CF_CAP_POSITION | CF_CAP_CONTENTS,
+	.page_size = 4096,
+	.create = memfd_create_variant,
+	.check = memfd_check,
+	.free_bytes = shmem_free,
+};
+
+static const struct cf_handler hugetlb_2m = {
+	.name = "hugetlb-2M",
+	.compatible = "memfd-hugetlb",
+	.caps = CF_CAP_SEALS | CF_CAP_POSITION | CF_CAP_CONTENTS,
+	.page_size = 2 * MiB,
+	.create = memfd_create_variant,
+	.check = memfd_check,
+	.free_bytes = huge2m_free,
+};
+
+static const struct cf_handler hugetlb_1g = {
+	.name = "hugetlb-1G",
+	.compatible = "memfd-hugetlb",
+	.caps = CF_CAP_SEALS | CF_CAP_POSITION | CF_CAP_CONTENTS,
+	.page_size = GiB,
+	.create = memfd_create_variant,
+	.check = memfd_check,
+	.free_bytes = huge1g_free,
+};
+
+static const struct cf_handler *const memfd_handlers[] = { &shmem, &hugetlb_2m, &hugetlb_1g,
+							   NULL };
+
+/* ---- step 2: the variant table (handler x size x seals x position) ---- */
+
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020 /* Linux 6.3; older libc headers lack it */
+#endif
+
+#define SEALS_FULL (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+#define SEALS_SIZE (F_SEAL_SHRINK | F_SEAL_GROW)
+
+#define V(NAME, H, SIZE, SEALS, POS, FLAGS)                                              \
+	{ .name = NAME, .handler = &H, .size = SIZE, .seals = SEALS, .pos = POS, .flags = FLAGS }
+
+static const struct cf_variant memfd_variants[] = {
+	/* name            handler     size      seals                       pos             flags */
+	V("shm-empty",     shmem,      0,        0,                          0,              0),
+	V("shm-1B",        shmem,      1,        SEALS_SIZE | F_SEAL_SEAL,   1,              0),
+	V("shm-4K-wseal",  shmem,      4 * KiB,  SEALS_FULL,                 100,            0),
+	V("shm-odd",       shmem,      12345,    0,                          12345,          0),
+	/* F_SEAL_EXEC on an executable memfd implies WRITE, FUTURE_WRITE, GROW and
+	 * SHRINK (memfd_add_seals(), fcntl(2)): list them, they are what we expect. */
+	V("shm-2M-exec",   shmem,      2 * MiB,  F_SEAL_EXEC | F_SEAL_FUTURE_WRITE | F_SEAL_WRITE |
+						SEALS_SIZE,                 MiB + 3,        0),
+	V("shm-64M",       shmem,      64 * MiB, 0,                          64 * MiB + 4096, 0),
+	V("shm-1G",        shmem,      GiB,      SEALS_SIZE,                 0x12345,        CF_V_BIG),
+	V("h2M-empty",     hugetlb_2m, 0,        0,                          0,              0),
+	V("h2M-2M",        hugetlb_2m, 2 * MiB,  0,                          4096,           0),
+	V("h2M-16M-seal",  hugetlb_2m, 16 * MiB, SEALS_FULL,                 16 * MiB,       0),
+	V("h1G-1G",        hugetlb_1g, GiB,      F_SEAL_SEAL,                4096,           CF_V_BIG),
+};
+
+/* ---- step 3: the family, listed in main.c and conformance.mk ---- */
+
+const struct cf_family cf_family_memfd = {
+	.name = "memfd",
+	.handlers = memfd_handlers,
+	.variants = memfd_variants,
+	.nr_variants = sizeof(memfd_variants) / sizeof(memfd_variants[0]),
+};
