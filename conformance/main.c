@@ -491,6 +491,8 @@ int main(int argc, char **argv)
 				h = *hp;
 				a = probe(h);
 				cf_set_avail(h, a);
+				if (a == CF_UNSELECTED)
+					continue; /* not part of this run: no line at all */
 				if (a == CF_AVAILABLE) {
 					ktap_ok(true, "probe %s: handler available", h->name);
 				} else {
@@ -509,6 +511,8 @@ int main(int argc, char **argv)
 			const struct cf_variant *v = &(*f)->variants[i];
 
 			a = cf_handler_avail(v->handler);
+			if (a == CF_UNSELECTED)
+				continue;
 			if (a != CF_AVAILABLE) {
 				skip_is_failure = cf_required(v->handler) && a != CF_UNSELECTED;
 				cf_cases_variant_skip(v, verify, setup, skip_reason(a));
@@ -522,6 +526,8 @@ int main(int argc, char **argv)
 		}
 		for (hp = (*f)->handlers; *hp; hp++) {
 			a = cf_handler_avail(*hp);
+			if (a == CF_UNSELECTED)
+				continue;
 			if (a != CF_AVAILABLE) {
 				skip_is_failure = cf_required(*hp) && a != CF_UNSELECTED;
 				cf_cases_scale_skip(*hp, verify, setup, skip_reason(a));

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Run the LUO conformance suite (end-to-end layer) through the QEMU runner.
+#
+# usage: conformance/run.sh [--handler shmem|hugetlb-2M|hugetlb-1G|all] [--kernel luo|debug|stock]
+#                           [--require H1,H2] [--no-build]
+#
+# Chains (one QEMU run each, run directory build/runs/conformance-NAME):
+#   K3          K,K,K (K = --kernel, default luo): three kernels, 3 GiB guest,
+#               HugeTLB pools, the 1 GiB variants (luo_conformance.big=1)
+#   stock-luo   stock -> luo, shmem (memfd-v2) only
+#   luo-stock   luo -> stock, shmem (memfd-v2) only
+#   debug       debug -> debug (KASAN, lockdep, DEBUG_VM, kmemleak), if
+#               build/kernel/debug/bzImage exists and --kernel is not debug
+# Prints each chain's "NAME: N passed, N failed, N skipped" line, then
+# "conformance: N passed, N failed, N skipped". Exit 1 if anything failed.
+#
+# --require makes a missing handler a failure instead of a skip
+# (luo_conformance.require=...; also CONFORMANCE_REQUIRE in the environment).
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+
+handler=all kernel=luo require=${CONFORMANCE_REQUIRE:-} build=1
+usage() {
+	sed -n 's/^# \{0,1\}//; 3,6p' "$0" >&2
+	exit 2
+}
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--handler) handler=$2; shift 2 ;;
+	--kernel) kernel=$2; shift 2 ;;
+	--require) require=$2; shift 2 ;;
+	--no-build) build=0; shift ;;
+	-h | --help) usage ;;
+	*) echo "conformance: unknown option $1" >&2; usage ;;
+	esac
+done
+case "$handler" in shmem | hugetlb-2M | hugetlb-1G | all) ;; *) usage ;; esac
+case "$kernel" in luo | debug | stock) ;; *) usage ;; esac
+
+bin=$REPO/build/conformance/luo-conformance
+if [ $build -eq 1 ]; then
+	make -s -C "$REPO" -f conformance/conformance.mk REPO="$REPO" conformance-build >&2
+fi
+[ -x "$bin" ] || { echo "conformance: $bin is missing (make conformance-build)" >&2; exit 1; }
+
+# HugeTLB pools: 48 x 2 MiB covers the 2 MiB variants (main, unretrieved and
+# closed files at once); one 1 GiB page for the 1 GiB variant.
+pools="hugepagesz=2M hugepages=48 hugepagesz=1G hugepages=1"
+common="luo_conformance.handlers=$handler"
+[ -n "$require" ] && common="$common luo_conformance.require=$require"
+
+total_p=0 total_f=0 total_s=0 failed=()
+run_chain() { # NAME CHAIN MEM TIMEOUT APPEND...
+	local name=conformance-$1 chain=$2 mem=$3 timeout=$4 line rc=0
+	shift 4
+	line=$("$REPO/scripts/qemu-run.sh" --name "$name" --stage "$bin" --chain "$chain" \
+		--mem "$mem" --timeout "$timeout" --append "$*" 2> >(grep -v '^\[' >&2) | tail -1) || rc=$?
+	if ! [[ "$line" =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
+		line="$name: 0 passed, 1 failed, 0 skipped"
+		[[ "$line" =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]
+	fi
+	echo "$line"
+	total_p=$((total_p + BASH_REMATCH[1]))
+	total_f=$((total_f + BASH_REMATCH[2]))
+	total_s=$((total_s + BASH_REMATCH[3]))
+	if [ $rc -ne 0 ] || [ "${BASH_REMATCH[2]}" -gt 0 ]; then
+		failed+=("$name")
+	fi
+}
+
+run_chain "$kernel"3 "$kernel,$kernel,$kernel" 3G 420 "$pools $common luo_conformance.big=1"
+if [ "$handler" = all ] || [ "$handler" = shmem ]; then
+	run_chain stock-luo stock,luo 2G 240 "luo_conformance.handlers=shmem"
+	run_chain luo-stock luo,stock 2G 240 "luo_conformance.handlers=shmem"
+fi
+if [ "$kernel" != debug ]; then
+	if [ -f "$REPO/build/kernel/debug/bzImage" ]; then
+		run_chain debug debug,debug 2G 600 "hugepagesz=2M hugepages=48 $common"
+	else
+		echo "conformance: debug chain not run: build/kernel/debug/bzImage is not built" >&2
+	fi
+fi
+
+[ ${#failed[@]} -gt 0 ] && echo "conformance: failed chains: ${failed[*]} (logs in build/runs/<chain>/)" >&2
+echo "conformance: $total_p passed, $total_f failed, $total_s skipped"
+[ $total_f -eq 0 ]
