@@ -18,6 +18,11 @@ stock | luo) ;;
 debug) frags+=("$REPO/kernel/configs/debug.config") ;;
 *) die "unknown variant '$variant' (stock, luo or debug)" ;;
 esac
+# LUO_EXTRA_CONFIG=FILE adds a fragment of your own (e.g. tracing options).
+if [ -n "${LUO_EXTRA_CONFIG:-}" ]; then
+	[ -f "$LUO_EXTRA_CONFIG" ] || die "LUO_EXTRA_CONFIG=$LUO_EXTRA_CONFIG does not exist"
+	frags+=("$(realpath "$LUO_EXTRA_CONFIG")")
+fi
 
 src=$(kernel_source)
 # One kernel build per cache at a time (they share the luo tree); a second

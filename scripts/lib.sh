@@ -17,8 +17,16 @@ say() { echo "[$(elapsed)] $*" >&2; }
 step() {
 	local name=$1 log=$2 _step_t0=$(date +%s) rc=0
 	shift 2
-	say "$name ..."
-	"$@" > "$log" 2>&1 || rc=$?
+	say "$name ... (log: $log)"
+	"$@" > "$log" 2>&1 &
+	local pid=$! n=0
+	# A progress line a minute for long steps.
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		n=$((n + 1))
+		[ $((n % 60)) -eq 0 ] && say "$name: still running ($(( $(date +%s) - _step_t0 ))s)"
+	done
+	wait "$pid" || rc=$?
 	if [ $rc -ne 0 ]; then
 		echo "---- last lines of $log ----" >&2
 		tail -n 25 "$log" >&2
