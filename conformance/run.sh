@@ -45,17 +45,21 @@ fi
 [ -x "$bin" ] || { echo "conformance: $bin is missing (make conformance-build)" >&2; exit 1; }
 
 # HugeTLB pools: 48 x 2 MiB covers the 2 MiB variants (main, unretrieved and
-# closed files at once); one 1 GiB page for the 1 GiB variant.
-pools="hugepagesz=2M hugepages=48 hugepagesz=1G hugepages=1"
+# closed files at once) in every stage. One 1 GiB page for the 1 GiB variant,
+# in stage 1 only: later stages reuse the retrieved file, and a preserved
+# 1 GiB page plus a fresh pool page plus the 1 GiB shmem variant would not fit
+# a 3 GiB guest. Later stages still register the 1 GiB page size.
+pools="hugepagesz=2M hugepages=48 hugepagesz=1G"
 common="luo_conformance.handlers=$handler"
 [ -n "$require" ] && common="$common luo_conformance.require=$require"
 
 total_p=0 total_f=0 total_s=0 failed=()
-run_chain() { # NAME CHAIN MEM TIMEOUT APPEND...
-	local name=conformance-$1 chain=$2 mem=$3 timeout=$4 line rc=0
-	shift 4
+run_chain() { # NAME CHAIN MEM TIMEOUT APPEND [qemu-run.sh options...]
+	local name=conformance-$1 chain=$2 mem=$3 timeout=$4 append=$5 line rc=0
+	shift 5
 	line=$("$REPO/scripts/qemu-run.sh" --name "$name" --stage "$bin" --chain "$chain" \
-		--mem "$mem" --timeout "$timeout" --append "$*" 2> >(grep -v '^\[' >&2) | tail -1) || rc=$?
+		--mem "$mem" --timeout "$timeout" --append "$append" "$@" \
+		2> >(grep -v '^\[' >&2) | tail -1) || rc=$?
 	if ! [[ "$line" =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
 		line="$name: 0 passed, 1 failed, 0 skipped"
 		[[ "$line" =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]
@@ -69,7 +73,8 @@ run_chain() { # NAME CHAIN MEM TIMEOUT APPEND...
 	fi
 }
 
-run_chain "$kernel"3 "$kernel,$kernel,$kernel" 3G 420 "$pools $common luo_conformance.big=1"
+run_chain "$kernel"3 "$kernel,$kernel,$kernel" 3G 420 "$pools $common luo_conformance.big=1" \
+	--append-stage "1:hugepages=1"
 if [ "$handler" = all ] || [ "$handler" = shmem ]; then
 	run_chain stock-luo stock,luo 2G 240 "luo_conformance.handlers=shmem"
 	run_chain luo-stock luo,stock 2G 240 "luo_conformance.handlers=shmem"
