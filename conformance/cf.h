@@ -122,6 +122,7 @@ bool cf_prev_had_session(const char *name);
 void cf_cases_global_setup(void);
 void cf_cases_global_verify(void);
 void cf_cases_variant(const struct cf_variant *v, bool verify, bool setup);
+void cf_cases_selfcheck(const struct cf_variant *v);
 void cf_cases_scale(const struct cf_handler *h, bool verify, bool setup);
 /* Emit one SKIP line per case this variant would have had. */
 void cf_cases_variant_skip(const struct cf_variant *v, bool verify, bool setup,
