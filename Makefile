@@ -43,6 +43,7 @@ clean:
 
 -include libluo/libluo.mk
 -include bench/bench.mk
+-include conformance/conformance.mk
 -include tests/luo_memfd_common/tests.mk
 
 # libluo's uAPI header comes from the stock kernel's headers_install.

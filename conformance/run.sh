@@ -13,7 +13,7 @@
 #   debug       debug -> debug (KASAN, lockdep, DEBUG_VM, kmemleak), if
 #               build/kernel/debug/bzImage exists and --kernel is not debug
 # Prints each chain's "NAME: N passed, N failed, N skipped" line, then
-# "conformance: N passed, N failed, N skipped". Exit 1 if anything failed.
+# "conformance total: N passed, N failed, N skipped". Exit 1 if anything failed.
 #
 # --require makes a missing handler a failure instead of a skip
 # (luo_conformance.require=...; also CONFORMANCE_REQUIRE in the environment).
@@ -88,5 +88,5 @@ if [ "$kernel" != debug ]; then
 fi
 
 [ ${#failed[@]} -gt 0 ] && echo "conformance: failed chains: ${failed[*]} (logs in build/runs/<chain>/)" >&2
-echo "conformance: $total_p passed, $total_f failed, $total_s skipped"
+echo "conformance total: $total_p passed, $total_f failed, $total_s skipped"
 [ $total_f -eq 0 ]

@@ -31,7 +31,9 @@ while read -r name cmd; do
 	say "suite $name: $cmd"
 	rc=0
 	(cd "$REPO" && bash -c "$cmd") > "$log" 2>&1 || rc=$?
+	# "X total: ..." lines repeat a suite's own parts and are not added.
 	read -r p f s < <(awk '
+		/^[^ ]* total: / { next }
 		match($0, /[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$/) {
 			split(substr($0, RSTART), a, /[^0-9]+/); p += a[1]; f += a[2]; s += a[3]
 		}
