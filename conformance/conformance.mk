@@ -34,7 +34,7 @@ $(CF_BIN): $(CF_SRCS) $(CF_DIR)/cf.h $(LIBLUO_STATIC_LIB) $(LIBLUO_INCLUDE)/libl
 
 conformance-build: $(CF_BIN)
 
-conformance: $(CF_BIN)
+conformance: $(CF_BIN) | $(if $(filter stock,$(KERNEL)),kernel-stock,kernel-stock kernel-luo kernel-debug)
 	@$(CF_DIR)/run.sh --handler $(HANDLER) --kernel $(KERNEL) --no-build
 
 conformance-clean:
