@@ -181,6 +181,9 @@ bool luo_memfd_check_desc(const struct luo_memfd_limits *lim, u64 total_pages,
 	/* vmalloc chunks are at most PMD-sized; 10 also bounds the shift. */
 	if (order > 10)
 		return lmc_fail(v, LUO_MEMFD_BAD_DESC, 0, order);
+	/* More pages than memory: refuse before anything sizes a buffer on it. */
+	if (total_pages > lim->max_pfn)
+		return lmc_fail(v, LUO_MEMFD_BAD_DESC, 0, total_pages);
 	if (lim->nr > (~0ULL >> lim->page_shift) / LUO_MEMFD_ENTRY_SIZE)
 		return lmc_fail(v, LUO_MEMFD_BAD_COUNT, 0, lim->nr);
 	need_bytes = lim->nr * LUO_MEMFD_ENTRY_SIZE;
