@@ -139,32 +139,50 @@ void luo_memfd_discard_entries(const void *buf, u64 buf_len,
 bool luo_memfd_check_in(const struct luo_memfd_in *in);
 
 /* ---------------------------------------------------------------------- */
-/* Planned for the HugeTLB handler (issue 5): declared, not implemented.  */
+/* Per-hstate accounting for the HugeTLB handler (hstate.c, flb_early.c)  */
 /* ---------------------------------------------------------------------- */
 
 /*
- * Per-hstate accounting. The outgoing side counts preserved huge pages per
- * order in one FLB shared by every HugeTLB file; the incoming side reads the
- * counts in early boot (before LUO is up) so hugetlb_bootmem_alloc() and
- * hugetlb_init() allocate max_huge_pages minus what comes back.
- *
- * struct luo_memfd_hstate_count { u32 order; u32 reserved; u64 nr_pages; };
- *	One entry of the FLB payload (up to LUO_MEMFD_MAX_HSTATES entries,
- *	order unique, nr_pages bounded by memory size; validated by a pure
- *	function next to luo_memfd_check_array()).
- *
- * int luo_memfd_hstate_preserved(unsigned int order, u64 *nr_pages);
- *	Early boot, read-only, allocation-free: number of preserved pages of
- *	@order in the incoming FLB, 0 if none; -EINVAL if the FLB is corrupt.
- *
- * int luo_memfd_flb_incoming_early(struct liveupdate_flb *flb, u64 *datap);
- *	Early-boot accessor for an FLB's incoming handle (read from the LUO
- *	FDT, no locking, no allocation), used by the above.
- *
- * void luo_memfd_hstate_account(unsigned int order, long delta);
- *	Outgoing: adjust the count when a file is preserved/unpreserved.
+ * The outgoing side counts preserved huge pages per order in one FLB shared
+ * by every HugeTLB file (struct hugetlb_pool_luo_ser, compatible
+ * HUGETLB_POOL_LUO_FLB_COMPATIBLE). The incoming side reads the counts in
+ * early boot, before LUO is up, with a read-only, allocation-free accessor,
+ * so hugetlb boot allocation can allocate hugepages=N minus what comes back.
+ * See docs/hugetlb.md.
  */
 #define LUO_MEMFD_MAX_HSTATES	4
+
+struct hugetlb_pool_luo_ser;
+
+#ifdef CONFIG_LUO_MEMFD_COMMON
+extern struct liveupdate_flb luo_memfd_hstate_flb;
+
+int luo_memfd_hstate_account(unsigned int order, long delta);
+void luo_memfd_hstate_early_init(void);
+int luo_memfd_hstate_preserved(unsigned int order, u64 *nr_pages);
+int luo_memfd_flb_incoming_early(struct liveupdate_flb *flb, u64 *datap);
+#else
+static inline void luo_memfd_hstate_early_init(void)
+{
+}
+
+static inline int luo_memfd_hstate_preserved(unsigned int order,
+					     u64 *nr_pages)
+{
+	*nr_pages = 0;
+	return 0;
+}
+#endif
+
+/* Pure helpers (no allocation, no locking), also used by KUnit. */
+int luo_memfd_hstate_check(const struct hugetlb_pool_luo_ser *ser,
+			   u64 max_pfn);
+u64 luo_memfd_hstate_lookup(const struct hugetlb_pool_luo_ser *ser,
+			    unsigned int order);
+int luo_memfd_hstate_add(struct hugetlb_pool_luo_ser *ser, unsigned int order,
+			 long delta);
+int luo_memfd_flb_find(const void *buf, u64 len, const char *compatible,
+		       u64 *datap);
 
 /* ---------------------------------------------------------------------- */
 /* Test hooks (KUnit only)                                                 */
