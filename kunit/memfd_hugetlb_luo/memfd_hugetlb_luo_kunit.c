@@ -17,9 +17,8 @@
 #include <linux/falloc.h>
 #include <linux/kho/abi/luo.h>
 
-/* LUO's FLB life cycle, driven as luo_preserve_file() drives it. */
-int luo_flb_file_preserve(struct liveupdate_file_handler *fh);
-void luo_flb_file_unpreserve(struct liveupdate_file_handler *fh);
+/* luo_flb_file_(un)preserve(): drive the FLB as luo_preserve_file() does. */
+#include "../../kernel/liveupdate/luo_internal.h"
 
 /* ---------------------------------------------------------------------- */
 /* luo_memfd_hstate: pure accounting and parsing                           */
@@ -327,11 +326,12 @@ static void hml_test_preserve_unpreserve(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, hml_flb_count(order),
 					flb_before + HML_NR);
 			for (i = 0; i < HML_NR; i++) {
+				phys_addr_t phys = PFN_PHYS(during.pfn[i]);
+
 				KUNIT_EXPECT_GT(test, during.refs[i],
 						before.refs[i]);
 				KUNIT_EXPECT_TRUE(test,
-					kho_is_preserved(PFN_PHYS(during.pfn[i]),
-							 order));
+						  kho_is_preserved(phys, order));
 			}
 			/* Frozen: no growth, no punch, no truncate. */
 			KUNIT_EXPECT_EQ(test, vfs_fallocate(file, 0, 0,
@@ -351,9 +351,11 @@ static void hml_test_preserve_unpreserve(struct kunit *test)
 		hml_snap(test, h, file, &after);
 		hml_expect_same(test, &before, &after);
 		KUNIT_EXPECT_EQ(test, hml_flb_count(order), flb_before);
-		for (i = 0; i < HML_NR; i++)
-			KUNIT_EXPECT_FALSE(test,
-				kho_is_preserved(PFN_PHYS(after.pfn[i]), order));
+		for (i = 0; i < HML_NR; i++) {
+			phys_addr_t phys = PFN_PHYS(after.pfn[i]);
+
+			KUNIT_EXPECT_FALSE(test, kho_is_preserved(phys, order));
+		}
 		/* Thawed: the file can grow again. */
 		KUNIT_EXPECT_EQ(test, vfs_fallocate(file, FALLOC_FL_KEEP_SIZE,
 						    0, sz), 0);
