@@ -54,6 +54,9 @@
 
 #include "hugetlb_cma.h"
 
+/* hugetlb_cma= is in use (gigantic pages come from CMA); set at init. */
+static bool hml_hugetlb_cma __ro_after_init;
+
 /* Outgoing runtime state, kept in liveupdate_file_op_args.private_data. */
 struct hml_private {
 	struct luo_memfd_out out;
@@ -81,7 +84,7 @@ static int hml_preserve(struct liveupdate_file_op_args *args)
 	struct hml_private *priv;
 	int err, seals;
 
-	if (hstate_is_gigantic(h) && hugetlb_cma_total_size()) {
+	if (hstate_is_gigantic(h) && hml_hugetlb_cma) {
 		pr_warn("%lu KiB pages come from hugetlb_cma=: not preservable\n",
 			huge_page_size(h) / SZ_1K);
 		return -EOPNOTSUPP;
@@ -438,7 +441,10 @@ static struct liveupdate_file_handler hml_handler = {
 
 static int __init hml_init(void)
 {
-	int err = liveupdate_register_file_handler(&hml_handler);
+	int err;
+
+	hml_hugetlb_cma = hugetlb_cma_total_size() != 0;
+	err = liveupdate_register_file_handler(&hml_handler);
 
 	if (err == -EOPNOTSUPP)
 		return 0;
