@@ -360,6 +360,7 @@ static void hml_test_preserve_unpreserve(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, vfs_fallocate(file, FALLOC_FL_KEEP_SIZE,
 						    0, sz), 0);
 		fput(file);
+		kunit_info(test, "tested %lu kB pages\n", huge_page_size(h) / SZ_1K);
 		tested++;
 	}
 	if (!tested)

@@ -379,6 +379,48 @@ static int check_file(int fd, const struct spec *s, char *why, size_t len)
 	return 1;
 }
 
+/* ---- zero copy: the same physical page on both sides ------------------ */
+
+/*
+ * The pfn of a file's first huge page (from /proc/self/pagemap) is stored at
+ * byte 8 of the file (not covered by the pattern) before preserve and
+ * compared with the pfn the next kernel's file has there.
+ */
+#define PFN_OFF 8
+
+static int map_pfn(int fd, long bytes, uint64_t *pfn, uint64_t *stored,
+		   int store)
+{
+	uint64_t ent = 0;
+	uint8_t *map;
+	int pm, ok = 0;
+
+	map = mmap(NULL, bytes, PROT_READ | (store ? PROT_WRITE : 0), MAP_SHARED,
+		   fd, 0);
+	if (map == MAP_FAILED)
+		return 0;
+	pm = open("/proc/self/pagemap", O_RDONLY);
+	if (pm >= 0 && *(volatile uint8_t *)map == map[0] &&
+	    pread(pm, &ent, 8, ((uintptr_t)map / 4096) * 8) == 8 &&
+	    (ent >> 63) && (ent & ((1ULL << 55) - 1))) {
+		*pfn = ent & ((1ULL << 55) - 1);
+		if (store)
+			memcpy(map + PFN_OFF, pfn, 8);
+		memcpy(stored, map + PFN_OFF, 8);
+		ok = 1;
+	}
+	if (pm >= 0)
+		close(pm);
+	munmap(map, bytes);
+	return ok;
+}
+
+static int zero_copy_spec(const struct spec *s)
+{
+	return s->pages && !(s->seals & F_SEAL_WRITE) && s->set == 'a' &&
+	       !s->holes;
+}
+
 /* ---- stage: preserve -------------------------------------------------- */
 
 /* Behaviour of a preserved file (spec @s, open as @fd) before kexec. */
@@ -486,6 +528,13 @@ static int stage_preserve(int lu, int stage, int *fds)
 		}
 		if (fds[i] < 0)
 			continue;
+		if (zero_copy_spec(s)) {
+			uint64_t pfn, stored;
+
+			ok = map_pfn(fds[i], spec_bytes(s), &pfn, &stored, 1);
+			result(ok, "%s: first page at pfn %#llx", s->name,
+			       (unsigned long long)pfn);
+		}
 		ok = !preserve_fd(sess[s->set == 'a' ? 0 : s->set == 'b' ? 1 : 2],
 				  fds[i], s->token);
 		result(ok, "preserve %s (%s)", s->name, ok ? "ok" : strerror(errno));
@@ -589,6 +638,15 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessions)
 		ok = check_file(fds[i], s, why, sizeof(why));
 		result(ok, "retrieve %s: contents, size, pos, seals%s%s", s->name,
 		       ok ? "" : ": ", why);
+		if (zero_copy_spec(s)) {
+			uint64_t pfn = 0, stored = 0;
+
+			ok = map_pfn(fds[i], spec_bytes(s), &pfn, &stored, 0);
+			result(ok && pfn == stored,
+			       "%s: zero copy, same physical page (pfn %#llx, was %#llx)",
+			       s->name, (unsigned long long)pfn,
+			       (unsigned long long)stored);
+		}
 		inuse[s->sz] += s->pages;
 	}
 	pool_diag("after retrieve");

@@ -54,7 +54,7 @@ run hugetlb-pernode --chain luo,luo --mem 2G --stage "$out/hugetlb_stage" \
 	--append "hlt.mode=2m" \
 	--append-stage "1:hugepagesz=2M hugepages=64" \
 	--append-stage "2:hugepagesz=2M hugepages=0:40 hlt.pernode=1" --timeout 240
-run hugetlb-kunit --chain luo --mem 4G --kunit '*memfd_h*' \
+run hugetlb-kunit --chain luo --mem 6G --kunit '*memfd_h*' \
 	--append "hugepagesz=2M hugepages=8 hugepagesz=1G hugepages=2" \
 	--stage "$out/kunit-stage.sh" --timeout 300
 exit $rc
