@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -57,7 +58,7 @@ static const char *const size_name[NR_SIZES] = { "2048kB", "1048576kB" };
 static const long page_size_of[NR_SIZES] = { SZ_2M, GIB };
 
 static int test_nr, failures;
-static int mode_2m;
+static int mode_2m, mode_cma;
 
 static void result(int ok, const char *fmt, ...)
 {
@@ -174,6 +175,8 @@ static void parse_cmdline(void)
 			cmdline_n[cur] = total;
 		} else if (!strcmp(tok, "hlt.mode=2m")) {
 			mode_2m = 1;
+		} else if (!strcmp(tok, "hlt.mode=cma")) {
+			mode_cma = 1;
 		}
 	}
 }
@@ -577,6 +580,83 @@ static int stage_preserve(int lu, int stage, int *fds)
 	return 0;
 }
 
+/* ---- cgroups: the retriever is charged like for a fresh file ---------- */
+
+#define CG "/sys/fs/cgroup/hlt"
+static int cg_ok;
+
+static int write_str(const char *path, const char *v)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	if (fd < 0)
+		return 0;
+	ok = write(fd, v, strlen(v)) == (ssize_t)strlen(v);
+	close(fd);
+	return ok;
+}
+
+/* Run the rest of the stage in a child cgroup with hugetlb and memory. */
+static void cgroup_enter(void)
+{
+	char pid[32];
+
+	mkdir("/sys/fs/cgroup", 0755);
+	if (mount("none", "/sys/fs/cgroup", "cgroup2", 0,
+		  "memory_hugetlb_accounting") && errno != EBUSY) {
+		diag("mount cgroup2: %s", strerror(errno));
+		return;
+	}
+	mkdir(CG, 0755);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	cg_ok = write_str("/sys/fs/cgroup/cgroup.subtree_control", "+memory +hugetlb") &&
+		write_str(CG "/cgroup.procs", pid);
+	result(cg_ok, "run in cgroup hlt with the memory and hugetlb controllers");
+}
+
+static long memstat(const char *key)
+{
+	char line[256];
+	size_t klen = strlen(key);
+	long v = -1;
+	FILE *f = fopen(CG "/memory.stat", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ' ')
+			v = atol(line + klen + 1);
+	fclose(f);
+	return v;
+}
+
+/* hugetlb cgroup usage and reservation, and memcg hugetlb, per size. */
+static void cgroup_check(const char *when, const long *pages)
+{
+	static const char *const cg_name[NR_SIZES] = { "2MB", "1GB" };
+	long total = 0;
+	char path[96];
+	int sz;
+
+	if (!cg_ok)
+		return;
+	for (sz = 0; sz < NR_SIZES; sz++) {
+		long want = pages[sz] * page_size_of[sz], cur, rsvd;
+
+		snprintf(path, sizeof(path), CG "/hugetlb.%s.current", cg_name[sz]);
+		cur = read_long(path);
+		snprintf(path, sizeof(path), CG "/hugetlb.%s.rsvd.current",
+			 cg_name[sz]);
+		rsvd = read_long(path);
+		result(cur == want && rsvd == want,
+		       "%s: hugetlb cgroup %s current=%ld rsvd=%ld (want %ld)",
+		       when, cg_name[sz], cur, rsvd, want);
+		total += want;
+	}
+	result(memstat("hugetlb") == total, "%s: memcg hugetlb=%ld (want %ld)",
+	       when, memstat("hugetlb"), total);
+}
+
 /* ---- stage: retrieve -------------------------------------------------- */
 
 static long max_l(long a, long b)
@@ -615,6 +695,7 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessions)
 	for (i = 0; i < NR_SIZES; i++)
 		k[i] = preserved_pages(i);
 	boot_pool_checks();
+	cgroup_enter();
 
 	for (set = 0; set < 3; set++) {
 		snprintf(name, sizeof(name), "hlt-%c-%d", "abu"[set], stage - 1);
@@ -650,6 +731,7 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessions)
 		inuse[s->sz] += s->pages;
 	}
 	pool_diag("after retrieve");
+	cgroup_check("after retrieve", inuse);
 
 	/* Behaves like a fresh hugetlb memfd. */
 	if (fds[1] >= 0) {
@@ -731,6 +813,7 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessions)
 /* Last stage: closing everything returns every page, no reservation left. */
 static void close_all(int *fds, int *sessions)
 {
+	static const long none[NR_SIZES];
 	struct pool p;
 	int i;
 
@@ -741,12 +824,43 @@ static void close_all(int *fds, int *sessions)
 		if (sessions[i] >= 0)
 			close(sessions[i]);
 	pool_diag("after close");
+	cgroup_check("after close", none);
 	for (i = 0; i < NR_SIZES; i++) {
 		pool_read(i, &p);
 		result(p.free == p.nr && p.resv == 0 && p.surplus == 0,
 		       "%s after closing all files: nr=%ld free=%ld resv=%ld",
 		       size_name[i], p.nr, p.free, p.resv);
 	}
+}
+
+/* hugetlb_cma=: 1 GiB pages from CMA are refused, 2 MiB pages are not. */
+static void cma_stage(int lu)
+{
+	static const struct spec g = { 31, "cma 1G", H1G, 1, 0, 0, 0, 'x' };
+	static const struct spec m = { 32, "2M", H2M, 2, 0, 0, 0, 'x' };
+	int sess = create_session(lu, "hlt-cma"), fd, ok;
+
+	struct pool p;
+
+	ok = write_str("/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "1");
+	pool_read(H1G, &p);
+	result(ok && sess >= 0 && p.nr == 1,
+	       "1 GiB page allocated at run time from hugetlb CMA (nr=%ld)", p.nr);
+	fd = make_file(&g);
+	result(fd >= 0, "1 GiB memfd from CMA (%s)", fd >= 0 ? "ok" : strerror(errno));
+	errno = 0;
+	result(fd >= 0 && preserve_fd(sess, fd, 1) < 0 && errno == EOPNOTSUPP,
+	       "preserving it is refused with EOPNOTSUPP (%s)", strerror(errno));
+	result(!system("dmesg | grep -q 'come from hugetlb_cma=: not preservable'"),
+	       "and the kernel log says why");
+	if (fd >= 0)
+		close(fd);
+	fd = make_file(&m);
+	result(fd >= 0 && !preserve_fd(sess, fd, 2),
+	       "a 2 MiB memfd is still preservable (%s)", strerror(errno));
+	close(sess);
+	if (fd >= 0)
+		close(fd);
 }
 
 int main(int argc, char **argv)
@@ -770,6 +884,10 @@ int main(int argc, char **argv)
 	if (lu < 0) {
 		printf("1..1\nnot ok 1 open /dev/liveupdate: %s\n", strerror(errno));
 		return 1;
+	}
+	if (mode_cma) {
+		cma_stage(lu);
+		goto out;
 	}
 	if (stage > 1 && stage_retrieve(lu, stage, fds, sessions))
 		goto out;

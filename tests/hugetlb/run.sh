@@ -10,6 +10,8 @@
 #                     boot pool 0, pool 24 once everything is back
 #   hugetlb-pernode   2 MiB only, next kernel hugepages=0:40 (per node):
 #                     refused with a warning, node-balanced 40 - 24 at boot
+#   hugetlb-cma       hugetlb_cma=1G: a 1 GiB file from CMA is refused
+#                     (EOPNOTSUPP, logged), a 2 MiB file is not
 #   hugetlb-kunit     KUnit suites luo_memfd_hstate and memfd_hugetlb_luo
 # Each run prints "NAME: N passed, N failed, N skipped"; exits non-zero if
 # any run failed. Needs the luo kernel built (scripts/build-kernel.sh luo).
@@ -54,6 +56,9 @@ run hugetlb-pernode --chain luo,luo --mem 2G --stage "$out/hugetlb_stage" \
 	--append "hlt.mode=2m" \
 	--append-stage "1:hugepagesz=2M hugepages=64" \
 	--append-stage "2:hugepagesz=2M hugepages=0:40 hlt.pernode=1" --timeout 240
+run hugetlb-cma --chain luo --mem 6G --stage "$out/hugetlb_stage" \
+	--append "hlt.mode=cma hugetlb_cma=1G hugepagesz=1G hugepages=0 hugepagesz=2M hugepages=8 kho_scratch=32M,128M,128M" \
+	--timeout 200
 run hugetlb-kunit --chain luo --mem 6G --kunit '*memfd_h*' \
 	--append "hugepagesz=2M hugepages=8 hugepagesz=1G hugepages=2" \
 	--stage "$out/kunit-stage.sh" --timeout 300
