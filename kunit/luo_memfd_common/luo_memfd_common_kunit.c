@@ -621,6 +621,7 @@ static struct kunit_suite luo_memfd_common_suite = {
 	.name = "luo_memfd_common",
 	.test_cases = luo_memfd_common_cases,
 };
+
 kunit_test_suite(luo_memfd_common_suite);
 
 MODULE_DESCRIPTION("KUnit tests for luo_memfd_common");
