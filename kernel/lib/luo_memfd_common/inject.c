@@ -3,6 +3,9 @@
  * luo_memfd_common: fault injection for the KUnit suite. Every fallible step
  * of the library asks lmc_inject() first; the suite makes step N fail.
  */
+#include <linux/compiler.h>
+#include <linux/export.h>
+
 #include "internal.h"
 
 #ifdef CONFIG_LUO_MEMFD_COMMON_KUNIT_TEST

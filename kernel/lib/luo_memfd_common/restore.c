@@ -144,6 +144,7 @@ int luo_memfd_restore_entries(const void *buf, u64 buf_len,
 	struct luo_memfd_limits lim;
 	struct luo_memfd_verdict v;
 	struct luo_memfd_entry e;
+	struct folio *folio;
 	u64 i, next = 0;
 	int err;
 
@@ -158,8 +159,6 @@ int luo_memfd_restore_entries(const void *buf, u64 buf_len,
 	}
 
 	for (i = 0; i < in->nr; i++) {
-		struct folio *folio;
-
 		luo_memfd_decode_entry(buf, i, &e);
 		if (!e.pfn)
 			continue;
@@ -193,8 +192,6 @@ give_back:
 	lmc_give_back(in, folio);
 give_back_rest:
 	for (i++; i < in->nr; i++) {
-		struct folio *folio;
-
 		luo_memfd_decode_entry(buf, i, &e);
 		folio = lmc_restore_one(in, e.pfn);
 		if (folio)
