@@ -24,7 +24,8 @@
  * data it cannot tell apart from clean page cache) and uptodate.
  *
  * What does not survive: ``FD_CLOEXEC``, the memfd's name, ownership, mode
- * and timestamps, memory-cgroup of the original owner (folios are charged to
+ * (a file with ``F_SEAL_EXEC`` comes back non-executable, like
+ * ``MFD_NOEXEC_SEAL``; others come back 0777) and timestamps, memory-cgroup of the original owner (folios are charged to
  * the retriever), and any mapping.
  *
  * Everything read back in the next kernel is validated (see
@@ -261,6 +262,7 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 {
 	struct memfd_luo_restore_ctx ctx = {};
 	struct memfd_luo_ser *ser;
+	unsigned int mfd_flags;
 	struct luo_memfd_in in;
 	struct file *file;
 	int err;
@@ -290,7 +292,16 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 		goto err_discard;
 	}
 
-	file = memfd_alloc_file("", MFD_ALLOW_SEALING);
+	/*
+	 * The mode is not in memfd-v2. An exec-sealed memfd must not come back
+	 * executable (stock 7.3 gives it mode 0777 with F_SEAL_EXEC, so it can
+	 * be executed but never chmod'ed): create it the way MFD_NOEXEC_SEAL
+	 * does, which also sets F_SEAL_EXEC.
+	 */
+	mfd_flags = MFD_ALLOW_SEALING;
+	if (ser->seals & F_SEAL_EXEC)
+		mfd_flags |= MFD_NOEXEC_SEAL;
+	file = memfd_alloc_file("", mfd_flags);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
 		pr_err("failed to set up the file: %pe\n", file);

@@ -263,8 +263,8 @@ static void lmc_shmem_file_test(struct kunit *test)
 		}
 	}
 	KUNIT_ASSERT_EQ(test, err, 0);
-	/* folio array alloc + pin + array alloc + 17 folios + array preserve */
-	KUNIT_EXPECT_EQ(test, failures, 20U);
+	/* pointer array + pin + entry array + 17 folios + entry array preserve */
+	KUNIT_EXPECT_EQ(test, failures, 21U);
 	KUNIT_EXPECT_EQ(test, out.nr, 17ULL);
 
 	for (i = 0; i < 17; i++) {
@@ -621,6 +621,7 @@ static struct kunit_suite luo_memfd_common_suite = {
 	.name = "luo_memfd_common",
 	.test_cases = luo_memfd_common_cases,
 };
+
 kunit_test_suite(luo_memfd_common_suite);
 
 MODULE_DESCRIPTION("KUnit tests for luo_memfd_common");

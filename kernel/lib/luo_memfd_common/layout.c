@@ -79,7 +79,7 @@ static const char * const lmc_fault_names[LUO_MEMFD_NR_FAULTS] = {
 	[LUO_MEMFD_OVERLAP]	  = "folio overlaps the previous folio",
 	[LUO_MEMFD_MISALIGNED]	  = "index or pfn not aligned to the folio size",
 	[LUO_MEMFD_BAD_ORDER]	  = "folio order not accepted",
-	[LUO_MEMFD_NOT_PRESERVED] = "pfn is not a preserved folio (stale, duplicate or inside another folio)",
+	[LUO_MEMFD_NOT_PRESERVED] = "pfn is not a preserved folio head (stale or duplicate)",
 };
 
 /**

@@ -91,8 +91,12 @@ int luo_memfd_preserve_pinned(struct folio **folios, u64 nr,
 		}
 	}
 
-	pr_err("preserving folio %llu of %llu failed: %pe\n", i, nr,
-	       ERR_PTR(err));
+	if (i < nr)
+		pr_err("preserving folio %llu of %llu failed: %pe\n", i, nr,
+		       ERR_PTR(err));
+	else
+		pr_err("preserving the array of %llu folios failed: %pe\n", nr,
+		       ERR_PTR(err));
 	while (i--)
 		kho_unpreserve_folio(folios[i]);
 	vfree(ser);
