@@ -383,7 +383,48 @@ static void hml_test_can_preserve(struct kunit *test)
 	fput(file);
 }
 
+/* The file header from the previous kernel: every field checked. */
+static void hml_test_check_ser(struct kunit *test)
+{
+	struct hstate *h = &default_hstate, *got = NULL;
+	struct hugetlb_memfd_luo_ser ser, good = {
+		.pos = 5,
+		.order = huge_page_order(h),
+		.size = 4 * huge_page_size(h),
+		.seals = F_SEAL_GROW | F_SEAL_SEAL,
+	};
+	static const u32 bad_orders[] = { 0, 1, 7, 31, 40, U32_MAX };
+	int i;
+
+	if (!hugepages_supported())
+		kunit_skip(test, "no huge pages");
+	KUNIT_EXPECT_EQ(test, hml_check_ser(&good, &got), 0);
+	KUNIT_EXPECT_PTR_EQ(test, got, h);
+
+	for (i = 0; i < ARRAY_SIZE(bad_orders); i++) {
+		ser = good;
+		ser.order = bad_orders[i];
+		KUNIT_EXPECT_EQ(test, hml_check_ser(&ser, &got), -EOPNOTSUPP);
+	}
+	ser = good;
+	ser.seals |= 0x1000;
+	KUNIT_EXPECT_EQ(test, hml_check_ser(&ser, &got), -EOPNOTSUPP);
+	ser = good;
+	ser.flags = 1;
+	KUNIT_EXPECT_EQ(test, hml_check_ser(&ser, &got), -EOPNOTSUPP);
+	ser = good;
+	ser.reserved = 1;
+	KUNIT_EXPECT_EQ(test, hml_check_ser(&ser, &got), -EOPNOTSUPP);
+	ser = good;
+	ser.pos = (u64)MAX_LFS_FILESIZE + 1;
+	KUNIT_EXPECT_EQ(test, hml_check_ser(&ser, &got), -EINVAL);
+	ser = good;
+	ser.size += PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, hml_check_ser(&ser, &got), -EINVAL);
+}
+
 static struct kunit_case hml_handler_cases[] = {
+	KUNIT_CASE(hml_test_check_ser),
 	KUNIT_CASE(hml_test_can_preserve),
 	KUNIT_CASE(hml_test_preserve_unpreserve),
 	{}

@@ -37,6 +37,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/falloc.h>
 #include <linux/liveupdate.h>
@@ -84,6 +85,14 @@ static void diag(const char *fmt, ...)
 	va_end(ap);
 	printf("\n");
 	fflush(stdout);
+}
+
+static long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
 }
 
 /* ---- pool counters ---------------------------------------------------- */
@@ -504,6 +513,7 @@ static int stage_preserve(int lu, int stage, int *fds)
 	int sess[3], i, set, ok;
 	char name[32];
 	struct pool before[NR_SIZES], after;
+	long t0;
 
 	for (i = 0; i < NR_SIZES; i++)
 		pool_read(i, &before[i]);
@@ -538,9 +548,12 @@ static int stage_preserve(int lu, int stage, int *fds)
 			result(ok, "%s: first page at pfn %#llx", s->name,
 			       (unsigned long long)pfn);
 		}
+		t0 = now_us();
 		ok = !preserve_fd(sess[s->set == 'a' ? 0 : s->set == 'b' ? 1 : 2],
 				  fds[i], s->token);
-		result(ok, "preserve %s (%s)", s->name, ok ? "ok" : strerror(errno));
+		t0 = now_us() - t0;
+		result(ok, "preserve %s (%s, %ld us)", s->name,
+		       ok ? "ok" : strerror(errno), t0);
 	}
 	pool_diag("after preserve");
 	pool_read(H2M, &after);
@@ -690,7 +703,7 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessions)
 	char name[32], why[160];
 	int i, set, sess[3], ok;
 	struct pool p;
-	long k[NR_SIZES], inuse[NR_SIZES] = { 0 };
+	long k[NR_SIZES], inuse[NR_SIZES] = { 0 }, t0;
 
 	for (i = 0; i < NR_SIZES; i++)
 		k[i] = preserved_pages(i);
@@ -710,11 +723,14 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessions)
 
 		if (!spec_used(s) || s->set == 'u')
 			continue;
+		t0 = now_us();
 		fds[i] = retrieve_fd(sess[s->set == 'a' ? 0 : 1], s->token);
+		t0 = now_us() - t0;
 		if (fds[i] < 0) {
 			result(0, "retrieve %s: %s", s->name, strerror(errno));
 			continue;
 		}
+		diag("RETRIEVE_FD %s: %ld us", s->name, t0);
 		why[0] = 0;
 		ok = check_file(fds[i], s, why, sizeof(why));
 		result(ok, "retrieve %s: contents, size, pos, seals%s%s", s->name,
