@@ -14,8 +14,9 @@ set -euo pipefail
 variant=$1
 frags=("$REPO/kernel/configs/base.config")
 case "$variant" in
-stock | luo) ;;
-debug) frags+=("$REPO/kernel/configs/debug.config") ;;
+stock) ;;
+luo) frags+=("$REPO/kernel/configs/luo.config") ;;
+debug) frags+=("$REPO/kernel/configs/luo.config" "$REPO/kernel/configs/debug.config") ;;
 *) die "unknown variant '$variant' (stock, luo or debug)" ;;
 esac
 # LUO_EXTRA_CONFIG=FILE adds a fragment of your own (e.g. tracing options).

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * luo_memfd_common - folio-array serialization shared by the memfd live
+ * update handlers (shmem: mm/memfd_luo.c, HugeTLB: next).
+ *
+ * A handler owns its top-level serialized struct (size, pos, seals, ...) and
+ * its compatible string. Everything about the folios of the file lives here:
+ * pin + preserve + write the array (outgoing), exact undo (unpreserve), and in
+ * the next kernel a validated walk of the array that restores each folio and
+ * hands it to the handler, and give-back of folios nobody took (finish) or that
+ * were left over when a retrieve failed half way.
+ *
+ * Wire format of one entry: struct memfd_luo_folio_ser (16 bytes: pfn:52,
+ * flags:12, index), the array preserved with kho_preserve_vmalloc(). This is
+ * exactly the memfd-v2 folio array. The folio order is not on the wire: KHO
+ * records it with the preservation and it is read back on restore.
+ *
+ * See docs/design-luo-memfd-common.md.
+ */
+#ifndef _LINUX_LUO_MEMFD_COMMON_H
+#define _LINUX_LUO_MEMFD_COMMON_H
+
+#include <linux/types.h>
+#include <linux/luo_memfd_layout.h>
+
+struct file;
+struct folio;
+struct kho_vmalloc;
+struct liveupdate_flb;
+struct memfd_luo_folio_ser;
+
+/* ---------------------------------------------------------------------- */
+/* Outgoing (old kernel)                                                  */
+/* ---------------------------------------------------------------------- */
+
+/**
+ * struct luo_memfd_preserve_ops - Handler hooks for preservation.
+ * @prepare_folio: Optional. Called once per pinned folio, in index order,
+ *                 before it is preserved. Makes the folio safe to hand over
+ *                 (e.g. shmem marks it dirty and zeroes it if not uptodate)
+ *                 and returns the wire flags for its entry (0..0xfff), or a
+ *                 negative errno to fail the preservation. Must not keep
+ *                 state that the library's unwind would not undo.
+ * @unpin_folio:   Optional. Releases the reference the caller passed in with
+ *                 each folio. Default: unpin_folio() (a FOLL_PIN pin, as
+ *                 taken by memfd_pin_folios()).
+ */
+struct luo_memfd_preserve_ops {
+	int (*prepare_folio)(struct folio *folio, void *arg);
+	void (*unpin_folio)(struct folio *folio, void *arg);
+};
+
+/**
+ * struct luo_memfd_out - Outgoing state of one preserved folio array.
+ * @ser:  The serialized array (vmalloc memory, preserved by KHO).
+ * @nr:   Number of entries in @ser.
+ * @desc: Where the KHO vmalloc descriptor of @ser was written (inside the
+ *        handler's own preserved struct).
+ * @ops:  The ops used at preserve time (for unpin on unpreserve).
+ * @arg:  Handler argument passed to @ops.
+ *
+ * The handler keeps this (e.g. in liveupdate_file_op_args.private_data)
+ * between preserve and unpreserve. Treat as opaque apart from @nr.
+ */
+struct luo_memfd_out {
+	struct memfd_luo_folio_ser *ser;
+	u64 nr;
+	struct kho_vmalloc *desc;
+	const struct luo_memfd_preserve_ops *ops;
+	void *arg;
+};
+
+int luo_memfd_preserve_file(struct file *file,
+			    const struct luo_memfd_preserve_ops *ops, void *arg,
+			    struct kho_vmalloc *desc, struct luo_memfd_out *out);
+int luo_memfd_preserve_pinned(struct folio **folios, u64 nr,
+			      const struct luo_memfd_preserve_ops *ops,
+			      void *arg, struct kho_vmalloc *desc,
+			      struct luo_memfd_out *out);
+void luo_memfd_unpreserve(struct luo_memfd_out *out);
+
+/* ---------------------------------------------------------------------- */
+/* Incoming (new kernel)                                                  */
+/* ---------------------------------------------------------------------- */
+
+/**
+ * struct luo_memfd_restore_ops - Handler hooks for the next kernel.
+ * @restore_folio: Optional. Turn the preserved memory at @phys back into a
+ *                 folio, or return NULL without warning if @phys is not the
+ *                 head of a preserved, not yet restored block. Default:
+ *                 kho_restore_folio() after a non-warning KHO probe.
+ *                 HugeTLB supplies one that also makes a hugetlb folio.
+ * @add_folio:     Required for luo_memfd_restore(). Take ownership of a
+ *                 restored folio and insert it at page index @index with
+ *                 the entry's @flags. On error return a negative errno and
+ *                 leave the folio as it was given: the library gives it
+ *                 back with @discard_folio and stops.
+ * @discard_folio: Optional. Give back a restored folio nobody will use.
+ *                 Default: folio_put(). HugeTLB returns it to its hstate.
+ */
+struct luo_memfd_restore_ops {
+	struct folio *(*restore_folio)(phys_addr_t phys, void *arg);
+	int (*add_folio)(struct folio *folio, pgoff_t index, u32 flags,
+			 void *arg);
+	void (*discard_folio)(struct folio *folio, void *arg);
+};
+
+/**
+ * struct luo_memfd_in - One incoming folio array and what it must satisfy.
+ * @desc:          KHO vmalloc descriptor read from the handler's struct.
+ * @nr:            Entry count read from the handler's struct (untrusted).
+ * @size:          File size in bytes read from the handler's struct
+ *                 (untrusted; checked against MAX_LFS_FILESIZE).
+ * @allowed_flags: Entry flags the handler understands; others are rejected.
+ * @min_order:     Smallest accepted folio order (0 shmem, hstate order).
+ * @max_order:     Largest accepted folio order.
+ * @ops:           Handler hooks.
+ * @arg:           Handler argument passed to @ops.
+ * @name:          Short name for error messages (e.g. "memfd").
+ */
+struct luo_memfd_in {
+	const struct kho_vmalloc *desc;
+	u64 nr;
+	u64 size;
+	u32 allowed_flags;
+	u32 min_order;
+	u32 max_order;
+	const struct luo_memfd_restore_ops *ops;
+	void *arg;
+	const char *name;
+};
+
+int luo_memfd_restore(const struct luo_memfd_in *in);
+void luo_memfd_discard(const struct luo_memfd_in *in);
+int luo_memfd_restore_entries(const void *buf, u64 buf_len,
+			      const struct luo_memfd_in *in);
+void luo_memfd_discard_entries(const void *buf, u64 buf_len,
+			       const struct luo_memfd_in *in);
+bool luo_memfd_check_in(const struct luo_memfd_in *in);
+
+/* ---------------------------------------------------------------------- */
+/* Per-hstate accounting for the HugeTLB handler (hstate.c, flb_early.c)  */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * The outgoing side counts preserved huge pages per order in one FLB shared
+ * by every HugeTLB file (struct hugetlb_pool_luo_ser, compatible
+ * HUGETLB_POOL_LUO_FLB_COMPATIBLE). The incoming side reads the counts in
+ * early boot, before LUO is up, with a read-only, allocation-free accessor,
+ * so hugetlb boot allocation can allocate hugepages=N minus what comes back.
+ * See docs/hugetlb.md.
+ */
+#define LUO_MEMFD_MAX_HSTATES	4
+
+struct hugetlb_pool_luo_ser;
+
+#ifdef CONFIG_LUO_MEMFD_COMMON
+extern struct liveupdate_flb luo_memfd_hstate_flb;
+
+int luo_memfd_hstate_account(unsigned int order, long delta);
+void luo_memfd_hstate_incoming(void);
+void luo_memfd_hstate_early_init(void);
+int luo_memfd_hstate_preserved(unsigned int order, u64 *nr_pages);
+int luo_memfd_flb_incoming_early(struct liveupdate_flb *flb, u64 *datap);
+#else
+static inline void luo_memfd_hstate_early_init(void)
+{
+}
+
+static inline int luo_memfd_hstate_preserved(unsigned int order,
+					     u64 *nr_pages)
+{
+	*nr_pages = 0;
+	return 0;
+}
+#endif
+
+/* Pure helpers (no allocation, no locking), also used by KUnit. */
+int luo_memfd_hstate_check(const struct hugetlb_pool_luo_ser *ser,
+			   u64 max_pfn);
+u64 luo_memfd_hstate_lookup(const struct hugetlb_pool_luo_ser *ser,
+			    unsigned int order);
+int luo_memfd_hstate_add(struct hugetlb_pool_luo_ser *ser, unsigned int order,
+			 long delta);
+int luo_memfd_flb_find(const void *buf, u64 len, const char *compatible,
+		       u64 *datap);
+
+/* ---------------------------------------------------------------------- */
+/* Test hooks (KUnit only)                                                 */
+/* ---------------------------------------------------------------------- */
+
+#ifdef CONFIG_LUO_MEMFD_COMMON_KUNIT_TEST
+/**
+ * struct luo_memfd_fault_inject - Fail the Nth fallible step.
+ * @fail_at: 1-based number of the step to fail; 0 disables injection.
+ * @steps:   Fallible steps reached so far (reset by the test).
+ */
+struct luo_memfd_fault_inject {
+	unsigned int fail_at;
+	unsigned int steps;
+};
+
+extern struct luo_memfd_fault_inject *luo_memfd_inject;
+#endif
+
+#endif /* _LINUX_LUO_MEMFD_COMMON_H */

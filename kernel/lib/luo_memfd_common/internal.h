@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* luo_memfd_common: helpers shared by the library's files. */
+#ifndef _LUO_MEMFD_COMMON_INTERNAL_H
+#define _LUO_MEMFD_COMMON_INTERNAL_H
+
+#include <linux/luo_memfd_common.h>
+
+#ifdef CONFIG_LUO_MEMFD_COMMON_KUNIT_TEST
+bool lmc_inject(void);
+#else
+static inline bool lmc_inject(void)
+{
+	return false;
+}
+#endif
+
+void lmc_fill_limits(const struct luo_memfd_in *in, u64 buf_len,
+		     struct luo_memfd_limits *lim);
+void lmc_report(const struct luo_memfd_in *in,
+		const struct luo_memfd_verdict *v);
+struct folio *lmc_restore_one(const struct luo_memfd_in *in, u64 pfn);
+void lmc_give_back(const struct luo_memfd_in *in, struct folio *folio);
+
+#endif /* _LUO_MEMFD_COMMON_INTERNAL_H */

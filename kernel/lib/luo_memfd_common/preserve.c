@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * luo_memfd_common: pin and preserve the folios of a file, write the array.
+ */
+#define pr_fmt(fmt) "luo_memfd_common: " fmt
+
+#include <linux/export.h>
+#include <linux/fs.h>
+#include <linux/hugetlb.h>
+#include <linux/kexec_handover.h>
+#include <linux/kho/abi/memfd.h>
+#include <linux/memfd.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "internal.h"
+
+/**
+ * luo_memfd_preserve_pinned - Preserve an array of pinned folios.
+ * @folios: Folios in increasing index order, one reference (pin) each.
+ * @nr:     Number of folios.
+ * @ops:    Handler hooks (may be NULL).
+ * @arg:    Handler argument for @ops.
+ * @desc:   Where to write the KHO vmalloc descriptor of the array (inside
+ *          the handler's preserved struct).
+ * @out:    Outgoing state, needed by luo_memfd_unpreserve().
+ *
+ * For each folio: ops->prepare_folio() gives its wire flags, then the folio is
+ * preserved with KHO and its entry {pfn, flags, index} written. Finally the
+ * array itself is preserved. Linear in @nr.
+ *
+ * On success the library owns the pins (released by luo_memfd_unpreserve());
+ * @folios itself stays the caller's. On failure everything done here is
+ * undone and the pins stay with the caller.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0 or a negative errno.
+ */
+int luo_memfd_preserve_pinned(struct folio **folios, u64 nr,
+			      const struct luo_memfd_preserve_ops *ops,
+			      void *arg, struct kho_vmalloc *desc,
+			      struct luo_memfd_out *out)
+{
+	struct memfd_luo_folio_ser *ser;
+	int err = 0;
+	u64 i;
+
+	memset(out, 0, sizeof(*out));
+	memset(desc, 0, sizeof(*desc));
+	out->desc = desc;
+	out->ops = ops;
+	out->arg = arg;
+	if (!nr)
+		return 0;
+
+	ser = lmc_inject() ? NULL : vcalloc(nr, sizeof(*ser));
+	if (!ser)
+		return -ENOMEM;
+
+	for (i = 0; i < nr; i++) {
+		struct folio *folio = folios[i];
+		int flags = 0;
+
+		if (ops && ops->prepare_folio) {
+			flags = lmc_inject() ? -EIO :
+				ops->prepare_folio(folio, arg);
+			if (flags < 0) {
+				err = flags;
+				break;
+			}
+			if (flags > LUO_MEMFD_FLAGS_MASK) {
+				err = -EINVAL;
+				break;
+			}
+		}
+		err = lmc_inject() ? -ENOMEM : kho_preserve_folio(folio);
+		if (err)
+			break;
+		ser[i].pfn = folio_pfn(folio);
+		ser[i].flags = flags;
+		ser[i].index = folio->index;
+	}
+
+	if (!err) {
+		err = lmc_inject() ? -ENOMEM : kho_preserve_vmalloc(ser, desc);
+		if (!err) {
+			out->ser = ser;
+			out->nr = nr;
+			return 0;
+		}
+	}
+
+	if (i < nr)
+		pr_err("preserving folio %llu of %llu failed: %pe\n", i, nr,
+		       ERR_PTR(err));
+	else
+		pr_err("preserving the array of %llu folios failed: %pe\n", nr,
+		       ERR_PTR(err));
+	while (i--)
+		kho_unpreserve_folio(folios[i]);
+	vfree(ser);
+	memset(desc, 0, sizeof(*desc));
+	return err;
+}
+EXPORT_SYMBOL_GPL(luo_memfd_preserve_pinned);
+
+/**
+ * luo_memfd_preserve_file - Pin and preserve all folios of a memfd.
+ * @file: A shmem or hugetlbfs memfd; the caller holds the inode lock and has
+ *        frozen the mapping so its size and folios cannot change.
+ * @ops:  Handler hooks (may be NULL); @ops->unpin_folio must be NULL (the
+ *        pins come from memfd_pin_folios()).
+ * @arg:  Handler argument for @ops.
+ * @desc: Where to write the KHO vmalloc descriptor of the array.
+ * @out:  Outgoing state, needed by luo_memfd_unpreserve().
+ *
+ * Pins [0, i_size) with memfd_pin_folios(), which also fills holes and moves
+ * folios out of movable/CMA memory (so out of KHO scratch), then
+ * luo_memfd_preserve_pinned(). A zero-sized file gives an empty array.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, -EFBIG if the file has more than UINT_MAX folios of its
+ * minimum size, or another negative errno. On failure nothing is left
+ * pinned or preserved.
+ */
+int luo_memfd_preserve_file(struct file *file,
+			    const struct luo_memfd_preserve_ops *ops, void *arg,
+			    struct kho_vmalloc *desc, struct luo_memfd_out *out)
+{
+	loff_t size = i_size_read(file_inode(file));
+	unsigned int shift = PAGE_SHIFT;
+	struct folio **folios;
+	pgoff_t offset;
+	long nr_pinned;
+	u64 max;
+	int err;
+
+	if (WARN_ON_ONCE(ops && ops->unpin_folio))
+		return -EINVAL;
+
+	if (!size)
+		return luo_memfd_preserve_pinned(NULL, 0, ops, arg, desc, out);
+
+	if (is_file_hugepages(file))
+		shift = huge_page_shift(hstate_file(file));
+	max = DIV_ROUND_UP_ULL(size, 1ULL << shift);
+	if (max > UINT_MAX)
+		return -EFBIG;
+
+	folios = lmc_inject() ? NULL : kvmalloc_array(max, sizeof(*folios),
+						      GFP_KERNEL);
+	if (!folios)
+		return -ENOMEM;
+
+	nr_pinned = lmc_inject() ? -ENOMEM :
+		    memfd_pin_folios(file, 0, size - 1, folios, max, &offset);
+	if (nr_pinned < 0) {
+		err = nr_pinned;
+		pr_err("pinning the folios failed: %pe\n", ERR_PTR(err));
+		goto out;
+	}
+
+	err = luo_memfd_preserve_pinned(folios, nr_pinned, ops, arg, desc, out);
+	if (err)
+		unpin_folios(folios, nr_pinned);
+out:
+	kvfree(folios);
+	return err;
+}
+EXPORT_SYMBOL_GPL(luo_memfd_preserve_file);

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live update of HugeTLB-backed memfds (MFD_HUGETLB), on top of
+ * luo_memfd_common. Wire format: include/linux/kho/abi/hugetlb_memfd.h.
+ */
+
+/**
+ * DOC: HugeTLB memfd preservation over live update
+ *
+ * A memfd created with ``MFD_HUGETLB`` (any huge page size the machine has:
+ * 2 MiB and 1 GiB on x86_64) can be handed to the next kernel through a LUO
+ * session. What survives: the contents, in place (the same huge pages; holes
+ * are filled at preserve time), the size, the file position and the seals in
+ * ``MEMFD_LUO_ALL_SEALS``.
+ *
+ * While preserved, the file keeps working for reads and for writes through
+ * mappings, but truncate to another size, fallocate() (allocate or punch a
+ * hole) and a writable mmap() beyond its end fail with ``-EPERM``.
+ *
+ * Retrieval gives a file that behaves like one from
+ * ``memfd_create(MFD_HUGETLB)`` that was fallocate()d: every page is
+ * accounted exactly as hugetlbfs_fallocate() would account a fresh one
+ * (reservation map, hugetlb cgroup of the retriever, memcg, i_blocks), so
+ * closing it returns the pages to the free pool and leaves no reservation
+ * behind. Pages of files that are never retrieved go to the free pool of
+ * their size at finish().
+ *
+ * Every HugeTLB file adds its pages to a per-size count that the next kernel
+ * reads in early boot, so that ``hugepages=N`` gives a pool of N pages (not
+ * N plus the preserved ones) once everything is retrieved; see
+ * docs/hugetlb.md.
+ *
+ * Not supported (preserve fails with ``-EOPNOTSUPP``): files whose pages come
+ * from hugetlb CMA (``hugetlb_cma=``), and SysV SHM_HUGETLB segments.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/hugetlb.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/kho/abi/hugetlb_memfd.h>
+#include <linux/kho/abi/memfd.h>
+#include <linux/liveupdate.h>
+#include <linux/luo_memfd_common.h>
+#include <linux/memfd.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/slab.h>
+#include <uapi/linux/memfd.h>
+
+#include "hugetlb_cma.h"
+
+/* hugetlb_cma= is in use (gigantic pages come from CMA); set at init. */
+static bool hml_hugetlb_cma __ro_after_init;
+
+/* Outgoing runtime state, kept in liveupdate_file_op_args.private_data. */
+struct hml_private {
+	struct luo_memfd_out out;
+	unsigned int order;
+};
+
+/* Called for each pinned folio, before it is preserved. */
+static int hml_prepare_folio(struct folio *folio, void *arg)
+{
+	/* Pinning moves folios out of CMA; a CMA folio here cannot move. */
+	if (folio_test_hugetlb_cma(folio))
+		return -EOPNOTSUPP;
+	return HUGETLB_MEMFD_LUO_FOLIO_FLAGS;
+}
+
+static const struct luo_memfd_preserve_ops hml_preserve_ops = {
+	.prepare_folio = hml_prepare_folio,
+};
+
+static int hml_preserve(struct liveupdate_file_op_args *args)
+{
+	struct inode *inode = file_inode(args->file);
+	struct hstate *h = hstate_inode(inode);
+	struct hugetlb_memfd_luo_ser *ser;
+	struct hml_private *priv;
+	int err, seals;
+
+	if (hstate_is_gigantic(h) && hml_hugetlb_cma) {
+		pr_warn("%lu KiB pages come from hugetlb_cma=: not preservable\n",
+			huge_page_size(h) / SZ_1K);
+		return -EOPNOTSUPP;
+	}
+
+	priv = kzalloc_obj(*priv);
+	if (!priv)
+		return -ENOMEM;
+	priv->order = huge_page_order(h);
+
+	inode_lock(inode);
+	hugetlbfs_freeze(inode, true);
+
+	ser = kho_alloc_preserve(sizeof(*ser));
+	if (IS_ERR(ser)) {
+		err = PTR_ERR(ser);
+		goto err_unfreeze;
+	}
+
+	seals = memfd_get_seals(args->file);
+	if (seals < 0) {
+		err = seals;
+		goto err_free_ser;
+	}
+	if (seals & ~MEMFD_LUO_ALL_SEALS) {
+		err = -EOPNOTSUPP;
+		goto err_free_ser;
+	}
+
+	ser->pos = args->file->f_pos;
+	ser->size = i_size_read(inode);
+	ser->seals = seals;
+	ser->order = priv->order;
+
+	err = luo_memfd_preserve_file(args->file, &hml_preserve_ops, NULL,
+				      &ser->folios, &priv->out);
+	if (err)
+		goto err_free_ser;
+	ser->nr_folios = priv->out.nr;
+
+	err = luo_memfd_hstate_account(priv->order, priv->out.nr);
+	if (err)
+		goto err_unpreserve;
+	inode_unlock(inode);
+
+	args->private_data = priv;
+	args->serialized_data = virt_to_phys(ser);
+	return 0;
+
+err_unpreserve:
+	luo_memfd_unpreserve(&priv->out);
+err_free_ser:
+	kho_unpreserve_free(ser);
+err_unfreeze:
+	hugetlbfs_freeze(inode, false);
+	inode_unlock(inode);
+	kfree(priv);
+	return err;
+}
+
+static int hml_freeze(struct liveupdate_file_op_args *args)
+{
+	struct hugetlb_memfd_luo_ser *ser;
+
+	if (WARN_ON_ONCE(!args->serialized_data))
+		return -EINVAL;
+
+	/* Only the position can change after preserve. */
+	ser = phys_to_virt(args->serialized_data);
+	ser->pos = args->file->f_pos;
+	return 0;
+}
+
+static void hml_unpreserve(struct liveupdate_file_op_args *args)
+{
+	struct inode *inode = file_inode(args->file);
+	struct hml_private *priv = args->private_data;
+
+	if (WARN_ON_ONCE(!args->serialized_data || !priv))
+		return;
+
+	inode_lock(inode);
+	WARN_ON(luo_memfd_hstate_account(priv->order, -(long)priv->out.nr));
+	luo_memfd_unpreserve(&priv->out);
+	kho_unpreserve_free(phys_to_virt(args->serialized_data));
+	hugetlbfs_freeze(inode, false);
+	inode_unlock(inode);
+	kfree(priv);
+}
+
+/* Incoming side. */
+
+struct hml_restore_ctx {
+	struct hstate *h;
+	struct file *file;
+	struct vm_area_struct vma;
+};
+
+/*
+ * Restore the block KHO preserved at @phys and make it a hugetlb folio of
+ * the hstate of its (KHO-recorded) size, so that giving it back returns it
+ * to that pool. A block of a size no hstate has is returned as a plain
+ * folio when the buddy allocator can take it back, and left alone
+ * otherwise.
+ */
+static struct folio *hml_restore_folio(phys_addr_t phys, void *arg)
+{
+	int order = kho_preserved_order(phys);
+	struct folio *folio;
+	struct hstate *h;
+
+	if (order < 0)
+		return NULL;
+	h = size_to_hstate(PAGE_SIZE << order);
+	if (!h && order > MAX_PAGE_ORDER)
+		return NULL;
+	folio = kho_restore_folio(phys);
+	if (folio && h)
+		hugetlb_luo_adopt_folio(h, folio);
+	return folio;
+}
+
+/* Give back a restored folio: to its hstate's free pool (or the buddy). */
+static void hml_discard_folio(struct folio *folio, void *arg)
+{
+	folio_put(folio);
+}
+
+/* Put a restored folio into the new file, accounted like fallocate(). */
+static int hml_add_folio(struct folio *folio, pgoff_t index, u32 flags,
+			 void *arg)
+{
+	struct hml_restore_ctx *ctx = arg;
+	struct address_space *mapping = ctx->file->f_mapping;
+	struct hstate *h = ctx->h;
+	pgoff_t idx = index >> huge_page_order(h);
+	unsigned long addr = idx << huge_page_shift(h);
+	struct folio *got;
+	u32 hash;
+	int err;
+
+	if (WARN_ON_ONCE(!folio_test_hugetlb(folio) || folio_hstate(folio) != h))
+		return -EINVAL;
+
+	hash = hugetlb_fault_mutex_hash(mapping, idx);
+	mutex_lock(&hugetlb_fault_mutex_table[hash]);
+	got = alloc_hugetlb_folio_preset(&ctx->vma, addr, folio);
+	if (IS_ERR(got)) {
+		err = PTR_ERR(got);
+		goto out_unlock;
+	}
+	__folio_mark_uptodate(folio);
+	err = hugetlb_add_to_page_cache(folio, mapping, idx);
+	if (err) {
+		restore_reserve_on_error(h, &ctx->vma, addr, folio);
+		goto out_unlock;
+	}
+	mutex_unlock(&hugetlb_fault_mutex_table[hash]);
+
+	folio_set_hugetlb_migratable(folio);
+	/* Locked by hugetlb_add_to_page_cache(); the page cache holds it. */
+	folio_unlock(folio);
+	folio_put(folio);
+	return 0;
+
+out_unlock:
+	mutex_unlock(&hugetlb_fault_mutex_table[hash]);
+	return err;
+}
+
+static const struct luo_memfd_restore_ops hml_restore_ops = {
+	.restore_folio = hml_restore_folio,
+	.add_folio = hml_add_folio,
+	.discard_folio = hml_discard_folio,
+};
+
+/* The hstate named by an incoming order, or NULL. */
+static struct hstate *hml_order_hstate(u32 order)
+{
+	if (!order || order > LUO_MEMFD_MAX_ORDER)
+		return NULL;
+	return size_to_hstate(PAGE_SIZE << order);
+}
+
+static void hml_in_init(struct luo_memfd_in *in,
+			struct hugetlb_memfd_luo_ser *ser,
+			struct hml_restore_ctx *ctx)
+{
+	u32 order = min_t(u32, ser->order, LUO_MEMFD_MAX_ORDER);
+
+	*in = (struct luo_memfd_in) {
+		.desc = &ser->folios,
+		.nr = ser->nr_folios,
+		.size = ser->size,
+		.allowed_flags = HUGETLB_MEMFD_LUO_FOLIO_FLAGS,
+		.min_order = order,
+		.max_order = order,
+		.ops = &hml_restore_ops,
+		.arg = ctx,
+		.name = "hugetlb memfd",
+	};
+}
+
+static void hml_finish(struct liveupdate_file_op_args *args)
+{
+	struct hugetlb_memfd_luo_ser *ser;
+	struct hml_restore_ctx ctx = {};
+	struct luo_memfd_in in;
+
+	/*
+	 * A successful retrieve owns everything; a failed one gave back all
+	 * it could. Only a never-retrieved file has pages to give back: to
+	 * the free pool of their size.
+	 */
+	luo_memfd_hstate_incoming();
+	if (args->retrieve_status || !args->serialized_data)
+		return;
+
+	ser = phys_to_virt(args->serialized_data);
+	hml_in_init(&in, ser, &ctx);
+	luo_memfd_discard(&in);
+	kho_restore_free(ser);
+}
+
+static int hml_check_ser(const struct hugetlb_memfd_luo_ser *ser,
+			 struct hstate **hp)
+{
+	struct hstate *h = hml_order_hstate(ser->order);
+
+	if (!h) {
+		pr_err("no huge page size of order %u in this kernel\n",
+		       ser->order);
+		return -EOPNOTSUPP;
+	}
+	if (ser->seals & ~MEMFD_LUO_ALL_SEALS) {
+		pr_err("unsupported seals %#x\n", ser->seals);
+		return -EOPNOTSUPP;
+	}
+	if (ser->flags || ser->reserved) {
+		pr_err("unknown file flags %#x/%#x\n", ser->flags,
+		       ser->reserved);
+		return -EOPNOTSUPP;
+	}
+	if (ser->pos > MAX_LFS_FILESIZE) {
+		pr_err("file position %llu out of range\n", ser->pos);
+		return -EINVAL;
+	}
+	if (ser->size & ~huge_page_mask(h)) {
+		pr_err("file size %llu is not a multiple of the page size %lu\n",
+		       ser->size, huge_page_size(h));
+		return -EINVAL;
+	}
+	*hp = h;
+	return 0;
+}
+
+static int hml_retrieve(struct liveupdate_file_op_args *args)
+{
+	struct hugetlb_memfd_luo_ser *ser;
+	struct hml_restore_ctx ctx = {};
+	struct luo_memfd_in in;
+	struct inode *inode;
+	struct file *file;
+	int err;
+
+	luo_memfd_hstate_incoming();
+	if (!args->serialized_data)
+		return -EINVAL;
+	ser = phys_to_virt(args->serialized_data);
+	hml_in_init(&in, ser, &ctx);
+
+	err = hml_check_ser(ser, &ctx.h);
+	if (err)
+		goto err_discard;
+	if (!luo_memfd_check_in(&in)) {
+		err = -EINVAL;
+		goto err_discard;
+	}
+
+	file = memfd_alloc_file("", MFD_HUGETLB | MFD_ALLOW_SEALING |
+				((u32)huge_page_shift(ctx.h) << MFD_HUGE_SHIFT));
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		pr_err("failed to set up the file: %pe\n", file);
+		goto err_discard;
+	}
+	inode = file_inode(file);
+
+	/* The pseudo vma hugetlbfs_fallocate() uses to charge new pages. */
+	vma_init(&ctx.vma, current->mm);
+	vm_flags_init(&ctx.vma, VM_HUGETLB | VM_MAYSHARE | VM_SHARED);
+	ctx.vma.vm_file = file;
+	ctx.file = file;
+
+	inode_lock(inode);
+	i_size_write(inode, ser->size);
+	err = luo_memfd_restore(&in);
+	inode_unlock(inode);
+	/* Pages added before a failure belong to the file and go with it. */
+	if (err)
+		goto err_fput;
+
+	err = memfd_add_seals(file, ser->seals);
+	if (err) {
+		pr_err("failed to add seals %#x: %pe\n", ser->seals,
+		       ERR_PTR(err));
+		goto err_fput;
+	}
+	vfs_setpos(file, ser->pos, MAX_LFS_FILESIZE);
+
+	args->file = file;
+	kho_restore_free(ser);
+	return 0;
+
+err_fput:
+	fput(file);
+	kho_restore_free(ser);
+	return err;
+
+err_discard:
+	luo_memfd_discard(&in);
+	kho_restore_free(ser);
+	return err;
+}
+
+static bool hml_can_preserve(struct liveupdate_file_handler *handler,
+			     struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+	/* A memfd (or unlinked hugetlbfs file); not a SysV SHM segment. */
+	return is_file_hugepages(file) && !(inode->i_flags & S_PRIVATE) &&
+	       !inode->i_nlink;
+}
+
+static unsigned long hml_get_id(struct file *file)
+{
+	return (unsigned long)file_inode(file);
+}
+
+static const struct liveupdate_file_ops hml_file_ops = {
+	.freeze = hml_freeze,
+	.finish = hml_finish,
+	.retrieve = hml_retrieve,
+	.preserve = hml_preserve,
+	.unpreserve = hml_unpreserve,
+	.can_preserve = hml_can_preserve,
+	.get_id = hml_get_id,
+	.owner = THIS_MODULE,
+};
+
+static struct liveupdate_file_handler hml_handler = {
+	.ops = &hml_file_ops,
+	.compatible = HUGETLB_MEMFD_LUO_FH_COMPATIBLE,
+};
+
+static int __init hml_init(void)
+{
+	int err;
+
+	hml_hugetlb_cma = hugetlb_cma_total_size() != 0;
+	err = liveupdate_register_file_handler(&hml_handler);
+
+	if (err == -EOPNOTSUPP)
+		return 0;
+	if (!err) {
+		err = liveupdate_register_flb(&hml_handler,
+					      &luo_memfd_hstate_flb);
+		if (err)
+			liveupdate_unregister_file_handler(&hml_handler);
+	}
+	if (err)
+		pr_err("could not register the HugeTLB memfd live update handler: %pe\n",
+		       ERR_PTR(err));
+	return err;
+}
+late_initcall(hml_init);
+
+#ifdef CONFIG_LIVEUPDATE_MEMFD_HUGETLB_KUNIT_TEST
+#include "memfd_hugetlb_luo_kunit/memfd_hugetlb_luo_kunit.c"
+#endif

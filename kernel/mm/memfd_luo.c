@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live update of shmem-backed memfds, on top of luo_memfd_common.
+ *
+ * Wire format: memfd-v2 (include/linux/kho/abi/memfd.h), unchanged, so a
+ * stock 7.3 kernel and this one can hand memfds to each other both ways.
+ */
+
+/**
+ * DOC: shmem memfd preservation over live update
+ *
+ * A shmem memfd (not a named tmpfs file, not HugeTLB) can be handed to the
+ * next kernel through a LUO session. What survives:
+ *
+ * - contents: the same physical folios, of any order, are handed over; holes
+ *   are filled at preserve time, folios that were never written are zeroed;
+ * - size (i_size), file position and seals (only seals in
+ *   ``MEMFD_LUO_ALL_SEALS``; others make preservation fail with
+ *   ``-EOPNOTSUPP``).
+ *
+ * While preserved the file keeps working for reads, writes and mmap within its
+ * size, but its size cannot change and no range can be punched or allocated
+ * (``-EPERM``). Every folio is marked dirty (so the next kernel never drops
+ * data it cannot tell apart from clean page cache) and uptodate.
+ *
+ * What does not survive: ``FD_CLOEXEC``, the memfd's name, ownership, mode
+ * (a file with ``F_SEAL_EXEC`` comes back non-executable, like
+ * ``MFD_NOEXEC_SEAL``; others come back 0777) and timestamps, memory-cgroup of the original owner (folios are charged to
+ * the retriever), and any mapping.
+ *
+ * Everything read back in the next kernel is validated (see
+ * lib/luo_memfd_common/); a corrupt file is refused with an error in the
+ * kernel log and all its folios are given back to the allocator.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/io.h>
+#include <linux/kexec_handover.h>
+#include <linux/kho/abi/memfd.h>
+#include <linux/liveupdate.h>
+#include <linux/luo_memfd_common.h>
+#include <linux/memcontrol.h>
+#include <linux/memfd.h>
+#include <linux/pagemap.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+#include <uapi/linux/memfd.h>
+
+#include "internal.h"
+
+#define MEMFD_LUO_FOLIO_FLAGS	(MEMFD_LUO_FOLIO_DIRTY | MEMFD_LUO_FOLIO_UPTODATE)
+
+/* Outgoing runtime state, kept in liveupdate_file_op_args.private_data. */
+struct memfd_luo_private {
+	struct luo_memfd_out out;
+};
+
+/* Called for each pinned folio, before it is preserved. */
+static int memfd_luo_prepare_folio(struct folio *folio, void *arg)
+{
+	folio_lock(folio);
+	/*
+	 * The folio may be written through a mapping until kexec and the
+	 * dirty bit is only collected at unmap, so a flag sampled now could
+	 * be stale: declare every folio dirty.
+	 */
+	folio_mark_dirty(folio);
+	/* Fallocated, never used: zero it now rather than in the next kernel. */
+	if (!folio_test_uptodate(folio)) {
+		folio_zero_range(folio, 0, folio_size(folio));
+		flush_dcache_folio(folio);
+		folio_mark_uptodate(folio);
+	}
+	folio_unlock(folio);
+	return MEMFD_LUO_FOLIO_FLAGS;
+}
+
+static const struct luo_memfd_preserve_ops memfd_luo_preserve_ops = {
+	.prepare_folio = memfd_luo_prepare_folio,
+};
+
+static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
+{
+	struct inode *inode = file_inode(args->file);
+	struct memfd_luo_private *priv;
+	struct memfd_luo_ser *ser;
+	int err, seals;
+
+	priv = kzalloc_obj(*priv);
+	if (!priv)
+		return -ENOMEM;
+
+	inode_lock(inode);
+	shmem_freeze(inode, true);
+
+	ser = kho_alloc_preserve(sizeof(*ser));
+	if (IS_ERR(ser)) {
+		err = PTR_ERR(ser);
+		goto err_unfreeze;
+	}
+
+	seals = memfd_get_seals(args->file);
+	if (seals < 0) {
+		err = seals;
+		goto err_free_ser;
+	}
+	if (seals & ~MEMFD_LUO_ALL_SEALS) {
+		err = -EOPNOTSUPP;
+		goto err_free_ser;
+	}
+
+	ser->pos = args->file->f_pos;
+	ser->size = i_size_read(inode);
+	ser->seals = seals;
+
+	err = luo_memfd_preserve_file(args->file, &memfd_luo_preserve_ops, NULL,
+				      &ser->folios, &priv->out);
+	if (err)
+		goto err_free_ser;
+	ser->nr_folios = priv->out.nr;
+	inode_unlock(inode);
+
+	args->private_data = priv;
+	args->serialized_data = virt_to_phys(ser);
+	return 0;
+
+err_free_ser:
+	kho_unpreserve_free(ser);
+err_unfreeze:
+	shmem_freeze(inode, false);
+	inode_unlock(inode);
+	kfree(priv);
+	return err;
+}
+
+static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
+{
+	struct memfd_luo_ser *ser;
+
+	if (WARN_ON_ONCE(!args->serialized_data))
+		return -EINVAL;
+
+	/* Only the position can change after preserve (the size is frozen). */
+	ser = phys_to_virt(args->serialized_data);
+	ser->pos = args->file->f_pos;
+	return 0;
+}
+
+static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
+{
+	struct inode *inode = file_inode(args->file);
+	struct memfd_luo_private *priv = args->private_data;
+
+	if (WARN_ON_ONCE(!args->serialized_data || !priv))
+		return;
+
+	inode_lock(inode);
+	luo_memfd_unpreserve(&priv->out);
+	kho_unpreserve_free(phys_to_virt(args->serialized_data));
+	shmem_freeze(inode, false);
+	inode_unlock(inode);
+	kfree(priv);
+}
+
+/* Incoming side. */
+
+struct memfd_luo_restore_ctx {
+	struct file *file;
+	long nr_added;
+};
+
+static int memfd_luo_add_folio(struct folio *folio, pgoff_t index, u32 flags,
+			       void *arg)
+{
+	struct memfd_luo_restore_ctx *ctx = arg;
+	struct address_space *mapping = ctx->file->f_mapping;
+	struct inode *inode = mapping->host;
+	gfp_t gfp = mapping_gfp_mask(mapping);
+	long npages = folio_nr_pages(folio);
+	int err;
+
+	/* Make it look like a folio shmem allocated itself. */
+	if (folio_test_large(folio))
+		folio_set_large_rmappable(folio);
+	__folio_set_locked(folio);
+	__folio_set_swapbacked(folio);
+
+	err = mem_cgroup_charge(folio, NULL, gfp);
+	if (err)
+		goto err_unlock;
+
+	err = shmem_add_to_page_cache(folio, mapping, index, NULL, gfp);
+	if (err)
+		goto err_unlock;
+
+	if (flags & MEMFD_LUO_FOLIO_UPTODATE)
+		folio_mark_uptodate(folio);
+	if (flags & MEMFD_LUO_FOLIO_DIRTY)
+		folio_mark_dirty(folio);
+
+	err = shmem_inode_acct_blocks(inode, npages);
+	if (err) {
+		filemap_remove_folio(folio);
+		goto err_unlock;
+	}
+
+	ctx->nr_added += npages;
+	folio_add_lru(folio);
+	folio_unlock(folio);
+	folio_put(folio);
+	return 0;
+
+err_unlock:
+	__folio_clear_swapbacked(folio);
+	folio_unlock(folio);
+	return err;
+}
+
+static const struct luo_memfd_restore_ops memfd_luo_restore_ops = {
+	.add_folio = memfd_luo_add_folio,
+};
+
+static void memfd_luo_in_init(struct luo_memfd_in *in, struct memfd_luo_ser *ser,
+			      struct memfd_luo_restore_ctx *ctx)
+{
+	*in = (struct luo_memfd_in) {
+		.desc = &ser->folios,
+		.nr = ser->nr_folios,
+		.size = ser->size,
+		.allowed_flags = MEMFD_LUO_FOLIO_FLAGS,
+		.min_order = 0,
+		.max_order = MAX_PAGECACHE_ORDER,
+		.ops = &memfd_luo_restore_ops,
+		.arg = ctx,
+		.name = "memfd",
+	};
+}
+
+static void memfd_luo_finish(struct liveupdate_file_op_args *args)
+{
+	struct memfd_luo_ser *ser;
+	struct luo_memfd_in in;
+
+	/*
+	 * A successful retrieve owns everything; a failed one gave back all
+	 * it could. Only a never-retrieved file has folios to give back.
+	 */
+	if (args->retrieve_status || !args->serialized_data)
+		return;
+
+	ser = phys_to_virt(args->serialized_data);
+	memfd_luo_in_init(&in, ser, NULL);
+	luo_memfd_discard(&in);
+	kho_restore_free(ser);
+}
+
+static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
+{
+	struct memfd_luo_restore_ctx ctx = {};
+	struct memfd_luo_ser *ser;
+	unsigned int mfd_flags;
+	struct luo_memfd_in in;
+	struct file *file;
+	int err;
+
+	if (!args->serialized_data)
+		return -EINVAL;
+	ser = phys_to_virt(args->serialized_data);
+	memfd_luo_in_init(&in, ser, &ctx);
+
+	if (ser->seals & ~MEMFD_LUO_ALL_SEALS) {
+		pr_err("unsupported seals %#x\n", ser->seals);
+		err = -EOPNOTSUPP;
+		goto err_discard;
+	}
+	if (ser->flags) {
+		pr_err("unknown file flags %#x\n", ser->flags);
+		err = -EOPNOTSUPP;
+		goto err_discard;
+	}
+	if (ser->pos > MAX_LFS_FILESIZE) {
+		pr_err("file position %llu out of range\n", ser->pos);
+		err = -EINVAL;
+		goto err_discard;
+	}
+	if (!luo_memfd_check_in(&in)) {
+		err = -EINVAL;
+		goto err_discard;
+	}
+
+	/*
+	 * The mode is not in memfd-v2. An exec-sealed memfd must not come back
+	 * executable (stock 7.3 gives it mode 0777 with F_SEAL_EXEC, so it can
+	 * be executed but never chmod'ed): create it the way MFD_NOEXEC_SEAL
+	 * does, which also sets F_SEAL_EXEC.
+	 */
+	mfd_flags = MFD_ALLOW_SEALING;
+	if (ser->seals & F_SEAL_EXEC)
+		mfd_flags |= MFD_NOEXEC_SEAL;
+	file = memfd_alloc_file("", mfd_flags);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		pr_err("failed to set up the file: %pe\n", file);
+		goto err_discard;
+	}
+
+	err = memfd_add_seals(file, ser->seals);
+	if (err) {
+		pr_err("failed to add seals %#x: %pe\n", ser->seals,
+		       ERR_PTR(err));
+		fput(file);
+		goto err_discard;
+	}
+
+	vfs_setpos(file, ser->pos, MAX_LFS_FILESIZE);
+	i_size_write(file_inode(file), ser->size);
+
+	ctx.file = file;
+	err = luo_memfd_restore(&in);
+	/* Folios added before a failure belong to the file and go with it. */
+	shmem_recalc_inode(file_inode(file), ctx.nr_added, 0);
+	if (err) {
+		fput(file);
+		goto err_free_ser;
+	}
+
+	args->file = file;
+	kho_restore_free(ser);
+	return 0;
+
+err_discard:
+	luo_memfd_discard(&in);
+err_free_ser:
+	kho_restore_free(ser);
+	return err;
+}
+
+static bool memfd_luo_can_preserve(struct liveupdate_file_handler *handler,
+				   struct file *file)
+{
+	return shmem_file(file) && !file_inode(file)->i_nlink;
+}
+
+static unsigned long memfd_luo_get_id(struct file *file)
+{
+	return (unsigned long)file_inode(file);
+}
+
+static const struct liveupdate_file_ops memfd_luo_file_ops = {
+	.freeze = memfd_luo_freeze,
+	.finish = memfd_luo_finish,
+	.retrieve = memfd_luo_retrieve,
+	.preserve = memfd_luo_preserve,
+	.unpreserve = memfd_luo_unpreserve,
+	.can_preserve = memfd_luo_can_preserve,
+	.get_id = memfd_luo_get_id,
+	.owner = THIS_MODULE,
+};
+
+static struct liveupdate_file_handler memfd_luo_handler = {
+	.ops = &memfd_luo_file_ops,
+	.compatible = MEMFD_LUO_FH_COMPATIBLE,
+};
+
+static int __init memfd_luo_init(void)
+{
+	int err = liveupdate_register_file_handler(&memfd_luo_handler);
+
+	if (err && err != -EOPNOTSUPP) {
+		pr_err("could not register the memfd live update handler: %pe\n",
+		       ERR_PTR(err));
+		return err;
+	}
+	return 0;
+}
+late_initcall(memfd_luo_init);

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# HugeTLB memfd live update tests through the QEMU runner (luo kernel):
+#   hugetlb-chain3    luo -> luo -> luo, 6 GiB guest, hugepages 2M=64 1G=2:
+#                     2 MiB and 1 GiB files (one 1 GiB page), three sessions
+#                     (retrieved A re-preserved each time, fresh B, U finished
+#                     without retrieve), seals, position, holes, frozen file,
+#                     abort before kexec, pool counters before/after
+#   hugetlb-k-gt-n    2 MiB only, 24 pages preserved, next kernel hugepages=8:
+#                     boot pool 0, pool 24 once everything is back
+#   hugetlb-pernode   2 MiB only, next kernel hugepages=0:40 (per node):
+#                     refused with a warning, node-balanced 40 - 24 at boot
+#   hugetlb-cma       hugetlb_cma=1G: a 1 GiB file from CMA is refused
+#                     (EOPNOTSUPP, logged), a 2 MiB file is not
+#   hugetlb-kunit     KUnit suites luo_memfd_hstate and memfd_hugetlb_luo
+# Each run prints "NAME: N passed, N failed, N skipped"; exits non-zero if
+# any run failed. Needs the luo kernel built (scripts/build-kernel.sh luo).
+#
+# usage: tests/hugetlb/run.sh [--only NAME]
+set -euo pipefail
+. "$(dirname "$0")/../../scripts/lib.sh"
+
+only=""
+[ "${1:-}" = --only ] && only=$2
+out=$BUILD/tests/hugetlb
+mkdir -p "$out"
+khdr=$BUILD/kernel/luo/usr/include
+[ -d "$khdr" ] || die "kernel luo is not built (scripts/build-kernel.sh luo)"
+
+build() {
+	gcc -static -O2 -Wall -Wextra -Werror -isystem "$khdr" \
+		-o "$out/hugetlb_stage" "$REPO/tests/hugetlb/hugetlb_stage.c"
+}
+step "build hugetlb stage program" "$LOGS/hugetlb-build.log" build
+
+cat > "$out/kunit-stage.sh" <<'SH'
+#!/bin/sh
+# KUnit ran during boot; its KTAP is in the kernel log.
+exit 0
+SH
+chmod +x "$out/kunit-stage.sh"
+
+rc=0
+run() { # NAME ARGS...
+	[ -n "$only" ] && [ "$only" != "$1" ] && return 0
+	"$REPO/scripts/qemu-run.sh" --name "$1" "${@:2}" || rc=1
+}
+run hugetlb-chain3 --chain luo,luo,luo --mem 6G --stage "$out/hugetlb_stage" \
+	--append "hugepagesz=2M hugepages=64 hugepagesz=1G hugepages=2" \
+	--timeout 420
+run hugetlb-k-gt-n --chain luo,luo --mem 2G --stage "$out/hugetlb_stage" \
+	--append "hlt.mode=2m" \
+	--append-stage "1:hugepagesz=2M hugepages=64" \
+	--append-stage "2:hugepagesz=2M hugepages=8" --timeout 240
+run hugetlb-pernode --chain luo,luo --mem 2G --stage "$out/hugetlb_stage" \
+	--append "hlt.mode=2m" \
+	--append-stage "1:hugepagesz=2M hugepages=64" \
+	--append-stage "2:hugepagesz=2M hugepages=0:40 hlt.pernode=1" --timeout 240
+run hugetlb-cma --chain luo --mem 6G --stage "$out/hugetlb_stage" \
+	--append "hlt.mode=cma hugetlb_cma=1G hugepagesz=1G hugepages=0 hugepagesz=2M hugepages=8 kho_scratch=32M,128M,128M" \
+	--timeout 200
+run hugetlb-kunit --chain luo --mem 6G --kunit '*memfd_h*' \
+	--append "hugepagesz=2M hugepages=8 hugepagesz=1G hugepages=2" \
+	--stage "$out/kunit-stage.sh" --timeout 300
+exit $rc

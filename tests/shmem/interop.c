@@ -1,0 +1,631 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shmem memfd live update: interop and behaviour stage program for
+ * scripts/qemu-run.sh. Prints KTAP. Uses only raw ioctls from
+ * <linux/liveupdate.h>.
+ *
+ * usage: interop STAGE NSTAGES
+ *   STAGE < NSTAGES  preserve a set of memfds in session "shmem-N" (N=STAGE)
+ *                    and hold it in a daemon child across the kexec;
+ *   STAGE > 1        retrieve session "shmem-(N-1)", check contents, size,
+ *                    position and seals of every file, finish, check the
+ *                    files behave like ordinary memfds again, and check a
+ *                    never-retrieved session gives its memory back.
+ * So a chain A,B tests A -> B in both directions the runner is told, and a
+ * chain of three re-preserves what it retrieved.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/falloc.h>
+#include <linux/liveupdate.h>
+
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+
+#define KIB 1024L
+#define MIB (1024L * 1024L)
+#define UNRETRIEVED_SIZE (32 * MIB)
+
+static int test_nr, failures;
+/* Set when this stage runs on stock 7.3 (shmem_kernel=stock on the cmdline). */
+static int on_stock;
+
+static void result(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d ", ok ? "" : "not ", ++test_nr);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+/* A check that fails on stock 7.3 because of a bug fixed in our kernel. */
+static void result_stock_bug(int ok, const char *bug, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok || !on_stock) {
+		printf("%sok %d ", ok ? "" : "not ", ++test_nr);
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+		printf("\n");
+		if (!ok)
+			failures++;
+	} else {
+		printf("ok %d ", ++test_nr);
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+		printf(" # SKIP known stock 7.3 bug: %s\n", bug);
+	}
+	fflush(stdout);
+}
+
+static void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* What each preserved file must look like in the next kernel. */
+struct spec {
+	uint64_t token;
+	const char *name;
+	long size;
+	long pos;
+	int seals;
+};
+
+enum { T_BASIC = 1, T_EMPTY, T_SEALED, T_FALLOC, T_THP, T_FUTURE, T_NOEXEC,
+       NR_FILES = 7 };
+
+static const struct spec specs[NR_FILES] = {
+	{ T_BASIC, "basic (holes, pos, grow/shrink seals)", 1 * MIB + 123, 4097,
+	  F_SEAL_GROW | F_SEAL_SHRINK },
+	{ T_EMPTY, "empty", 0, 0, 0 },
+	{ T_SEALED, "write-sealed", 8 * KIB, 100,
+	  F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL },
+	{ T_FALLOC, "fallocated, written after preserve", 64 * KIB, 0, 0 },
+	{ T_THP, "4 MiB, THP when available", 4 * MIB, 4 * MIB, 0 },
+	{ T_FUTURE, "future-write + exec seals", 4 * KIB, 7,
+	  F_SEAL_FUTURE_WRITE | F_SEAL_EXEC },
+	{ T_NOEXEC, "MFD_NOEXEC_SEAL only", 8 * KIB, 0, F_SEAL_EXEC },
+};
+
+/*
+ * Stock 7.3 re-creates the file executable (0777) and then adds F_SEAL_EXEC,
+ * which on an executable memfd implies the write seals.
+ */
+#define STOCK_EXEC_SEALS (F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_FUTURE_WRITE)
+
+static uint8_t pattern(uint64_t token, long off)
+{
+	return (uint8_t)((off * 31 + token * 7 + (off >> 12)) ^ 0x5a);
+}
+
+/* Expected byte at @off of file @s. */
+static uint8_t expected(const struct spec *s, long off)
+{
+	switch (s->token) {
+	case T_BASIC:
+		return ((off >> 12) % 4 == 3) ? 0 : pattern(s->token, off);
+	case T_FALLOC:
+		return (off >= 8192 && off < 8292) ? pattern(s->token, off) : 0;
+	default:
+		return pattern(s->token, off);
+	}
+}
+
+static int write_pattern(int fd, const struct spec *s, long from, long to)
+{
+	static uint8_t buf[64 * 1024];
+	long off, n, i;
+
+	for (off = from; off < to; off += n) {
+		n = to - off < (long)sizeof(buf) ? to - off : (long)sizeof(buf);
+		for (i = 0; i < n; i++)
+			buf[i] = pattern(s->token, off + i);
+		if (pwrite(fd, buf, n, off) != n)
+			return -1;
+	}
+	return 0;
+}
+
+static int make_file(const struct spec *s)
+{
+	unsigned int flags = MFD_ALLOW_SEALING;
+	long p;
+	int fd;
+
+	if (s->seals & F_SEAL_EXEC)
+		flags |= MFD_NOEXEC_SEAL;
+	fd = memfd_create(s->name, flags);
+	if (fd < 0)
+		return -1;
+	switch (s->token) {
+	case T_BASIC:
+		if (ftruncate(fd, s->size))
+			return -1;
+		for (p = 0; p * 4096 < s->size; p++) {
+			long end = (p + 1) * 4096 < s->size ? (p + 1) * 4096 : s->size;
+
+			if (p % 4 != 3 && write_pattern(fd, s, p * 4096, end))
+				return -1;
+		}
+		break;
+	case T_EMPTY:
+		break;
+	case T_FALLOC:
+		if (fallocate(fd, 0, 0, s->size))
+			return -1;
+		break;
+	default:
+		if (write_pattern(fd, s, 0, s->size))
+			return -1;
+		break;
+	}
+	if (lseek(fd, s->pos, SEEK_SET) != s->pos)
+		return -1;
+	/* NOEXEC_SEAL already added F_SEAL_EXEC. */
+	if (s->seals && fcntl(fd, F_ADD_SEALS, s->seals & ~F_SEAL_EXEC))
+		return -1;
+	return fd;
+}
+
+/* 1: as expected; 0: wrong (why says what); -1: only the stock exec-seal bug. */
+static int check_file(int fd, const struct spec *s, char *why, size_t whylen)
+{
+	int exec_bug = 0;
+	static uint8_t buf[64 * 1024];
+	struct stat st;
+	long off, n, i, pos;
+	int seals;
+	uint8_t *map;
+
+	if (fstat(fd, &st)) {
+		snprintf(why, whylen, "fstat: %s", strerror(errno));
+		return 0;
+	}
+	if (st.st_size != s->size) {
+		snprintf(why, whylen, "size %ld, want %ld", (long)st.st_size, s->size);
+		return 0;
+	}
+	pos = lseek(fd, 0, SEEK_CUR);
+	if (pos != s->pos) {
+		snprintf(why, whylen, "pos %ld, want %ld", pos, s->pos);
+		return 0;
+	}
+	seals = fcntl(fd, F_GET_SEALS);
+	if ((s->seals & F_SEAL_EXEC) && seals == (s->seals | STOCK_EXEC_SEALS) &&
+	    seals != s->seals) {
+		exec_bug = 1;
+		snprintf(why, whylen, "seals %#x, want %#x", seals, s->seals);
+	} else if (seals != s->seals) {
+		snprintf(why, whylen, "seals %#x, want %#x", seals, s->seals);
+		return 0;
+	}
+	for (off = 0; off < s->size; off += n) {
+		n = s->size - off < (long)sizeof(buf) ? s->size - off : (long)sizeof(buf);
+		if (pread(fd, buf, n, off) != n) {
+			snprintf(why, whylen, "pread at %ld: %s", off, strerror(errno));
+			return 0;
+		}
+		for (i = 0; i < n; i++) {
+			if (buf[i] != expected(s, off + i)) {
+				snprintf(why, whylen, "byte %ld is %#x, want %#x",
+					 off + i, buf[i], expected(s, off + i));
+				return 0;
+			}
+		}
+	}
+	/* The same through a mapping. */
+	if (s->size) {
+		map = mmap(NULL, s->size, PROT_READ, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED) {
+			snprintf(why, whylen, "mmap: %s", strerror(errno));
+			return 0;
+		}
+		for (off = 0; off < s->size; off += 997) {
+			if (map[off] != expected(s, off)) {
+				snprintf(why, whylen, "mapped byte %ld wrong", off);
+				munmap(map, s->size);
+				return 0;
+			}
+		}
+		munmap(map, s->size);
+	}
+	return exec_bug ? -1 : 1;
+}
+
+static int create_session(int lu, const char *name)
+{
+	struct liveupdate_ioctl_create_session cs = { .size = sizeof(cs) };
+
+	snprintf((char *)cs.name, sizeof(cs.name), "%s", name);
+	if (ioctl(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, &cs))
+		return -1;
+	return cs.fd;
+}
+
+static int retrieve_session(int lu, const char *name)
+{
+	struct liveupdate_ioctl_retrieve_session rs = { .size = sizeof(rs) };
+
+	snprintf((char *)rs.name, sizeof(rs.name), "%s", name);
+	if (ioctl(lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &rs))
+		return -1;
+	return rs.fd;
+}
+
+static int preserve_fd(int session, int fd, uint64_t token)
+{
+	struct liveupdate_session_preserve_fd p = {
+		.size = sizeof(p), .fd = fd, .token = token,
+	};
+
+	return ioctl(session, LIVEUPDATE_SESSION_PRESERVE_FD, &p);
+}
+
+static int retrieve_fd(int session, uint64_t token)
+{
+	struct liveupdate_session_retrieve_fd r = {
+		.size = sizeof(r), .token = token,
+	};
+
+	if (ioctl(session, LIVEUPDATE_SESSION_RETRIEVE_FD, &r))
+		return -1;
+	return r.fd;
+}
+
+static int finish_session(int session)
+{
+	struct liveupdate_session_finish f = { .size = sizeof(f) };
+
+	return ioctl(session, LIVEUPDATE_SESSION_FINISH, &f);
+}
+
+static long meminfo(const char *key)
+{
+	char line[256];
+	size_t klen = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			v = atol(line + klen + 1);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+static void set_thp(const char *mode)
+{
+	int fd = open("/sys/kernel/mm/transparent_hugepage/shmem_enabled", O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, mode, strlen(mode)) < 0)
+			diag("could not set shmem THP %s: %s", mode, strerror(errno));
+		close(fd);
+	}
+}
+
+/* Behaviour of a preserved file before kexec (same on stock and ours). */
+static void frozen_behaviour(int session, int *fds)
+{
+	char buf[16] = "x";
+	int fd = fds[T_FALLOC - 1];
+
+	errno = 0;
+	result(ftruncate(fd, 128 * KIB) < 0 && errno == EPERM,
+	       "preserved file cannot grow (ftruncate: %s)", strerror(errno));
+	errno = 0;
+	result(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096) < 0 &&
+	       errno == EPERM, "preserved file cannot be hole-punched (%s)",
+	       strerror(errno));
+	errno = 0;
+	result(pwrite(fd, buf, 1, 64 * KIB) < 0 && errno == EPERM,
+	       "preserved file cannot be written past EOF (%s)", strerror(errno));
+	errno = 0;
+	result(preserve_fd(session, fds[T_EMPTY - 1], T_BASIC) < 0 && errno == EEXIST,
+	       "a token cannot be reused in a session (%s)", strerror(errno));
+	errno = 0;
+	result(preserve_fd(session, fd, 99) < 0,
+	       "a file cannot be preserved twice (%s)", strerror(errno));
+}
+
+/* Closing a session before kexec unpreserves: the file is ordinary again. */
+static void abort_behaviour(int lu)
+{
+	int s = create_session(lu, "shmem-abort");
+	int fd = memfd_create("abort", 0);
+	char c = 'a';
+
+	if (s < 0 || fd < 0 || ftruncate(fd, 64 * KIB) || pwrite(fd, &c, 1, 5) != 1) {
+		result(0, "abort: setup: %s", strerror(errno));
+		return;
+	}
+	result(!preserve_fd(s, fd, 1), "abort: preserve");
+	close(s);
+	result(!ftruncate(fd, 128 * KIB) && !fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+						      FALLOC_FL_KEEP_SIZE, 0, 4096),
+	       "abort: after closing the session the file can change size and be punched");
+	close(fd);
+}
+
+static int stage_preserve(int lu, int stage, int *fds, int ret_session)
+{
+	char name[32];
+	int session, un, ufd, i, ok;
+	long shp0 = meminfo("ShmemHugePages");
+
+	snprintf(name, sizeof(name), "shmem-%d", stage);
+	session = create_session(lu, name);
+	result(session >= 0, "create session %s", name);
+	if (session < 0)
+		return -1;
+
+	if (stage == 1) {
+		set_thp("force");
+		for (i = 0; i < NR_FILES; i++) {
+			fds[i] = make_file(&specs[i]);
+			if (fds[i] < 0)
+				break;
+		}
+		set_thp("never");
+		result(i == NR_FILES, "create %d test memfds (%s)", NR_FILES,
+		       i == NR_FILES ? "ok" : strerror(errno));
+		if (i != NR_FILES)
+			return -1;
+		diag("ShmemHugePages before preserve: %ld kB (was %ld kB)",
+		     meminfo("ShmemHugePages"), shp0);
+	}
+
+	for (i = 0; i < NR_FILES; i++) {
+		lseek(fds[i], specs[i].pos / 2, SEEK_SET);
+		ok = !preserve_fd(session, fds[i], specs[i].token);
+		result(ok, "preserve %s (%s)", specs[i].name, ok ? "ok" : strerror(errno));
+	}
+	/* The position at kexec counts, not the one at PRESERVE_FD. */
+	for (i = 0; i < NR_FILES; i++)
+		lseek(fds[i], specs[i].pos, SEEK_SET);
+
+	if (stage == 1) {
+		/* Written after preserve: must arrive, same physical pages. */
+		const struct spec *s = &specs[T_FALLOC - 1];
+
+		result(!write_pattern(fds[T_FALLOC - 1], s, 8192, 8292),
+		       "write into a preserved file after PRESERVE_FD");
+		frozen_behaviour(session, fds);
+		abort_behaviour(lu);
+	}
+
+	/* A session the next kernel finishes without retrieving. */
+	snprintf(name, sizeof(name), "shmem-unretrieved-%d", stage);
+	un = create_session(lu, name);
+	ufd = memfd_create("unretrieved", 0);
+	ok = un >= 0 && ufd >= 0 && !fallocate(ufd, 0, 0, UNRETRIEVED_SIZE) &&
+	     !preserve_fd(un, ufd, 1);
+	result(ok, "preserve a %ld MiB memfd in %s", UNRETRIEVED_SIZE / MIB, name);
+	close(ufd);
+
+	/* Hold the sessions across kexec in a daemon. */
+	if (fork() == 0) {
+		setsid();
+		close(0);
+		close(1);
+		close(2);
+		for (;;)
+			pause();
+	}
+	close(session);
+	close(un);
+	if (ret_session >= 0)
+		close(ret_session);
+	return 0;
+}
+
+/* Last stage: split a restored THP by punching a hole into it. */
+static void thp_punch(int fd)
+{
+	const struct spec *s = &specs[T_THP - 1];
+	long hole = 1 * MIB + 4096, off;
+	uint8_t buf[3 * 4096], *map;
+	int ok = 1;
+
+	if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, hole, 4096)) {
+		result(0, "punch a hole into a retrieved 4 MiB file: %s", strerror(errno));
+		return;
+	}
+	if (pread(fd, buf, sizeof(buf), hole - 4096) != sizeof(buf))
+		ok = 0;
+	for (off = 0; ok && off < (long)sizeof(buf); off++) {
+		long at = hole - 4096 + off;
+		uint8_t want = (at >= hole && at < hole + 4096) ? 0 : pattern(s->token, at);
+
+		if (buf[off] != want)
+			ok = 0;
+	}
+	map = mmap(NULL, s->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		ok = 0;
+	} else {
+		map[hole + 10] = 0x77;
+		map[3 * MIB] = 0x66;
+		ok = ok && map[hole + 10] == 0x77 && map[2 * MIB + 5] == pattern(s->token, 2 * MIB + 5);
+		munmap(map, s->size);
+	}
+	result(ok, "retrieved 4 MiB file: punch a hole (splits a THP), read, mmap and write");
+}
+
+static int stage_retrieve(int lu, int stage, int *fds, int *sessionp)
+{
+	char name[32], why[128];
+	int session, un, i, ok, again;
+	long before, after;
+
+	snprintf(name, sizeof(name), "shmem-%d", stage - 1);
+	session = retrieve_session(lu, name);
+	result(session >= 0, "retrieve session %s (%s)", name,
+	       session >= 0 ? "ok" : strerror(errno));
+	if (session < 0)
+		return -1;
+
+	for (i = 0; i < NR_FILES; i++) {
+		fds[i] = retrieve_fd(session, specs[i].token);
+		if (fds[i] < 0) {
+			result(0, "retrieve %s: %s", specs[i].name, strerror(errno));
+			continue;
+		}
+		why[0] = 0;
+		ok = check_file(fds[i], &specs[i], why, sizeof(why));
+		if (ok < 0)
+			result_stock_bug(0, "exec-sealed memfd comes back write-sealed",
+					 "retrieve %s: contents, size, pos, seals: %s",
+					 specs[i].name, why);
+		else
+			result(ok, "retrieve %s: contents, size, pos, seals%s%s",
+			       specs[i].name, ok ? "" : ": ", why);
+		if (specs[i].seals & F_SEAL_EXEC) {
+			struct stat st;
+
+			fstat(fds[i], &st);
+			result_stock_bug(!(st.st_mode & 0111),
+					 "exec-sealed memfd comes back with mode 0777",
+					 "retrieved exec-sealed (MFD_NOEXEC_SEAL) file is not executable (mode %#o)",
+					 (unsigned int)st.st_mode & 0777);
+		}
+	}
+	diag("ShmemHugePages after retrieve: %ld kB", meminfo("ShmemHugePages"));
+	errno = 0;
+	result(retrieve_fd(session, 4242) < 0 && errno == ENOENT,
+	       "unknown token is ENOENT (%s)", strerror(errno));
+	again = retrieve_fd(session, T_BASIC);
+	result(again >= 0, "a token can be retrieved again");
+	if (again >= 0)
+		close(again);
+
+	result(!finish_session(session), "finish session %s", name);
+
+	/* Ordinary memfd again: unsealed file can change size and be punched. */
+	if (fds[T_FALLOC - 1] >= 0) {
+		int fd = fds[T_FALLOC - 1];
+
+		ok = !ftruncate(fd, 128 * KIB) &&
+		     !fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				64 * KIB, 4096) &&
+		     !ftruncate(fd, 64 * KIB);
+		result(ok, "retrieved file grows, shrinks and is punched after finish (%s)",
+		       ok ? "ok" : strerror(errno));
+	}
+	if (fds[T_BASIC - 1] >= 0) {
+		errno = 0;
+		result(ftruncate(fds[T_BASIC - 1], 2 * MIB) < 0 && errno == EPERM,
+		       "retrieved F_SEAL_GROW is enforced");
+	}
+	if (fds[T_NOEXEC - 1] >= 0) {
+		uint8_t c = pattern(T_NOEXEC, 5);
+
+		errno = 0;
+		ok = pwrite(fds[T_NOEXEC - 1], &c, 1, 5) == 1;
+		result_stock_bug(ok, "MFD_NOEXEC_SEAL memfd comes back read-only",
+				 "retrieved MFD_NOEXEC_SEAL file is still writable (%s)",
+				 ok ? "ok" : strerror(errno));
+	}
+	if (fds[T_SEALED - 1] >= 0) {
+		char c = 0;
+
+		errno = 0;
+		result(pwrite(fds[T_SEALED - 1], &c, 1, 0) < 0 && errno == EPERM,
+		       "retrieved F_SEAL_WRITE is enforced");
+	}
+
+	/* Finish without retrieve gives the memory back. */
+	snprintf(name, sizeof(name), "shmem-unretrieved-%d", stage - 1);
+	un = retrieve_session(lu, name);
+	/* Preserved memory joins MemTotal when it is given back. */
+	before = meminfo("MemTotal");
+	ok = un >= 0 && !finish_session(un);
+	after = meminfo("MemTotal");
+	result(ok, "finish %s without retrieving", name);
+	diag("MemTotal %ld kB -> %ld kB after finishing %s", before, after, name);
+	result(after - before >= UNRETRIEVED_SIZE / KIB,
+	       "finish without retrieve gives back the %ld MiB (%ld kB)",
+	       UNRETRIEVED_SIZE / MIB, after - before);
+	if (un >= 0)
+		close(un);
+	*sessionp = session;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int stage, nstages, lu, fds[NR_FILES], session = -1;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s STAGE NSTAGES\n", argv[0]);
+		return 2;
+	}
+	stage = atoi(argv[1]);
+	nstages = atoi(argv[2]);
+	{
+		char cmd[4096] = "";
+		int cfd = open("/proc/cmdline", O_RDONLY);
+
+		if (cfd >= 0) {
+			if (read(cfd, cmd, sizeof(cmd) - 1) < 0)
+				cmd[0] = 0;
+			close(cfd);
+		}
+		on_stock = strstr(cmd, "shmem_kernel=stock") != NULL;
+	}
+	printf("KTAP version 1\n");
+
+	lu = open("/dev/liveupdate", O_RDWR);
+	if (lu < 0) {
+		printf("1..1\nnot ok 1 open /dev/liveupdate: %s\n", strerror(errno));
+		return 1;
+	}
+	if (stage > 1 && stage_retrieve(lu, stage, fds, &session))
+		goto out;
+	if (stage > 1 && stage == nstages && fds[T_THP - 1] >= 0)
+		thp_punch(fds[T_THP - 1]);
+	if (stage < nstages)
+		stage_preserve(lu, stage, fds, session);
+out:
+	printf("1..%d\n", test_nr);
+	return failures ? 1 : 0;
+}

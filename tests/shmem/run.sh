@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# shmem memfd live update tests through the QEMU runner:
+#   shmem-stock-to-stock baseline: stock 7.3 both sides (its known bugs SKIP)
+#   shmem-stock-to-luo   stock 7.3 preserves, our kernel retrieves
+#   shmem-luo-to-stock   our kernel preserves, stock 7.3 retrieves
+#   shmem-luo-chain3     luo -> luo -> luo, re-preserving what was retrieved
+#   shmem-kunit          KUnit suite luo_memfd_common on the luo kernel
+# Each run prints "NAME: N passed, N failed, N skipped"; exits non-zero if
+# any run failed. Needs the stock and luo kernels built.
+#
+# usage: tests/shmem/run.sh [--only NAME]
+set -euo pipefail
+. "$(dirname "$0")/../../scripts/lib.sh"
+
+only=""
+[ "${1:-}" = --only ] && only=$2
+out=$BUILD/tests/shmem
+mkdir -p "$out"
+khdr=$BUILD/kernel/luo/usr/include
+[ -d "$khdr" ] || die "kernel luo is not built (make kernels)"
+[ -f "$BUILD/kernel/stock/bzImage" ] || die "kernel stock is not built (make kernels)"
+
+build() {
+	gcc -static -O2 -Wall -Wextra -Werror -isystem "$khdr" \
+		-o "$out/interop" "$REPO/tests/shmem/interop.c"
+}
+step "build shmem interop stage" "$LOGS/shmem-build.log" build
+
+cat > "$out/kunit-stage.sh" <<'SH'
+#!/bin/sh
+# KUnit ran during boot; its KTAP is in the kernel log.
+exit 0
+SH
+chmod +x "$out/kunit-stage.sh"
+
+rc=0
+run() { # NAME ARGS...
+	[ -n "$only" ] && [ "$only" != "$1" ] && return 0
+	"$REPO/scripts/qemu-run.sh" --name "$1" "${@:2}" || rc=1
+}
+# Stages on stock get shmem_kernel=stock: checks of stock 7.3 bugs fixed in
+# our kernel then report SKIP instead of failing.
+run shmem-stock-to-stock --chain stock,stock --stage "$out/interop" --timeout 240 \
+	--append-stage 1:shmem_kernel=stock --append-stage 2:shmem_kernel=stock
+run shmem-stock-to-luo --chain stock,luo --stage "$out/interop" --timeout 240 \
+	--append-stage 1:shmem_kernel=stock
+run shmem-luo-to-stock --chain luo,stock --stage "$out/interop" --timeout 240 \
+	--append-stage 2:shmem_kernel=stock
+run shmem-luo-chain3 --chain luo,luo,luo --stage "$out/interop" --timeout 300
+run shmem-kunit --chain luo --kunit 'luo_memfd_common*' \
+	--stage "$out/kunit-stage.sh" --timeout 300
+exit $rc
