@@ -20,10 +20,13 @@ cat > "$list" <<LIST
 demo-small 1 shmem 4096 100 yes
 demo-shmem 2 shmem 67108864 12345 yes
 demo-big 3 shmem 268435456 0 no
+demo-huge2m 4 hugetlb-2M 67108864 4096 yes
+demo-huge1g 5 hugetlb-1G 1073741824 0 no
 LIST
 
 rc=0
-"$REPO/scripts/qemu-run.sh" --name demo --chain luo,luo --mem 2G --timeout 300 \
+"$REPO/scripts/qemu-run.sh" --name demo --chain luo,luo --mem 4G --timeout 300 \
+	--append "hugepagesz=2M hugepages=40 hugepagesz=1G hugepages=1" \
 	--stage "$REPO/tests/demo/stage.sh" --file "$demo_bin" --file "$list:/etc/demo.list" || rc=$?
 
 # One table row per file, from the RESULT lines of both stages.
