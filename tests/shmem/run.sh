@@ -5,6 +5,8 @@
 #   shmem-stock-to-luo   stock 7.3 preserves, our kernel retrieves
 #   shmem-luo-to-stock   our kernel preserves, stock 7.3 retrieves
 #   shmem-luo-chain3     luo -> luo -> luo, re-preserving what was retrieved
+#   shmem-corrupt-N      luo -> luo with folio array corruption N (1..5):
+#                        dup pfn, unsorted, flags, index past EOF, stale pfn
 #   shmem-kunit          KUnit suite luo_memfd_common on the luo kernel
 # Each run prints "NAME: N passed, N failed, N skipped"; exits non-zero if
 # any run failed. Needs the stock and luo kernels built.
@@ -22,8 +24,10 @@ khdr=$BUILD/kernel/luo/usr/include
 [ -f "$BUILD/kernel/stock/bzImage" ] || die "kernel stock is not built (make kernels)"
 
 build() {
-	gcc -static -O2 -Wall -Wextra -Werror -isystem "$khdr" \
-		-o "$out/interop" "$REPO/tests/shmem/interop.c"
+	for t in interop corrupt; do
+		gcc -static -O2 -Wall -Wextra -Werror -isystem "$khdr" \
+			-o "$out/$t" "$REPO/tests/shmem/$t.c" || return 1
+	done
 }
 step "build shmem interop stage" "$LOGS/shmem-build.log" build
 
@@ -48,6 +52,12 @@ run shmem-stock-to-luo --chain stock,luo --stage "$out/interop" --timeout 240 \
 run shmem-luo-to-stock --chain luo,stock --stage "$out/interop" --timeout 240 \
 	--append-stage 2:shmem_kernel=stock
 run shmem-luo-chain3 --chain luo,luo,luo --stage "$out/interop" --timeout 300
+# Corrupted folio arrays (debugfs knob in the first kernel) must be refused
+# by the next kernel with a clear error, their memory given back.
+for mode in 1 2 3 4 5; do
+	run shmem-corrupt-$mode --chain luo,luo --stage "$out/corrupt" --timeout 180 \
+		--append shmem_corrupt=$mode
+done
 run shmem-kunit --chain luo --kunit 'luo_memfd_common*' \
 	--stage "$out/kunit-stage.sh" --timeout 300
 exit $rc
