@@ -149,10 +149,9 @@ bool luo_memfd_check_in(const struct luo_memfd_in *in);
  * counts in early boot (before LUO is up) so hugetlb_bootmem_alloc() and
  * hugetlb_init() allocate max_huge_pages minus what comes back.
  *
- * struct luo_memfd_hstate_count { u32 order; u32 reserved; u64 nr_pages; };
- *	One entry of the FLB payload (up to LUO_MEMFD_MAX_HSTATES entries,
- *	order unique, nr_pages bounded by memory size; validated by a pure
- *	function next to luo_memfd_check_array()).
+ * The record format and its validation are pure and implemented:
+ * struct luo_memfd_hstate_count, luo_memfd_encode_hstate() and
+ * luo_memfd_check_hstates() in <linux/luo_memfd_layout.h>.
  *
  * int luo_memfd_hstate_preserved(unsigned int order, u64 *nr_pages);
  *	Early boot, read-only, allocation-free: number of preserved pages of
@@ -165,8 +164,6 @@ bool luo_memfd_check_in(const struct luo_memfd_in *in);
  * void luo_memfd_hstate_account(unsigned int order, long delta);
  *	Outgoing: adjust the count when a file is preserved/unpreserved.
  */
-#define LUO_MEMFD_MAX_HSTATES	4
-
 /* ---------------------------------------------------------------------- */
 /* Test hooks (KUnit only)                                                 */
 /* ---------------------------------------------------------------------- */
