@@ -12,7 +12,8 @@
 #include <linux/init.h>
 #include <linux/kho/abi/memfd.h>
 #include <linux/mm.h>
-#include <linux/sections.h>
+
+#include <asm/sections.h>
 
 #include "internal.h"
 
