@@ -78,6 +78,7 @@ int luo_memfd_preserve_pinned(struct folio **folios, u64 nr,
 			      void *arg, struct kho_vmalloc *desc,
 			      struct luo_memfd_out *out);
 void luo_memfd_unpreserve(struct luo_memfd_out *out);
+void luo_memfd_freeze(struct luo_memfd_out *out);
 
 /* ---------------------------------------------------------------------- */
 /* Incoming (new kernel)                                                  */
