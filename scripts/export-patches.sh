@@ -3,6 +3,8 @@
 # Export the whole kernel change as a `git format-patch` series against the
 # pristine tree (build/kernel-patches/), one commit per overlay.map entry and
 # one per kernel/patches entry, and run checkpatch.pl --strict on it.
+# New files are listed in MAINTAINERS by their own patch of the series, so
+# checkpatch's per-patch "does MAINTAINERS need updating?" is ignored.
 #
 # usage: export-patches.sh
 set -euo pipefail
@@ -31,27 +33,48 @@ g add -A
 g commit -q --allow-empty -m "pristine $(basename "$src")"
 base=$(g rev-parse HEAD)
 
-while IFS=$'\t' read -r from to subject; do
-	case "$from" in ''|'#'*) continue ;; esac
-	[ -d "$REPO/$from" ] || continue
-	[ -n "$(ls -A "$REPO/$from")" ] || continue
-	mkdir -p "$git_dir/$to"
-	cp -a "$REPO/$from/." "$git_dir/$to/"
+# One commit per overlay.map entry and per patch. The series file can place
+# an overlay entry between patches with a "# export-overlay: SRC" line (so
+# the series builds at every step); entries it does not place go first.
+commit_overlay() { # SRC DST SUBJECT
+	[ -d "$REPO/$1" ] && [ -n "$(ls -A "$REPO/$1")" ] || return 0
+	mkdir -p "$git_dir/$2"
+	cp -a "$REPO/$1/." "$git_dir/$2/"
 	g add -A
-	g diff --cached --quiet && continue
-	g commit -q -m "$subject" -m "Files under $to of the luo-memfd project." -m "$sob"
-done < "$REPO/kernel/overlay.map"
-
-while read -r p; do
-	case "$p" in ''|'#'*) continue ;; esac
-	pf=$REPO/kernel/patches/$p
-	subject=$(sed -n 's/^Subject: \(\[PATCH[^]]*\] \)\{0,1\}//p' "$pf" | head -n1)
-	[ -n "$subject" ] || subject=${p%.patch}
-	body=$(awk '/^Subject:/ {s = 1; next} s && /^---$/ {exit} s && !/^Signed-off-by:/ {print}' "$pf")
+	g diff --cached --quiet && return 0
+	g commit -q -m "$3" -m "Files under $2 of the luo-memfd project." -m "$sob"
+}
+commit_patch() { # NAME
+	local p=$1 pf=$REPO/kernel/patches/$1 subject body
+	# Mail-style header: a Subject (possibly folded) and a body up to "---".
+	subject=$(awk '/^Subject:/ {s = 1; sub(/^Subject: */, ""); sub(/^\[PATCH[^]]*\] */, ""); t = $0; next}
+		s && /^[ \t]/ {sub(/^[ \t]+/, ""); t = t " " $0; next} s {exit} END {print t}' "$pf")
+	[ -n "$subject" ] || die "kernel/patches/$p has no Subject: header (a mail-style header is required)"
+	body=$(awk '/^Subject:/ {s = 1; next} s == 1 && /^[ \t]/ {next} s == 1 {s = 2}
+		s == 2 && /^---$/ {exit} s == 2 && !/^Signed-off-by:/ {print}' "$pf")
 	patch -s -p1 -d "$git_dir" < "$pf" || die "patch $p does not apply on the exported series"
 	g add -A
-	g commit -q -m "$subject" -m "${body:-Change from kernel/patches/$p.}" -m "$sob"
-done < "$REPO/kernel/patches/series"
+	g commit -q -m "$subject" -m "$body" -m "$sob"
+}
+series=$REPO/kernel/patches/series
+placed=$(sed -n 's/^# export-overlay: *//p' "$series")
+while IFS=$'\t' read -r from to subject; do
+	case "$from" in ''|'#'*) continue ;; esac
+	grep -qxF "$from" <<< "$placed" && continue
+	commit_overlay "$from" "$to" "$subject"
+done < "$REPO/kernel/overlay.map"
+while read -r line; do
+	case "$line" in
+	'# export-overlay:'*)
+		from=${line#*: }
+		entry=$(awk -F'\t' -v f="$from" '$1 == f' "$REPO/kernel/overlay.map")
+		[ -n "$entry" ] || die "series places overlay $from, which kernel/overlay.map does not list"
+		IFS=$'\t' read -r _ to subject <<< "$entry"
+		commit_overlay "$from" "$to" "$subject" ;;
+	''|'#'*) ;;
+	*) commit_patch "$line" ;;
+	esac
+done < "$series"
 
 rm -rf "$out"
 mkdir -p "$out"
@@ -65,7 +88,7 @@ fi
 bad=0
 for p in "$out"/*.patch; do
 	case "$p" in *0000-cover-letter.patch) continue ;; esac
-	if ! (cd "$src" && scripts/checkpatch.pl --strict -q "$p") > "$p.checkpatch" 2>&1; then
+	if ! (cd "$src" && scripts/checkpatch.pl --strict -q --ignore FILE_PATH_CHANGES "$p") > "$p.checkpatch" 2>&1; then
 		echo "checkpatch --strict: $(basename "$p"):" >&2
 		sed 's/^/    /' "$p.checkpatch" | head -40 >&2
 		bad=$((bad + 1))
