@@ -19,7 +19,7 @@ set -euo pipefail
 want=("$@")
 
 # Setup (not counted as tests): the kernels every QEMU suite boots.
-for v in stock luo ${LUO_TEST_VARIANTS:-debug}; do
+for v in stock luo ${LUO_TEST_VARIANTS-debug}; do
 	if ! "$REPO/scripts/build-kernel.sh" "$v"; then
 		echo "0 passed, 1 failed, 0 skipped"
 		exit 1
