@@ -119,6 +119,12 @@ for ((k = n; k >= 1; k--)); do
 			dst=/bin/$(basename "$src")
 			[ "$f" != "$src" ] && dst=${f#*:}
 			[ -f "$src" ] || die "--file $src does not exist"
+			# Parent directories first (gen_init_cpio does not make them).
+			d=$(dirname "$dst")
+			while [ "$d" != / ] && [ "$d" != /bin ]; do
+				echo "dir $d 0755 0 0"
+				d=$(dirname "$d")
+			done | tac
 			echo "file $dst $(realpath "$src") 0755 0 0"
 		done
 		if [ "$k" -lt "$n" ]; then
