@@ -132,7 +132,7 @@ def main():
                     ret = r["retrieve"]["median"] if r["retrieve"] else float("nan")
                     f.write(f"{r['size'] >> 20} {max(pre, 1e-3)} {max(ret, 1e-3)}\n")
                 f.write("\n\n")
-        script = f"""set terminal png size 1100,450
+        script = f"""set terminal png size 1100,450 noenhanced
 set output '{png}'
 set multiplot layout 1,2
 set logscale xy
