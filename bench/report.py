@@ -104,7 +104,7 @@ def main():
 
     def ratio(r, op):
         v = r.get(f"{op}_ratio_to_stock")
-        return "-" if v is None else f"{v:.3f}"
+        return "-" if v is None else f"{v:.3g}"
 
     md = ["| path | size MiB | preserve ms | retrieve ms | finish ms | kexec→retrieved ms "
           "| array bytes | preserve / stock | retrieve / stock |",
