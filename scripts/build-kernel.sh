@@ -31,7 +31,7 @@ src=$(kernel_source)
 mkdir -p "$CACHE"
 exec 9> "$CACHE/build.lock"
 flock 9
-kver=$(make -s -C "$src" kernelversion 2>/dev/null)
+kver=$(make -s --no-print-directory -C "$src" kernelversion 2>/dev/null)
 if [ "$variant" = stock ]; then
 	tree=$src
 else

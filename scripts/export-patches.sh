@@ -12,7 +12,7 @@ set -euo pipefail
 
 src=$(kernel_source)
 out=$BUILD/kernel-patches
-tree=$CACHE/tree/$(make -s -C "$src" kernelversion)
+tree=$CACHE/tree/$(make -s --no-print-directory -C "$src" kernelversion)
 exec 9> "$CACHE/build.lock"   # the tree is shared with build-kernel.sh
 flock 9
 step "prepare luo tree" "$LOGS/prepare-tree.log" "$REPO/scripts/prepare-tree.sh" "$src" "$tree"
