@@ -118,6 +118,23 @@ struct luo_memfd_verdict {
 	u64 value;
 };
 
+/*
+ * Per-hstate accounting record (planned FLB payload of the HugeTLB handler):
+ * little-endian u32 order, u32 reserved (0), u64 number of preserved pages.
+ */
+#define LUO_MEMFD_HSTATE_REC_SIZE	16
+#define LUO_MEMFD_MAX_HSTATES		4
+
+/**
+ * struct luo_memfd_hstate_count - Preserved huge pages of one page size.
+ * @order:    Page order of the hstate (9 for 2 MiB, 18 for 1 GiB on x86_64).
+ * @nr_pages: Number of preserved pages of that order.
+ */
+struct luo_memfd_hstate_count {
+	u32 order;
+	u64 nr_pages;
+};
+
 void luo_memfd_encode_entry(void *buf, u64 i, const struct luo_memfd_entry *e);
 void luo_memfd_decode_entry(const void *buf, u64 i, struct luo_memfd_entry *e);
 const char *luo_memfd_fault_str(enum luo_memfd_fault fault);
@@ -130,5 +147,11 @@ bool luo_memfd_check_array(const void *buf, const struct luo_memfd_limits *lim,
 bool luo_memfd_check_folio(const struct luo_memfd_limits *lim,
 			   const struct luo_memfd_entry *e, u64 i, u32 order,
 			   u64 *next_index, struct luo_memfd_verdict *v);
+
+void luo_memfd_encode_hstate(void *buf, u64 i,
+			     const struct luo_memfd_hstate_count *hc);
+bool luo_memfd_check_hstates(const void *buf, u64 buf_len, u64 count,
+			     u64 max_pfn, struct luo_memfd_hstate_count *out,
+			     struct luo_memfd_verdict *v);
 
 #endif /* _LINUX_LUO_MEMFD_LAYOUT_H */

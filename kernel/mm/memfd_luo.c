@@ -25,8 +25,9 @@
  *
  * What does not survive: ``FD_CLOEXEC``, the memfd's name, ownership, mode
  * (a file with ``F_SEAL_EXEC`` comes back non-executable, like
- * ``MFD_NOEXEC_SEAL``; others come back 0777) and timestamps, memory-cgroup of the original owner (folios are charged to
- * the retriever), and any mapping.
+ * ``MFD_NOEXEC_SEAL``; others come back 0777), timestamps, the memory
+ * cgroup of the original owner (folios are charged to the retriever), and
+ * any mapping.
  *
  * Everything read back in the next kernel is validated (see
  * lib/luo_memfd_common/); a corrupt file is refused with an error in the
@@ -147,6 +148,11 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	/* Only the position can change after preserve (the size is frozen). */
 	ser = phys_to_virt(args->serialized_data);
 	ser->pos = args->file->f_pos;
+	if (args->private_data) {
+		struct memfd_luo_private *priv = args->private_data;
+
+		luo_memfd_freeze(&priv->out);
+	}
 	return 0;
 }
 

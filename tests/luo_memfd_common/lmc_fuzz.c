@@ -85,6 +85,20 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t len)
 	} else {
 		(void)luo_memfd_fault_str(v.fault);
 	}
+
+	/* The same bytes as a per-hstate count table. */
+	{
+		struct luo_memfd_hstate_count hc[LUO_MEMFD_MAX_HSTATES];
+		u64 k, total = 0;
+
+		if (luo_memfd_check_hstates(buf, lim.buf_len, data[45] % 8,
+					    lim.max_pfn, hc, &v)) {
+			for (k = 0; k < (u64)(data[45] % 8); k++)
+				total += hc[k].nr_pages << hc[k].order;
+			if (total > lim.max_pfn)
+				__builtin_trap();	/* accepted more than memory */
+		}
+	}
 	free(buf);
 	return 0;
 }

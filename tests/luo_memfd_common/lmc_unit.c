@@ -319,6 +319,59 @@ static void test_folio(void **state)
 	assert_int_equal(v.fault, LUO_MEMFD_BAD_ORDER);
 }
 
+static void test_hstates(void **state)
+{
+	struct luo_memfd_hstate_count in[3] = {
+		{ .order = 9, .nr_pages = 100 }, { .order = 18, .nr_pages = 2 },
+		{ .order = 9, .nr_pages = 1 },
+	}, out[LUO_MEMFD_MAX_HSTATES];
+	u8 buf[4 * LUO_MEMFD_HSTATE_REC_SIZE];
+	struct luo_memfd_verdict v;
+	u64 max_pfn = 1ULL << 21;	/* 8 GiB */
+
+	(void)state;
+	memset(buf, 0, sizeof(buf));
+	luo_memfd_encode_hstate(buf, 0, &in[0]);
+	luo_memfd_encode_hstate(buf, 1, &in[1]);
+	assert_true(luo_memfd_check_hstates(buf, sizeof(buf), 2, max_pfn, out, &v));
+	assert_int_equal(out[0].order, 9);
+	assert_int_equal(out[0].nr_pages, 100);
+	assert_int_equal(out[1].order, 18);
+	assert_int_equal(out[1].nr_pages, 2);
+	assert_true(luo_memfd_check_hstates(buf, 0, 0, max_pfn, out, &v));
+
+	assert_false(luo_memfd_check_hstates(buf, sizeof(buf), 5, max_pfn, out, &v));
+	assert_int_equal(v.fault, LUO_MEMFD_BAD_COUNT);
+	assert_false(luo_memfd_check_hstates(buf, 31, 2, max_pfn, out, &v));
+	assert_int_equal(v.fault, LUO_MEMFD_SHORT_ARRAY);
+	/* same order twice */
+	luo_memfd_encode_hstate(buf, 2, &in[2]);
+	assert_false(luo_memfd_check_hstates(buf, sizeof(buf), 3, max_pfn, out, &v));
+	assert_int_equal(v.fault, LUO_MEMFD_UNSORTED);
+	assert_int_equal(v.entry, 2);
+	/* reserved bits */
+	buf[4] = 1;
+	assert_false(luo_memfd_check_hstates(buf, sizeof(buf), 1, max_pfn, out, &v));
+	assert_int_equal(v.fault, LUO_MEMFD_BAD_FLAGS);
+	buf[4] = 0;
+	/* more pages than memory, also via overflow */
+	in[1].nr_pages = 8;	/* 8 GiB of 1 GiB pages + 200 MiB */
+	luo_memfd_encode_hstate(buf, 1, &in[1]);
+	assert_false(luo_memfd_check_hstates(buf, sizeof(buf), 2, max_pfn, out, &v));
+	assert_int_equal(v.fault, LUO_MEMFD_BAD_PFN);
+	in[1].nr_pages = ~0ULL;
+	luo_memfd_encode_hstate(buf, 1, &in[1]);
+	assert_false(luo_memfd_check_hstates(buf, sizeof(buf), 2, max_pfn, out, &v));
+	/* order 0 or too large */
+	in[0].order = 0;
+	luo_memfd_encode_hstate(buf, 0, &in[0]);
+	assert_false(luo_memfd_check_hstates(buf, sizeof(buf), 1, max_pfn, out, &v));
+	assert_int_equal(v.fault, LUO_MEMFD_BAD_ORDER);
+	in[0].order = 31;
+	luo_memfd_encode_hstate(buf, 0, &in[0]);
+	assert_false(luo_memfd_check_hstates(buf, sizeof(buf), 1, max_pfn, out, &v));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_holes),
 		cmocka_unit_test(test_desc),
 		cmocka_unit_test(test_folio),
+		cmocka_unit_test(test_hstates),
 	};
 
 	return cmocka_run_group_tests_name("luo_memfd_common", tests, NULL, NULL);

@@ -5,25 +5,40 @@
 #   shmem-stock-to-luo   stock 7.3 preserves, our kernel retrieves
 #   shmem-luo-to-stock   our kernel preserves, stock 7.3 retrieves
 #   shmem-luo-chain3     luo -> luo -> luo, re-preserving what was retrieved
+#   shmem-corrupt-N      luo -> luo with folio array corruption N (1..5):
+#                        dup pfn, unsorted, flags, index past EOF, stale pfn
 #   shmem-kunit          KUnit suite luo_memfd_common on the luo kernel
 # Each run prints "NAME: N passed, N failed, N skipped"; exits non-zero if
 # any run failed. Needs the stock and luo kernels built.
 #
-# usage: tests/shmem/run.sh [--only NAME]
+# With --debug our kernel is the debug variant (KASAN, lockdep, DEBUG_VM,
+# kmemleak) with fixed KHO scratch sizes: stock KHO's automatic sizing fails
+# intermittently on KASAN kernels ("Failed to reserve nid 0 scratch buffer").
+#
+# usage: tests/shmem/run.sh [--debug] [--only NAME]
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 
-only=""
-[ "${1:-}" = --only ] && only=$2
+only="" ours=luo sfx="" extra=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--only) only=$2; shift 2 ;;
+	--debug) ours=debug sfx=-debug extra=(--append kho_scratch=64M,256M,256M); shift ;;
+	*) die "usage: $0 [--debug] [--only NAME]" ;;
+	esac
+done
 out=$BUILD/tests/shmem
 mkdir -p "$out"
 khdr=$BUILD/kernel/luo/usr/include
 [ -d "$khdr" ] || die "kernel luo is not built (make kernels)"
+[ -f "$BUILD/kernel/$ours/bzImage" ] || die "kernel $ours is not built (make kernels)"
 [ -f "$BUILD/kernel/stock/bzImage" ] || die "kernel stock is not built (make kernels)"
 
 build() {
-	gcc -static -O2 -Wall -Wextra -Werror -isystem "$khdr" \
-		-o "$out/interop" "$REPO/tests/shmem/interop.c"
+	for t in interop corrupt; do
+		gcc -static -O2 -Wall -Wextra -Werror -isystem "$khdr" \
+			-o "$out/$t" "$REPO/tests/shmem/$t.c" || return 1
+	done
 }
 step "build shmem interop stage" "$LOGS/shmem-build.log" build
 
@@ -37,17 +52,23 @@ chmod +x "$out/kunit-stage.sh"
 rc=0
 run() { # NAME ARGS...
 	[ -n "$only" ] && [ "$only" != "$1" ] && return 0
-	"$REPO/scripts/qemu-run.sh" --name "$1" "${@:2}" || rc=1
+	"$REPO/scripts/qemu-run.sh" --name "$1$sfx" "${@:2}" "${extra[@]}" || rc=1
 }
 # Stages on stock get shmem_kernel=stock: checks of stock 7.3 bugs fixed in
 # our kernel then report SKIP instead of failing.
-run shmem-stock-to-stock --chain stock,stock --stage "$out/interop" --timeout 240 \
+run shmem-stock-to-stock --chain stock,stock --stage "$out/interop" --timeout 400 \
 	--append-stage 1:shmem_kernel=stock --append-stage 2:shmem_kernel=stock
-run shmem-stock-to-luo --chain stock,luo --stage "$out/interop" --timeout 240 \
+run shmem-stock-to-luo --chain stock,$ours --stage "$out/interop" --timeout 400 \
 	--append-stage 1:shmem_kernel=stock
-run shmem-luo-to-stock --chain luo,stock --stage "$out/interop" --timeout 240 \
+run shmem-luo-to-stock --chain $ours,stock --stage "$out/interop" --timeout 400 \
 	--append-stage 2:shmem_kernel=stock
-run shmem-luo-chain3 --chain luo,luo,luo --stage "$out/interop" --timeout 300
-run shmem-kunit --chain luo --kunit 'luo_memfd_common*' \
-	--stage "$out/kunit-stage.sh" --timeout 300
+run shmem-luo-chain3 --chain $ours,$ours,$ours --stage "$out/interop" --timeout 600
+# Corrupted folio arrays (debugfs knob in the first kernel) must be refused
+# by the next kernel with a clear error, their memory given back.
+for mode in 1 2 3 4 5; do
+	run shmem-corrupt-$mode --chain $ours,$ours --stage "$out/corrupt" --timeout 400 \
+		--append shmem_corrupt=$mode
+done
+run shmem-kunit --chain $ours --kunit 'luo_memfd_common*' \
+	--stage "$out/kunit-stage.sh" --timeout 600
 exit $rc

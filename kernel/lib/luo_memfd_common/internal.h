@@ -14,6 +14,14 @@ static inline bool lmc_inject(void)
 }
 #endif
 
+#ifdef CONFIG_LUO_MEMFD_COMMON_CORRUPT_TEST
+void lmc_test_corrupt(struct luo_memfd_out *out);
+#else
+static inline void lmc_test_corrupt(struct luo_memfd_out *out)
+{
+}
+#endif
+
 void lmc_fill_limits(const struct luo_memfd_in *in, u64 buf_len,
 		     struct luo_memfd_limits *lim);
 void lmc_report(const struct luo_memfd_in *in,

@@ -283,3 +283,74 @@ bool luo_memfd_check_folio(const struct luo_memfd_limits *lim,
 	return lmc_ok(v);
 }
 EXPORT_SYMBOL_GPL(luo_memfd_check_folio);
+
+/**
+ * luo_memfd_encode_hstate - Write record @i of a per-hstate count table.
+ * @buf: Table start.
+ * @i:   Record number; the caller guarantees it is within the buffer.
+ * @hc:  Order and page count to write.
+ */
+void luo_memfd_encode_hstate(void *buf, u64 i,
+			     const struct luo_memfd_hstate_count *hc)
+{
+	u8 *p = (u8 *)buf + i * LUO_MEMFD_HSTATE_REC_SIZE;
+
+	lmc_put_le64(p, hc->order);
+	lmc_put_le64(p + 8, hc->nr_pages);
+}
+EXPORT_SYMBOL_GPL(luo_memfd_encode_hstate);
+
+/**
+ * luo_memfd_check_hstates - Validate and decode a per-hstate count table.
+ * @buf:     The table (@buf_len bytes readable), from the previous kernel.
+ * @buf_len: Bytes readable at @buf.
+ * @count:   Number of records claimed.
+ * @max_pfn: Exclusive end of memory in pages; the preserved pages of all
+ *           hstates together cannot exceed it.
+ * @out:     Decoded records (room for %LUO_MEMFD_MAX_HSTATES); written only
+ *           when the whole table is valid.
+ * @v:       Verdict.
+ *
+ * Allocation-free and read-only, for early boot. Rejects: more than
+ * %LUO_MEMFD_MAX_HSTATES records, a table shorter than its count, non-zero
+ * reserved bits, orders outside 1..%LUO_MEMFD_MAX_ORDER, an order listed
+ * twice, and page counts larger than memory.
+ *
+ * Return: true if valid.
+ */
+bool luo_memfd_check_hstates(const void *buf, u64 buf_len, u64 count,
+			     u64 max_pfn, struct luo_memfd_hstate_count *out,
+			     struct luo_memfd_verdict *v)
+{
+	struct luo_memfd_hstate_count hc[LUO_MEMFD_MAX_HSTATES];
+	u64 i, j, pages = 0;
+
+	if (count > LUO_MEMFD_MAX_HSTATES)
+		return lmc_fail(v, LUO_MEMFD_BAD_COUNT, 0, count);
+	if (count > buf_len / LUO_MEMFD_HSTATE_REC_SIZE)
+		return lmc_fail(v, LUO_MEMFD_SHORT_ARRAY, 0, buf_len);
+
+	for (i = 0; i < count; i++) {
+		const u8 *p = (const u8 *)buf + i * LUO_MEMFD_HSTATE_REC_SIZE;
+		u64 word = lmc_get_le64(p);
+
+		if (word >> 32)
+			return lmc_fail(v, LUO_MEMFD_BAD_FLAGS, i, word >> 32);
+		hc[i].order = (u32)word;
+		hc[i].nr_pages = lmc_get_le64(p + 8);
+		if (!hc[i].order || hc[i].order > LUO_MEMFD_MAX_ORDER)
+			return lmc_fail(v, LUO_MEMFD_BAD_ORDER, i, hc[i].order);
+		for (j = 0; j < i; j++)
+			if (hc[j].order == hc[i].order)
+				return lmc_fail(v, LUO_MEMFD_UNSORTED, i,
+						hc[i].order);
+		/* nr_pages << order <= max_pfn - pages, without overflow. */
+		if (hc[i].nr_pages > ((max_pfn - pages) >> hc[i].order))
+			return lmc_fail(v, LUO_MEMFD_BAD_PFN, i, hc[i].nr_pages);
+		pages += hc[i].nr_pages << hc[i].order;
+	}
+	for (i = 0; i < count; i++)
+		out[i] = hc[i];
+	return lmc_ok(v);
+}
+EXPORT_SYMBOL_GPL(luo_memfd_check_hstates);

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * luo_memfd_common: test-only corruption of outgoing folio arrays, so the next
+ * kernel's validation of untrusted input can be exercised across a real
+ * kexec. /sys/kernel/debug/luo_memfd_common/corrupt selects the corruption,
+ * corrupt_min_entries limits it to arrays with at least that many entries.
+ * It is applied at freeze, after which the array is never unpreserved.
+ */
+#define pr_fmt(fmt) "luo_memfd_common: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/init.h>
+#include <linux/kho/abi/memfd.h>
+#include <linux/mm.h>
+
+#include <asm/sections.h>
+
+#include "internal.h"
+
+enum {
+	LMC_CORRUPT_NONE,
+	LMC_CORRUPT_DUP_PFN,	/* entry 1 names entry 0's folio */
+	LMC_CORRUPT_UNSORTED,	/* entries 1 and 2 swap indices */
+	LMC_CORRUPT_FLAGS,	/* entry 0 gets an unknown flag */
+	LMC_CORRUPT_INDEX_EOF,	/* last entry's index far past EOF */
+	LMC_CORRUPT_STALE_PFN,	/* entry 1 names a page that is not preserved */
+	LMC_CORRUPT_MAX,
+};
+
+static u32 lmc_corrupt_mode;
+/* Only arrays with at least this many entries are corrupted. */
+static u32 lmc_corrupt_min_entries;
+
+/**
+ * lmc_test_corrupt - Apply the requested corruption to an outgoing array.
+ * @out: The array, preserved and about to be handed over.
+ */
+void lmc_test_corrupt(struct luo_memfd_out *out)
+{
+	struct memfd_luo_folio_ser *ser = out->ser;
+	u32 mode = READ_ONCE(lmc_corrupt_mode);
+	u64 tmp;
+
+	if (!mode || mode >= LMC_CORRUPT_MAX || out->nr < 3 ||
+	    out->nr < READ_ONCE(lmc_corrupt_min_entries))
+		return;
+
+	switch (mode) {
+	case LMC_CORRUPT_DUP_PFN:
+		ser[1].pfn = ser[0].pfn;
+		break;
+	case LMC_CORRUPT_UNSORTED:
+		tmp = ser[1].index;
+		ser[1].index = ser[2].index;
+		ser[2].index = tmp;
+		break;
+	case LMC_CORRUPT_FLAGS:
+		ser[0].flags |= 0x800;
+		break;
+	case LMC_CORRUPT_INDEX_EOF:
+		ser[out->nr - 1].index = 1ULL << 40;
+		break;
+	case LMC_CORRUPT_STALE_PFN:
+		ser[1].pfn = PHYS_PFN(__pa_symbol(_text));
+		break;
+	}
+	pr_warn("corrupted an outgoing folio array (%llu entries), mode %u\n",
+		out->nr, mode);
+}
+
+static int __init lmc_corrupt_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("luo_memfd_common", NULL);
+
+	debugfs_create_u32("corrupt", 0600, dir, &lmc_corrupt_mode);
+	debugfs_create_u32("corrupt_min_entries", 0600, dir,
+			   &lmc_corrupt_min_entries);
+	return 0;
+}
+late_initcall(lmc_corrupt_init);
