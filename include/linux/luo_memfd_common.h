@@ -149,9 +149,10 @@ bool luo_memfd_check_in(const struct luo_memfd_in *in);
  * HUGETLB_POOL_LUO_FLB_COMPATIBLE). The incoming side reads the counts in
  * early boot, before LUO is up, with a read-only, allocation-free accessor,
  * so hugetlb boot allocation can allocate hugepages=N minus what comes back.
+ * The records have the format of struct luo_memfd_hstate_count
+ * (luo_memfd_layout.h) and are validated by luo_memfd_check_hstates().
  * See docs/hugetlb.md.
  */
-#define LUO_MEMFD_MAX_HSTATES	4
 
 struct hugetlb_pool_luo_ser;
 

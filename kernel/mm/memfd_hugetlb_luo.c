@@ -147,14 +147,16 @@ err_unfreeze:
 
 static int hml_freeze(struct liveupdate_file_op_args *args)
 {
+	struct hml_private *priv = args->private_data;
 	struct hugetlb_memfd_luo_ser *ser;
 
-	if (WARN_ON_ONCE(!args->serialized_data))
+	if (WARN_ON_ONCE(!args->serialized_data || !priv))
 		return -EINVAL;
 
 	/* Only the position can change after preserve. */
 	ser = phys_to_virt(args->serialized_data);
 	ser->pos = args->file->f_pos;
+	luo_memfd_freeze(&priv->out);
 	return 0;
 }
 

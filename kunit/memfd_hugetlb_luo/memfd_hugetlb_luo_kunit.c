@@ -127,6 +127,10 @@ static void hml_test_check_corrupt(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, luo_memfd_hstate_check(&s, max_pfn), -EINVAL);
 
 	hml_good_payload(&s);
+	s.counts[0].nr_pages = 2048;			/* 4 GiB + 3 GiB */
+	KUNIT_EXPECT_EQ(test, luo_memfd_hstate_check(&s, max_pfn), -EINVAL);
+
+	hml_good_payload(&s);
 	s.counts[1].nr_pages = U64_MAX;
 	KUNIT_EXPECT_EQ(test, luo_memfd_hstate_check(&s, max_pfn), -EINVAL);
 

@@ -59,7 +59,7 @@ static const char *const size_name[NR_SIZES] = { "2048kB", "1048576kB" };
 static const long page_size_of[NR_SIZES] = { SZ_2M, GIB };
 
 static int test_nr, failures;
-static int mode_2m, mode_cma;
+static int mode_2m, mode_cma, mode_corrupt;
 
 static void result(int ok, const char *fmt, ...)
 {
@@ -186,6 +186,8 @@ static void parse_cmdline(void)
 			mode_2m = 1;
 		} else if (!strcmp(tok, "hlt.mode=cma")) {
 			mode_cma = 1;
+		} else if (!strcmp(tok, "hlt.mode=corrupt")) {
+			mode_corrupt = 1;
 		}
 	}
 }
@@ -879,6 +881,67 @@ static void cma_stage(int lu)
 		close(fd);
 }
 
+/*
+ * Corruption chain: stage k preserves a 2M x8 file whose folio array the
+ * old kernel corrupts at freeze with mode k (luo_memfd_common's test knob:
+ * 1 duplicate pfn, 2 unsorted, 3 unknown flags, 4 index past EOF, 5 stale
+ * pfn); stage k+1 must refuse it cleanly and give the pages back. A pfn
+ * replaced by another (modes 1, 5) makes the real page unreachable: it stays
+ * reserved, so the pool is one page short.
+ */
+#define CORRUPT_PAGES 8
+
+static void corrupt_stage(int lu, int stage, int nstages)
+{
+	static const struct spec c = { 41, "corrupt 2M x8", H2M, CORRUPT_PAGES,
+				       0, 0, 0, 'x' };
+	char name[32], v[16];
+	int sess, fd, ok;
+	struct pool p;
+
+	if (stage > 1) {
+		int mode = stage - 1, lost = (mode == 1 || mode == 5);
+		long n = cmdline_n[H2M];
+
+		pool_read(H2M, &p);
+		result(p.nr == n - CORRUPT_PAGES, "mode %d: boot pool %ld (want %ld)",
+		       mode, p.nr, n - CORRUPT_PAGES);
+		snprintf(name, sizeof(name), "hlt-c-%d", stage - 1);
+		sess = retrieve_session(lu, name);
+		errno = 0;
+		fd = sess >= 0 ? retrieve_fd(sess, c.token) : -1;
+		result(sess >= 0 && fd < 0 && errno == EINVAL,
+		       "mode %d: corrupted file is refused with EINVAL (%s)", mode,
+		       strerror(errno));
+		result(!system("dmesg | grep -q 'hugetlb memfd: folio array'"),
+		       "mode %d: the kernel log names the bad entry", mode);
+		ok = sess >= 0 && !finish_session(sess);
+		result(ok, "mode %d: finish the session", mode);
+		pool_read(H2M, &p);
+		result(p.nr == n - lost && p.free == p.nr && p.resv == 0,
+		       "mode %d: pages back in the pool: nr=%ld (want %ld) free=%ld resv=%ld",
+		       mode, p.nr, n - lost, p.free, p.resv);
+		if (sess >= 0)
+			close(sess);
+	}
+	if (stage == nstages)
+		return;
+	mkdir("/sys/kernel/debug", 0755);
+	mount("none", "/sys/kernel/debug", "debugfs", 0, NULL);
+	snprintf(v, sizeof(v), "%d", stage);
+	ok = write_str("/sys/kernel/debug/luo_memfd_common/corrupt_min_entries", "8") &&
+	     write_str("/sys/kernel/debug/luo_memfd_common/corrupt", v);
+	result(ok, "arm corruption mode %d", stage);
+	snprintf(name, sizeof(name), "hlt-c-%d", stage);
+	sess = create_session(lu, name);
+	fd = make_file(&c);
+	result(sess >= 0 && fd >= 0 && !preserve_fd(sess, fd, c.token),
+	       "preserve a 2M x8 file to be corrupted");
+	hold_sessions();
+	close(sess);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	int stage, nstages, lu, i, fds[NR_SPECS], sessions[3] = { -1, -1, -1 };
@@ -903,6 +966,10 @@ int main(int argc, char **argv)
 	}
 	if (mode_cma) {
 		cma_stage(lu);
+		goto out;
+	}
+	if (mode_corrupt) {
+		corrupt_stage(lu, stage, nstages);
 		goto out;
 	}
 	if (stage > 1 && stage_retrieve(lu, stage, fds, sessions))

@@ -22,40 +22,40 @@
 #include <linux/mutex.h>
 #include <linux/string.h>
 
+/* The payload's records are the library's per-hstate count records. */
 static_assert(LUO_MEMFD_MAX_HSTATES == HUGETLB_POOL_LUO_MAX_HSTATES);
+static_assert(sizeof(struct hugetlb_pool_luo_count) ==
+	      LUO_MEMFD_HSTATE_REC_SIZE);
 
 /**
  * luo_memfd_hstate_check - Validate an incoming accounting FLB payload.
  * @ser:     The payload (untrusted).
  * @max_pfn: End of memory in base pages.
  *
- * Pure. Used entries must have an order in 1..LUO_MEMFD_MAX_ORDER, unique,
- * a page count memory can hold, and zero reserved fields; unused entries must
- * be zero.
+ * Pure. The used records are checked by the library's
+ * luo_memfd_check_hstates() (at most LUO_MEMFD_MAX_HSTATES, orders in
+ * 1..LUO_MEMFD_MAX_ORDER and unique, reserved bits zero, all pages together
+ * within memory); in addition the header's reserved field and every unused
+ * record must be zero.
  *
  * Return: 0 if acceptable, -EINVAL otherwise.
  */
 int luo_memfd_hstate_check(const struct hugetlb_pool_luo_ser *ser, u64 max_pfn)
 {
-	u32 i, j;
+	struct luo_memfd_hstate_count hc[LUO_MEMFD_MAX_HSTATES];
+	struct luo_memfd_verdict v;
+	u32 i;
 
-	if (ser->nr_counts > HUGETLB_POOL_LUO_MAX_HSTATES || ser->reserved)
+	if (ser->reserved)
 		return -EINVAL;
-	for (i = 0; i < HUGETLB_POOL_LUO_MAX_HSTATES; i++) {
+	if (!luo_memfd_check_hstates(ser->counts, sizeof(ser->counts),
+				     ser->nr_counts, max_pfn, hc, &v))
+		return -EINVAL;
+	for (i = ser->nr_counts; i < HUGETLB_POOL_LUO_MAX_HSTATES; i++) {
 		const struct hugetlb_pool_luo_count *c = &ser->counts[i];
 
-		if (i >= ser->nr_counts) {
-			if (c->order || c->reserved || c->nr_pages)
-				return -EINVAL;
-			continue;
-		}
-		if (!c->order || c->order > LUO_MEMFD_MAX_ORDER || c->reserved)
+		if (c->order || c->reserved || c->nr_pages)
 			return -EINVAL;
-		if (c->nr_pages > (max_pfn >> c->order))
-			return -EINVAL;
-		for (j = 0; j < i; j++)
-			if (ser->counts[j].order == c->order)
-				return -EINVAL;
 	}
 	return 0;
 }
