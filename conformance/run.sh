@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Run the LUO conformance suite (end-to-end layer) through the QEMU runner.
+# Run the LUO conformance suite through the QEMU runner: the in-kernel layer
+# (KUnit suite luo_conformance) and the end-to-end layer (across kexecs).
 #
 # usage: conformance/run.sh [--handler shmem|hugetlb-2M|hugetlb-1G|all] [--kernel luo|debug|stock]
 #                           [--require H1,H2] [--no-build]
 #
 # Chains (one QEMU run each, run directory build/runs/conformance-NAME):
+#   kunit-K     KUnit suite luo_conformance booted on K (not on stock, which
+#               has no such suite), 3 GiB guest with 2 MiB and 1 GiB pools
+#   kunit-debug the same on the debug kernel (unless K is debug)
 #   K3          K,K,K (K = --kernel, default luo): three kernels, 3 GiB guest,
 #               HugeTLB pools, the 1 GiB variants (luo_conformance.big=1)
 #   stock-luo   stock -> luo, shmem (memfd-v2) only
@@ -73,6 +77,19 @@ run_chain() { # NAME CHAIN MEM TIMEOUT APPEND [qemu-run.sh options...]
 	fi
 }
 
+# In-kernel layer: every generic case once per handler descriptor.
+kpools="hugepagesz=2M hugepages=8 hugepagesz=1G hugepages=1"
+kstage=$REPO/conformance/kunit-stage.sh
+if [ "$kernel" != stock ]; then
+	run_chain kunit-"$kernel" "$kernel" 3G 300 "$kpools $common" \
+		--kunit luo_conformance --stage "$kstage"
+fi
+if [ "$kernel" = luo ] && [ -f "$REPO/build/kernel/debug/bzImage" ]; then
+	run_chain kunit-debug debug 3G 600 "$kpools kho_scratch=64M,256M,256M $common" \
+		--kunit luo_conformance --stage "$kstage"
+fi
+
+# End-to-end layer.
 run_chain "$kernel"3 "$kernel,$kernel,$kernel" 3G 420 "$pools $common luo_conformance.big=1" \
 	--append-stage "1:hugepages=1"
 if [ "$handler" = all ] || [ "$handler" = shmem ]; then

@@ -20,6 +20,7 @@
 #ifndef _LINUX_LUO_MEMFD_COMMON_H
 #define _LINUX_LUO_MEMFD_COMMON_H
 
+#include <linux/compiler.h>
 #include <linux/types.h>
 #include <linux/luo_memfd_layout.h>
 
@@ -188,10 +189,10 @@ int luo_memfd_flb_find(const void *buf, u64 len, const char *compatible,
 		       u64 *datap);
 
 /* ---------------------------------------------------------------------- */
-/* Test hooks (KUnit only)                                                 */
+/* Test hooks (KUnit and the LUO conformance suite only)                   */
 /* ---------------------------------------------------------------------- */
 
-#ifdef CONFIG_LUO_MEMFD_COMMON_KUNIT_TEST
+#ifdef CONFIG_LUO_MEMFD_COMMON_INJECT
 /**
  * struct luo_memfd_fault_inject - Fail the Nth fallible step.
  * @fail_at: 1-based number of the step to fail; 0 disables injection.
@@ -203,6 +204,42 @@ struct luo_memfd_fault_inject {
 };
 
 extern struct luo_memfd_fault_inject *luo_memfd_inject;
+bool __luo_memfd_inject_step(void);
+
+/**
+ * luo_memfd_inject_step - Count a fallible step and tell whether to fail it.
+ *
+ * Inline so that, with no test armed, a step costs one load and a branch.
+ *
+ * Return: true if a test asked for this step to fail.
+ */
+static inline bool luo_memfd_inject_step(void)
+{
+	return unlikely(READ_ONCE(luo_memfd_inject)) &&
+	       __luo_memfd_inject_step();
+}
+#else
+static inline bool luo_memfd_inject_step(void)
+{
+	return false;
+}
+#endif
+
+#ifdef CONFIG_LIVEUPDATE_CONFORMANCE_KUNIT_TEST
+#include <linux/liveupdate_conformance.h>
+
+/* Shared by the memfd handlers' conformance descriptors (conformance.c). */
+
+struct file *luo_memfd_cf_create(const struct luo_cf_handler *h, size_t size,
+				 u64 seed);
+int luo_memfd_cf_check(const struct luo_cf_handler *h, struct file *file,
+		       size_t size, u64 seed);
+int luo_memfd_cf_check_header(struct file *file, u64 pos, u64 size,
+			      u32 seals);
+int luo_memfd_cf_visit(const struct luo_memfd_out *out, u64 header_phys,
+		       size_t header_size, luo_cf_visit_fn fn, void *ctx);
+unsigned long luo_memfd_cf_free_huge(const struct luo_cf_handler *h);
+unsigned int luo_memfd_cf_inject(unsigned int fail_at);
 #endif
 
 #endif /* _LINUX_LUO_MEMFD_COMMON_H */

@@ -90,7 +90,7 @@ static int hml_preserve(struct liveupdate_file_op_args *args)
 		return -EOPNOTSUPP;
 	}
 
-	priv = kzalloc_obj(*priv);
+	priv = luo_memfd_inject_step() ? NULL : kzalloc_obj(*priv);
 	if (!priv)
 		return -ENOMEM;
 	priv->order = huge_page_order(h);
@@ -98,7 +98,8 @@ static int hml_preserve(struct liveupdate_file_op_args *args)
 	inode_lock(inode);
 	hugetlbfs_freeze(inode, true);
 
-	ser = kho_alloc_preserve(sizeof(*ser));
+	ser = luo_memfd_inject_step() ? ERR_PTR(-ENOMEM) :
+	      kho_alloc_preserve(sizeof(*ser));
 	if (IS_ERR(ser)) {
 		err = PTR_ERR(ser);
 		goto err_unfreeze;
@@ -464,6 +465,54 @@ static int __init hml_init(void)
 	return err;
 }
 late_initcall(hml_init);
+
+#ifdef CONFIG_LIVEUPDATE_CONFORMANCE_KUNIT_TEST
+static int hml_cf_check_serialized(const struct luo_cf_handler *cf,
+				   struct liveupdate_file_op_args *args)
+{
+	struct hugetlb_memfd_luo_ser *ser = phys_to_virt(args->serialized_data);
+	struct hml_private *priv = args->private_data;
+
+	if (ser->flags || ser->reserved || ser->nr_folios != priv->out.nr ||
+	    ser->order != ilog2(cf->unit) - PAGE_SHIFT)
+		return -EINVAL;
+	return luo_memfd_cf_check_header(args->file, ser->pos, ser->size,
+					 ser->seals);
+}
+
+static int hml_cf_visit(const struct luo_cf_handler *cf,
+			struct liveupdate_file_op_args *args,
+			luo_cf_visit_fn fn, void *ctx)
+{
+	struct hml_private *priv = args->private_data;
+
+	return luo_memfd_cf_visit(&priv->out, args->serialized_data,
+				  sizeof(struct hugetlb_memfd_luo_ser), fn, ctx);
+}
+
+#define HML_CF_DESCRIPTOR(_name, _unit, _max)				\
+	{								\
+		.name = _name,						\
+		.handler = &hml_handler,				\
+		.caps = LUO_CF_CAP_SEALS | LUO_CF_CAP_POSITION |	\
+			LUO_CF_CAP_SIZE_LOCK | LUO_CF_CAP_FIXED_PAGE |	\
+			LUO_CF_CAP_FOLIOS,				\
+		.unit = _unit,						\
+		.max_units = _max,					\
+		.create = luo_memfd_cf_create,				\
+		.check = luo_memfd_cf_check,				\
+		.check_serialized = hml_cf_check_serialized,		\
+		.visit = hml_cf_visit,					\
+		.free_units = luo_memfd_cf_free_huge,			\
+		.inject = luo_memfd_cf_inject,				\
+	}
+
+/* The conformance suite's descriptors of this handler (docs/conformance.md). */
+const struct luo_cf_handler memfd_hugetlb_luo_cf_2m =
+	HML_CF_DESCRIPTOR("hugetlb-2M", SZ_2M, 4);
+const struct luo_cf_handler memfd_hugetlb_luo_cf_1g =
+	HML_CF_DESCRIPTOR("hugetlb-1G", SZ_1G, 1);
+#endif
 
 #ifdef CONFIG_LIVEUPDATE_MEMFD_HUGETLB_KUNIT_TEST
 #include "memfd_hugetlb_luo_kunit/memfd_hugetlb_luo_kunit.c"

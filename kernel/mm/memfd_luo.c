@@ -91,14 +91,15 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 	struct memfd_luo_ser *ser;
 	int err, seals;
 
-	priv = kzalloc_obj(*priv);
+	priv = luo_memfd_inject_step() ? NULL : kzalloc_obj(*priv);
 	if (!priv)
 		return -ENOMEM;
 
 	inode_lock(inode);
 	shmem_freeze(inode, true);
 
-	ser = kho_alloc_preserve(sizeof(*ser));
+	ser = luo_memfd_inject_step() ? ERR_PTR(-ENOMEM) :
+	      kho_alloc_preserve(sizeof(*ser));
 	if (IS_ERR(ser)) {
 		err = PTR_ERR(ser);
 		goto err_unfreeze;
@@ -384,3 +385,42 @@ static int __init memfd_luo_init(void)
 	return 0;
 }
 late_initcall(memfd_luo_init);
+
+#ifdef CONFIG_LIVEUPDATE_CONFORMANCE_KUNIT_TEST
+static int memfd_luo_cf_check_serialized(const struct luo_cf_handler *h,
+					 struct liveupdate_file_op_args *args)
+{
+	struct memfd_luo_ser *ser = phys_to_virt(args->serialized_data);
+	struct memfd_luo_private *priv = args->private_data;
+
+	if (ser->flags || ser->nr_folios != priv->out.nr)
+		return -EINVAL;
+	return luo_memfd_cf_check_header(args->file, ser->pos, ser->size,
+					 ser->seals);
+}
+
+static int memfd_luo_cf_visit(const struct luo_cf_handler *h,
+			      struct liveupdate_file_op_args *args,
+			      luo_cf_visit_fn fn, void *ctx)
+{
+	struct memfd_luo_private *priv = args->private_data;
+
+	return luo_memfd_cf_visit(&priv->out, args->serialized_data,
+				  sizeof(struct memfd_luo_ser), fn, ctx);
+}
+
+/* The conformance suite's descriptor of this handler (docs/conformance.md). */
+const struct luo_cf_handler memfd_luo_cf_shmem = {
+	.name = "shmem",
+	.handler = &memfd_luo_handler,
+	.caps = LUO_CF_CAP_SEALS | LUO_CF_CAP_POSITION | LUO_CF_CAP_SIZE_LOCK |
+		LUO_CF_CAP_FOLIOS,
+	.unit = PAGE_SIZE,
+	.max_units = SZ_16M / PAGE_SIZE,
+	.create = luo_memfd_cf_create,
+	.check = luo_memfd_cf_check,
+	.check_serialized = memfd_luo_cf_check_serialized,
+	.visit = memfd_luo_cf_visit,
+	.inject = luo_memfd_cf_inject,
+};
+#endif

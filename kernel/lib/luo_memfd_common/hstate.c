@@ -22,6 +22,8 @@
 #include <linux/mutex.h>
 #include <linux/string.h>
 
+#include "internal.h"
+
 /* The payload's records are the library's per-hstate count records. */
 static_assert(LUO_MEMFD_MAX_HSTATES == HUGETLB_POOL_LUO_MAX_HSTATES);
 static_assert(sizeof(struct hugetlb_pool_luo_count) ==
@@ -219,6 +221,9 @@ int luo_memfd_hstate_account(unsigned int order, long delta)
 	void *obj;
 	int err;
 
+	/* Only preserve (delta > 0) may fail: unpreserve cannot undo it. */
+	if (delta > 0 && lmc_inject())
+		return -ENOSPC;
 	err = liveupdate_flb_get_outgoing(&luo_memfd_hstate_flb, &obj);
 	if (err)
 		return err;

@@ -1,23 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * luo_memfd_common: fault injection for the KUnit suite. Every fallible step
- * of the library asks lmc_inject() first; the suite makes step N fail.
+ * luo_memfd_common: fault injection for the KUnit suites. Every fallible step
+ * of the library and of the memfd handlers asks luo_memfd_inject_step()
+ * first; a suite makes step N fail.
  */
 #include <linux/compiler.h>
 #include <linux/export.h>
 
 #include "internal.h"
 
-#ifdef CONFIG_LUO_MEMFD_COMMON_KUNIT_TEST
+#ifdef CONFIG_LUO_MEMFD_COMMON_INJECT
 struct luo_memfd_fault_inject *luo_memfd_inject;
 EXPORT_SYMBOL_GPL(luo_memfd_inject);
 
 /**
- * lmc_inject - Count a fallible step and tell whether to fail it.
+ * __luo_memfd_inject_step - Slow path of luo_memfd_inject_step().
  *
  * Return: true if the test asked for this step to fail.
  */
-bool lmc_inject(void)
+bool __luo_memfd_inject_step(void)
 {
 	struct luo_memfd_fault_inject *fi = READ_ONCE(luo_memfd_inject);
 
@@ -25,4 +26,5 @@ bool lmc_inject(void)
 		return false;
 	return ++fi->steps == fi->fail_at;
 }
+EXPORT_SYMBOL_GPL(__luo_memfd_inject_step);
 #endif

@@ -5,14 +5,11 @@
 
 #include <linux/luo_memfd_common.h>
 
-#ifdef CONFIG_LUO_MEMFD_COMMON_KUNIT_TEST
-bool lmc_inject(void);
-#else
+/* Every fallible step of the library asks this first (test builds only). */
 static inline bool lmc_inject(void)
 {
-	return false;
+	return luo_memfd_inject_step();
 }
-#endif
 
 #ifdef CONFIG_LUO_MEMFD_COMMON_CORRUPT_TEST
 void lmc_test_corrupt(struct luo_memfd_out *out);

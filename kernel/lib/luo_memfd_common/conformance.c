@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * luo_memfd_common: hooks shared by the conformance descriptors of the memfd
+ * handlers (shmem and HugeTLB), see include/linux/liveupdate_conformance.h.
+ *
+ * Test files carry a stamp in the first and the last 64-bit word of every
+ * base page, computed from (seed, byte offset): a lost, zeroed, swapped or
+ * misplaced page is seen without copying gigabytes around under emulation.
+ */
+#define pr_fmt(fmt) "luo_memfd_cf: " fmt
+
+#include <linux/err.h>
+#include <linux/export.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/io.h>
+#include <linux/hugetlb.h>
+#include <linux/kho/abi/kexec_handover.h>
+#include <linux/kho/abi/memfd.h>
+#include <linux/log2.h>
+#include <linux/memfd.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/folio_batch.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <uapi/linux/memfd.h>
+
+#include "internal.h"
+
+#define LMC_CF_LAST	(PAGE_SIZE / sizeof(u64) - 1)
+
+static u64 lmc_cf_stamp(u64 seed, u64 off)
+{
+	return (seed ^ off) * 0x9e3779b97f4a7c15ULL + 1;
+}
+
+static struct hstate *lmc_cf_hstate(const struct luo_cf_handler *h)
+{
+	return h->unit > PAGE_SIZE ? size_to_hstate(h->unit) : NULL;
+}
+
+static int lmc_cf_fill_shmem(struct file *file, size_t size, u64 seed)
+{
+	u64 *buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	loff_t pos = 0;
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (pos < size) {
+		ssize_t n;
+
+		buf[0] = lmc_cf_stamp(seed, pos);
+		buf[LMC_CF_LAST] = ~buf[0];
+		n = kernel_write(file, buf, PAGE_SIZE, &pos);
+		if (n != PAGE_SIZE) {
+			err = n < 0 ? n : -EIO;
+			break;
+		}
+	}
+	kfree(buf);
+	return err;
+}
+
+/*
+ * Visit every base page of [0, size) through the page cache. @write stamps
+ * it, otherwise the stamp is checked. A hole is an error.
+ */
+static int lmc_cf_pages(struct file *file, size_t size, u64 seed, bool write)
+{
+	pgoff_t next = 0, end = (size >> PAGE_SHIFT) - 1;
+	struct folio_batch fbatch;
+	int err = 0;
+
+	if (!size)
+		return 0;
+	folio_batch_init(&fbatch);
+	while (!err && next <= end) {
+		pgoff_t start = next;
+		unsigned int i, nr;
+
+		nr = filemap_get_folios(file->f_mapping, &start, end, &fbatch);
+		if (!nr) {
+			pr_err("no folio at page %lu\n", next);
+			return -ENODATA;
+		}
+		for (i = 0; i < nr && !err; i++) {
+			struct folio *folio = fbatch.folios[i];
+			long p;
+
+			if (folio->index != next) {
+				pr_err("hole at page %lu\n", next);
+				err = -ENODATA;
+				break;
+			}
+			for (p = 0; p < folio_nr_pages(folio) && next <= end;
+			     p++, next++) {
+				u64 *w = kmap_local_folio(folio, p * PAGE_SIZE);
+				u64 want = lmc_cf_stamp(seed, (u64)next << PAGE_SHIFT);
+
+				if (write) {
+					w[0] = want;
+					w[LMC_CF_LAST] = ~want;
+				} else if (w[0] != want || w[LMC_CF_LAST] != ~want) {
+					pr_err("page %lu: stamp %#llx/%#llx, want %#llx/%#llx\n",
+					       next, w[0], w[LMC_CF_LAST], want,
+					       ~want);
+					err = -EILSEQ;
+				}
+				kunmap_local(w);
+				if (err)
+					break;
+			}
+		}
+		folio_batch_release(&fbatch);
+		cond_resched();
+	}
+	return err;
+}
+
+/**
+ * luo_memfd_cf_create - Make a stamped memfd for the conformance suite.
+ * @h:    Descriptor: @h->unit selects shmem (PAGE_SIZE) or a HugeTLB size.
+ * @size: File size in bytes, a multiple of @h->unit.
+ * @seed: Selects the stamps.
+ *
+ * Return: the file, ERR_PTR(-ENODEV) if the kernel has no hstate of that
+ * size, ERR_PTR(-ENOSPC) if its pool has too few free pages, or another
+ * ERR_PTR() on failure.
+ */
+struct file *luo_memfd_cf_create(const struct luo_cf_handler *h, size_t size,
+				 u64 seed)
+{
+	unsigned int flags = MFD_ALLOW_SEALING;
+	struct hstate *hs = lmc_cf_hstate(h);
+	struct file *file;
+	int err;
+
+	if (!IS_ALIGNED(size, h->unit))
+		return ERR_PTR(-EINVAL);
+	if (h->unit > PAGE_SIZE) {
+		if (!hs)
+			return ERR_PTR(-ENODEV);
+		if (READ_ONCE(hs->free_huge_pages) -
+		    READ_ONCE(hs->resv_huge_pages) < size / h->unit)
+			return ERR_PTR(-ENOSPC);
+		flags |= MFD_HUGETLB | (ilog2(h->unit) << MFD_HUGE_SHIFT);
+	}
+
+	file = memfd_alloc_file("luo-conformance", flags);
+	if (IS_ERR(file))
+		return file;
+	if (!size)
+		return file;
+
+	if (hs) {
+		err = vfs_fallocate(file, 0, 0, size);
+		if (!err)
+			err = lmc_cf_pages(file, size, seed, true);
+	} else {
+		err = lmc_cf_fill_shmem(file, size, seed);
+	}
+	if (err) {
+		fput(file);
+		return ERR_PTR(err);
+	}
+	return file;
+}
+EXPORT_SYMBOL_GPL(luo_memfd_cf_create);
+
+/**
+ * luo_memfd_cf_check - Check size and stamps of a conformance memfd.
+ * @h:    Descriptor.
+ * @file: The file.
+ * @size: Expected size in bytes.
+ * @seed: Seed it was created with.
+ *
+ * Return: 0 if it matches, -EFBIG on a wrong size, -ENODATA on a hole,
+ * -EILSEQ on a wrong stamp (each logged).
+ */
+int luo_memfd_cf_check(const struct luo_cf_handler *h, struct file *file,
+		       size_t size, u64 seed)
+{
+	loff_t isize = i_size_read(file_inode(file));
+
+	if (isize != size) {
+		pr_err("size %lld, want %zu\n", isize, size);
+		return -EFBIG;
+	}
+	return lmc_cf_pages(file, size, seed, false);
+}
+EXPORT_SYMBOL_GPL(luo_memfd_cf_check);
+
+/**
+ * luo_memfd_cf_check_header - Compare serialized header fields with a file.
+ * @file:  The preserved file.
+ * @pos:   Serialized position.
+ * @size:  Serialized size.
+ * @seals: Serialized seals.
+ *
+ * Return: 0 if all three match the file now, -EINVAL otherwise (logged).
+ */
+int luo_memfd_cf_check_header(struct file *file, u64 pos, u64 size, u32 seals)
+{
+	int fseals = memfd_get_seals(file);
+
+	if (pos != file->f_pos || size != i_size_read(file_inode(file)) ||
+	    fseals < 0 || seals != fseals) {
+		pr_err("serialized pos %llu size %llu seals %#x, file has %lld %lld %#x\n",
+		       pos, size, seals, file->f_pos,
+		       i_size_read(file_inode(file)), fseals);
+		return -EINVAL;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(luo_memfd_cf_check_header);
+
+/**
+ * luo_memfd_cf_visit - Report the blocks a memfd's serialized state uses.
+ * @out:         The handler's outgoing library state.
+ * @header_phys: Physical address of the handler's serialized struct.
+ * @header_size: Its size.
+ * @fn:          Called for each block.
+ * @ctx:         Passed to @fn.
+ *
+ * Reports the header, the first page of the array's KHO vmalloc descriptor
+ * chain, every page of the folio array and every folio the array names
+ * (with the folio's order and the entry's index).
+ *
+ * Return: 0, or the first non-zero value @fn returned.
+ */
+int luo_memfd_cf_visit(const struct luo_memfd_out *out, u64 header_phys,
+		       size_t header_size, luo_cf_visit_fn fn, void *ctx)
+{
+	struct luo_cf_block b = {
+		.phys = header_phys,
+		.order = get_order(header_size),
+		.index = LUO_CF_METADATA,
+	};
+	size_t off, bytes = out->nr * sizeof(*out->ser);
+	int ret;
+	u64 i;
+
+	ret = fn(ctx, &b);
+	if (!ret && out->nr) {
+		b.phys = virt_to_phys(KHOSER_LOAD_PTR(out->desc->first));
+		b.order = 0;
+		ret = fn(ctx, &b);
+	}
+	for (off = 0; !ret && off < bytes; off += PAGE_SIZE) {
+		b.phys = page_to_phys(vmalloc_to_page((void *)out->ser + off));
+		b.order = 0;
+		ret = fn(ctx, &b);
+	}
+	for (i = 0; !ret && i < out->nr; i++) {
+		b.phys = PFN_PHYS(out->ser[i].pfn);
+		b.order = folio_order(pfn_folio(out->ser[i].pfn));
+		b.index = out->ser[i].index;
+		ret = fn(ctx, &b);
+	}
+	return ret;
+}
+EXPORT_SYMBOL_GPL(luo_memfd_cf_visit);
+
+/**
+ * luo_memfd_cf_free_huge - Free huge pages of the descriptor's size.
+ * @h: Descriptor of a HugeTLB handler.
+ *
+ * Return: the hstate's free huge pages (0 if there is no such hstate).
+ */
+unsigned long luo_memfd_cf_free_huge(const struct luo_cf_handler *h)
+{
+	struct hstate *hs = lmc_cf_hstate(h);
+
+	return hs ? READ_ONCE(hs->free_huge_pages) : 0;
+}
+EXPORT_SYMBOL_GPL(luo_memfd_cf_free_huge);
+
+/**
+ * luo_memfd_cf_inject - Arm or disarm the library's fault injection.
+ * @fail_at: Step to fail (1-based) to arm, 0 to disarm.
+ *
+ * Return: when disarming, the fallible steps counted since arming; else 0.
+ */
+unsigned int luo_memfd_cf_inject(unsigned int fail_at)
+{
+	static struct luo_memfd_fault_inject fi;
+
+	if (!fail_at) {
+		WRITE_ONCE(luo_memfd_inject, NULL);
+		return fi.steps;
+	}
+	fi.fail_at = fail_at;
+	fi.steps = 0;
+	WRITE_ONCE(luo_memfd_inject, &fi);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(luo_memfd_cf_inject);
