@@ -21,7 +21,8 @@ PAGE = {"shmem": 4096, "hugetlb-2M": 2 << 20, "hugetlb-1G": 1 << 30}
 
 
 def parse_run(run_dir):
-    kernel = os.path.basename(run_dir).removeprefix("bench-")
+    # bench-KERNEL or bench-KERNEL-WHAT (one kernel, several runs)
+    kernel = os.path.basename(run_dir).removeprefix("bench-").split("-")[0]
     console = open(os.path.join(run_dir, "console.log"), errors="replace").read()
     mhz = None
     for pat in (r"tsc: Refined TSC clocksource calibration: ([0-9.]+) MHz",

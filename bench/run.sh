@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# `make bench`: one QEMU run per kernel (same memory, CPUs and command line),
-# each a chain of REPS+1 kernels: every stage retrieves + finishes the
-# previous stage's files and preserves a fresh set. Paths: stock shmem (stock
-# kernel); luo shmem, luo HugeTLB 2 MiB, luo HugeTLB 1 GiB (luo kernel).
+# `make bench`: three QEMU runs with the same memory, CPUs and command line,
+# each a chain of REPS+1 kernels where every stage retrieves + finishes the
+# previous stage's files and preserves a fresh set:
+#   bench-stock        stock kernel, shmem
+#   bench-luo          luo kernel, shmem (the comparison with stock: same files)
+#   bench-luo-hugetlb  luo kernel, HugeTLB 2 MiB and 1 GiB
+# HugeTLB has its own run so that its files do not change where the shmem
+# files of the luo run land (in or out of KHO scratch).
 # Results: build/bench/results.{json,md}, build/bench/plot.png; with
 # --publish also docs/performance.md and docs/performance.png.
 #
@@ -11,7 +15,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
-reps=3 smoke=0 publish=0
+reps=5 smoke=0 publish=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smoke) smoke=1; reps=1; shift ;;
@@ -38,27 +42,28 @@ else
 	mem=8G
 	hp="hugepagesz=2M hugepages=700 hugepagesz=1G hugepages=2 kho_scratch=64M,512M,256M"
 fi
-conf_stock=$out/stock.conf conf_luo=$out/luo.conf
-: > "$conf_stock"; : > "$conf_luo"
+runs=(stock luo luo-hugetlb)
+for r in "${runs[@]}"; do : > "$out/$r.conf"; done
 for s in "${sizes[@]}"; do
-	echo "shmem $((s * M))" >> "$conf_stock"
-	echo "shmem $((s * M))" >> "$conf_luo"
-	echo "hugetlb-2M $((s * M))" >> "$conf_luo"
-	[ "$s" -ge 1024 ] && echo "hugetlb-1G $((s * M))" >> "$conf_luo"
+	echo "shmem $((s * M))" >> "$out/stock.conf"
+	echo "shmem $((s * M))" >> "$out/luo.conf"
+	echo "hugetlb-2M $((s * M))" >> "$out/luo-hugetlb.conf"
+	[ "$s" -ge 1024 ] && echo "hugetlb-1G $((s * M))" >> "$out/luo-hugetlb.conf"
 done
 
 chain() { local k=$1 c=$1 i; for ((i = 0; i < reps; i++)); do c="$c,$k"; done; echo "$c"; }
-rc=0
-for k in stock luo; do
-	conf=$out/$k.conf
-	say "bench: $k kernel, $reps repetitions of: $(awk '{printf "%s %dM, ", $1, $2 / 1048576}' "$conf")"
-	"$REPO/scripts/qemu-run.sh" --name "bench-$k" --chain "$(chain $k)" --mem "$mem" \
+rc=0 dirs=()
+for r in "${runs[@]}"; do
+	k=${r%%-*} conf=$out/$r.conf
+	say "bench: $r ($k kernel), $reps repetitions of: $(awk '{printf "%s %dM, ", $1, $2 / 1048576}' "$conf")"
+	"$REPO/scripts/qemu-run.sh" --name "bench-$r" --chain "$(chain "$k")" --mem "$mem" \
 		--cpus 2 --append "$hp" --timeout $((300 + 300 * reps)) \
 		--stage "$BUILD/bench/bench" --file "$conf:/etc/bench.conf" || rc=1
+	dirs+=("$BUILD/runs/bench-$r")
 done
 [ $rc -eq 0 ] || die "step 'bench runs' failed (logs in $BUILD/runs/bench-*)"
 
-args=(--out "$out" --runs "$BUILD/runs/bench-stock" "$BUILD/runs/bench-luo")
+args=(--out "$out" --runs "${dirs[@]}")
 [ $publish -eq 1 ] && args+=(--publish "$REPO/docs")
 step "bench report" "$LOGS/bench-report.log" python3 "$REPO/bench/report.py" "${args[@]}"
 cat "$out/results.md"
