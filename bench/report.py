@@ -63,17 +63,22 @@ def main():
     ap.add_argument("--publish")
     a = ap.parse_args()
 
-    rows, tsc_mhz = [], {}
+    # Runs of one kernel (rounds) pool their samples.
+    merged, tsc_mhz = {}, {}
     for run in a.runs:
         samples, mhz = parse_run(run)
         tsc_mhz[os.path.basename(run)] = mhz
-        for (kernel, path, size), ops in sorted(samples.items(),
-                                                 key=lambda x: (x[0][0] != "stock", x[0][1], x[0][2])):
-            rows.append({
-                "path": f"{kernel} {path}", "kernel": kernel, "backing": path,
-                "size": size, "array_bytes": ENTRY_BYTES * -(-size // PAGE[path]),
-                **{op: stats(ops.get(op, [])) for op in
-                   ("preserve", "retrieve", "finish", "kexec_to_retrieved")}})
+        for key, ops in samples.items():
+            for op, v in ops.items():
+                merged.setdefault(key, {}).setdefault(op, []).extend(v)
+    rows = []
+    for (kernel, path, size), ops in sorted(merged.items(),
+                                             key=lambda x: (x[0][0] != "stock", x[0][1], x[0][2])):
+        rows.append({
+            "path": f"{kernel} {path}", "kernel": kernel, "backing": path,
+            "size": size, "array_bytes": ENTRY_BYTES * -(-size // PAGE[path]),
+            **{op: stats(ops.get(op, [])) for op in
+               ("preserve", "retrieve", "finish", "kexec_to_retrieved")}})
     if not rows:
         sys.exit("bench report: no BENCH results in " + " ".join(a.runs))
 

@@ -1,30 +1,34 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# `make bench`: three QEMU runs with the same memory, CPUs and command line,
-# each a chain of REPS+1 kernels where every stage retrieves + finishes the
-# previous stage's files and preserves a fresh set:
-#   bench-stock        stock kernel, shmem
-#   bench-luo          luo kernel, shmem (the comparison with stock: same files)
-#   bench-luo-hugetlb  luo kernel, HugeTLB 2 MiB and 1 GiB
-# HugeTLB has its own run so that its files do not change where the shmem
-# files of the luo run land (in or out of KHO scratch).
+# `make bench`: QEMU runs with the same memory, CPUs and command line, each a
+# chain of REPS+1 kernels where every stage retrieves + finishes the previous
+# stage's files and preserves a fresh set:
+#   bench-stock-rN        stock kernel, shmem
+#   bench-luo-rN          luo kernel, the same shmem files
+#   bench-luo-hugetlb     luo kernel, HugeTLB 2 MiB and 1 GiB
+# The shmem runs alternate stock, luo, stock, luo ... for ROUNDS rounds, so
+# that drift of a shared, noisy host hits both kernels alike; medians are over
+# all ROUNDS x REPS samples. HugeTLB has its own run so that its files do not
+# change where the luo run's shmem files land (in or out of KHO scratch).
 # Results: build/bench/results.{json,md}, build/bench/plot.png; with
 # --publish also docs/performance.md and docs/performance.png.
 #
-# usage: bench/run.sh [--smoke] [--reps N] [--publish]
+# usage: bench/run.sh [--smoke] [--reps N] [--rounds N] [--publish]
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
-reps=5 smoke=0 publish=0
+reps=4 rounds=2 smoke=0 publish=0
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--smoke) smoke=1; reps=1; shift ;;
+	--smoke) smoke=1; reps=1; rounds=1; shift ;;
 	--reps) reps=$2; shift 2 ;;
+	--rounds) rounds=$2; shift 2 ;;
 	--publish) publish=1; shift ;;
-	*) echo "usage: $0 [--smoke] [--reps N] [--publish]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--smoke] [--reps N] [--rounds N] [--publish]" >&2; exit 2 ;;
 	esac
 done
 [ "$reps" -ge 1 ] || die "--reps must be at least 1"
+[ "$rounds" -ge 1 ] || die "--rounds must be at least 1"
 
 out=$BUILD/bench
 mkdir -p "$out"
@@ -42,19 +46,21 @@ else
 	mem=8G
 	hp="hugepagesz=2M hugepages=700 hugepagesz=1G hugepages=2 kho_scratch=64M,512M,256M"
 fi
-runs=(stock luo luo-hugetlb)
-for r in "${runs[@]}"; do : > "$out/$r.conf"; done
+runs=()
+for ((r = 1; r <= rounds; r++)); do runs+=("stock-r$r" "luo-r$r"); done
+runs+=(luo-hugetlb)
+: > "$out/shmem.conf"; : > "$out/hugetlb.conf"
 for s in "${sizes[@]}"; do
-	echo "shmem $((s * M))" >> "$out/stock.conf"
-	echo "shmem $((s * M))" >> "$out/luo.conf"
-	echo "hugetlb-2M $((s * M))" >> "$out/luo-hugetlb.conf"
-	[ "$s" -ge 1024 ] && echo "hugetlb-1G $((s * M))" >> "$out/luo-hugetlb.conf"
+	echo "shmem $((s * M))" >> "$out/shmem.conf"
+	echo "hugetlb-2M $((s * M))" >> "$out/hugetlb.conf"
+	[ "$s" -ge 1024 ] && echo "hugetlb-1G $((s * M))" >> "$out/hugetlb.conf"
 done
 
 chain() { local k=$1 c=$1 i; for ((i = 0; i < reps; i++)); do c="$c,$k"; done; echo "$c"; }
 rc=0 dirs=()
 for r in "${runs[@]}"; do
-	k=${r%%-*} conf=$out/$r.conf
+	k=${r%%-*} conf=$out/shmem.conf
+	[ "$r" = luo-hugetlb ] && conf=$out/hugetlb.conf
 	say "bench: $r ($k kernel), $reps repetitions of: $(awk '{printf "%s %dM, ", $1, $2 / 1048576}' "$conf")"
 	"$REPO/scripts/qemu-run.sh" --name "bench-$r" --chain "$(chain "$k")" --mem "$mem" \
 		--cpus 2 --append "$hp" --timeout $((300 + 300 * reps)) \

@@ -9,9 +9,24 @@
 #ifdef __KERNEL__
 #include <linux/export.h>
 #include <linux/luo_memfd_layout.h>
+#include <linux/unaligned.h>
+
+/*
+ * One load or store on little-endian machines. The byte loops below cost
+ * about 80 instructions per entry in a -Os kernel (tinyconfig), which made
+ * retrieve measurably slower than stock 7.3's plain struct reads.
+ */
+static u64 lmc_get_le64(const u8 *p)
+{
+	return get_unaligned_le64(p);
+}
+
+static void lmc_put_le64(u8 *p, u64 v)
+{
+	put_unaligned_le64(v, p);
+}
 #else
 #include "lmc_compat.h"
-#endif
 
 static u64 lmc_get_le64(const u8 *p)
 {
@@ -30,6 +45,7 @@ static void lmc_put_le64(u8 *p, u64 v)
 	for (i = 0; i < 8; i++, v >>= 8)
 		p[i] = (u8)v;
 }
+#endif
 
 /**
  * luo_memfd_encode_entry - Write entry @i of a folio array.
