@@ -45,3 +45,21 @@ kernel_source() {
 			die "step 'fetch kernel source' failed"
 	fi
 }
+
+# runner_tools: build the QEMU runner's host tools (guest init, gen_init_cpio)
+# when their sources change; print their directory.
+runner_tools() {
+	local tools=$BUILD/tools
+	mkdir -p "$tools"
+	if [ ! -x "$tools/init" ] || [ "$REPO/guest/init.c" -nt "$tools/init" ]; then
+		gcc -static -O2 -Wall -Wextra -Werror -o "$tools/init.tmp" "$REPO/guest/init.c" &&
+			mv "$tools/init.tmp" "$tools/init" ||
+			die "step 'build guest init' failed"
+	fi
+	if [ ! -x "$tools/gen_init_cpio" ]; then
+		gcc -O2 -o "$tools/gen_init_cpio.tmp" "$(kernel_source)/usr/gen_init_cpio.c" &&
+			mv "$tools/gen_init_cpio.tmp" "$tools/gen_init_cpio" ||
+			die "step 'build gen_init_cpio' failed"
+	fi
+	echo "$tools"
+}

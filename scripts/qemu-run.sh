@@ -64,17 +64,7 @@ mkdir -p "$run/initrd"
 IFS=, read -r -a kernels <<< "$chain"
 n=${#kernels[@]}
 
-# Host tools: init and gen_init_cpio, rebuilt when their sources change.
-tools=$BUILD/tools
-mkdir -p "$tools"
-if [ ! -x "$tools/init" ] || [ "$REPO/guest/init.c" -nt "$tools/init" ]; then
-	gcc -static -O2 -Wall -Wextra -Werror -o "$tools/init" "$REPO/guest/init.c" ||
-		die "step 'build guest init' failed"
-fi
-if [ ! -x "$tools/gen_init_cpio" ]; then
-	gcc -O2 -o "$tools/gen_init_cpio" "$(kernel_source)/usr/gen_init_cpio.c" ||
-		die "step 'build gen_init_cpio' failed"
-fi
+tools=$(runner_tools) || exit 1
 busybox=/bin/busybox
 [ -x "$busybox" ] && file "$busybox" | grep -q 'statically linked' ||
 	die "static busybox is missing (apt-get install busybox-static; scripts/deps.sh does)"

@@ -12,6 +12,11 @@
 # reported from the cache, marked "(cached)". LUO_TEST_CACHE=0 turns this
 # off; CI (CI=true) never uses it.
 #
+# Suites run LUO_TEST_JOBS (default 2) at a time: most of a suite's time is
+# one QEMU TCG vCPU thread, so two suites share two cores well. Shared build
+# products (libluo, stage programs, runner tools) are built first, serially.
+# The summary lists the suites in tests/suites order.
+#
 # usage: run-tests.sh [SUITE...]   (default: all suites in tests/suites)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -26,9 +31,16 @@ for v in stock luo ${LUO_TEST_VARIANTS-debug}; do
 	fi
 done
 
+# Setup: what several suites build, so that concurrent suites only read it.
+step "build shared test programs" "$LOGS/test-setup.log" \
+	make -C "$REPO" -s libluo libluo-integration examples bench-bin conformance-build
+runner_tools > /dev/null
+
 use_cache=1
 [ "${LUO_TEST_CACHE:-1}" = 0 ] && use_cache=0
 [ "${CI:-}" = true ] && use_cache=0
+jobs_max=${LUO_TEST_JOBS:-2}
+[[ "$jobs_max" =~ ^[1-9][0-9]*$ ]] || die "LUO_TEST_JOBS must be a positive number"
 rcache=$CACHE/test-results
 mkdir -p "$rcache"
 # The inputs every suite shares.
@@ -39,21 +51,16 @@ inputs_key=$( {
 	qemu-system-x86_64 --version | head -n1
 } | sha1sum | cut -d' ' -f1)
 
-total_p=0 total_f=0 total_s=0
-failed_suites=()
-while read -r name cmd; do
-	case "$name" in ''|'#'*) continue ;; esac
-	if [ ${#want[@]} -gt 0 ] && ! printf '%s\n' "${want[@]}" | grep -qxF "$name"; then
-		continue
-	fi
-	log=$LOGS/test-$name.log
+# run_suite NAME CMD: run (or take from the cache) one suite; write
+# "PASSED FAILED SKIPPED" to its .result file and print its result line.
+run_suite() {
+	local name=$1 cmd=$2 log=$LOGS/test-$1.log key rc=0 p f s
 	key=$(echo "$inputs_key $name $cmd" | sha1sum | cut -d' ' -f1)
-	rc=0
 	if [ $use_cache -eq 1 ] && [ -f "$rcache/$key" ]; then
 		cp "$rcache/$key" "$log"
 		say "suite $name: (cached: passed before with the same inputs)"
 	else
-		say "suite $name: $cmd"
+		say "suite $name: started: $cmd"
 		(cd "$REPO" && bash -c "$cmd") > "$log" 2>&1 || rc=$?
 	fi
 	# "X total: ..." lines repeat a suite's own parts and are not added.
@@ -73,16 +80,44 @@ while read -r name cmd; do
 		echo "suite $name exited 0 but reported no result" >> "$log"
 		f=1
 	fi
-	total_p=$((total_p + p)); total_f=$((total_f + f)); total_s=$((total_s + s))
 	if [ "$f" -gt 0 ]; then
-		failed_suites+=("$name")
 		say "suite $name: FAILED ($p passed, $f failed, $s skipped; exit $rc) -- log: $log"
 		grep -E 'FAIL|not ok|error' "$log" | head -15 | sed 's/^/    /' >&2 || true
 	else
 		say "suite $name: $p passed, $f failed, $s skipped"
 		cp "$log" "$rcache/$key"
 	fi
+	echo "$p $f $s" > "$log.result"
+}
+
+names=()
+while read -r name cmd; do
+	case "$name" in ''|'#'*) continue ;; esac
+	if [ ${#want[@]} -gt 0 ] && ! printf '%s\n' "${want[@]}" | grep -qxF "$name"; then
+		continue
+	fi
+	names+=("$name")
+	rm -f "$LOGS/test-$name.log.result"
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+		wait -n || true
+	done
+	run_suite "$name" "$cmd" &
 done < "$REPO/tests/suites"
+wait
+
+total_p=0 total_f=0 total_s=0
+failed_suites=()
+for name in "${names[@]}"; do
+	result=$LOGS/test-$name.log.result
+	if [ -f "$result" ]; then
+		read -r p f s < "$result"
+	else
+		echo "suite $name: no result (runner died?)" >&2
+		p=0 f=1 s=0
+	fi
+	total_p=$((total_p + p)); total_f=$((total_f + f)); total_s=$((total_s + s))
+	[ "$f" -gt 0 ] && failed_suites+=("$name")
+done
 
 [ ${#failed_suites[@]} -gt 0 ] && echo "failed suites: ${failed_suites[*]}"
 echo "$total_p passed, $total_f failed, $total_s skipped"

@@ -16,6 +16,7 @@
 #include <kunit/test.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/initrd.h>
 #include <linux/kexec_handover.h>
 #include <linux/liveupdate.h>
 #include <linux/liveupdate_conformance.h>
@@ -69,6 +70,7 @@ KUNIT_ARRAY_PARAM(lcf, lcf_handlers, lcf_param_desc);
 /* Rounds of preserve/unpreserve in the memory case, and the slack allowed. */
 #define LCF_ROUNDS		32
 #define LCF_SLACK_PAGES		16L
+#define LCF_WINDOWS		3
 /* Upper bound on injection points tried before giving up. */
 #define LCF_MAX_STEPS		4096
 
@@ -691,23 +693,33 @@ static void lcf_no_memory_behind(struct kunit *test)
 	struct lcf_file *f = lcf_make(test, h, h->max_units, 10);
 	unsigned long units = 0;
 	long free0, free1;
-	int i;
+	int i, w;
 
 	/* Warm up: page-cache migration, KHO tracker nodes, slab pages. */
 	lcf_settle(test, f);
 	lcf_settle(test, f);
 	if (h->free_units)
 		units = h->free_units(h);
-	free0 = lcf_free_pages();
-	for (i = 0; i < LCF_ROUNDS; i++) {
-		KUNIT_ASSERT_EQ(test, lcf_preserve(f), 0);
-		lcf_unpreserve(f);
+	/*
+	 * A leak shows in every window of LCF_ROUNDS rounds; other activity of
+	 * a booting kernel (rare, measured up to 26 pages once) does not.
+	 */
+	for (w = 0; w < LCF_WINDOWS; w++) {
+		free0 = lcf_free_pages();
+		for (i = 0; i < LCF_ROUNDS; i++) {
+			KUNIT_ASSERT_EQ(test, lcf_preserve(f), 0);
+			lcf_unpreserve(f);
+		}
+		free1 = lcf_free_pages();
+		if (free0 - free1 <= LCF_SLACK_PAGES)
+			break;
+		kunit_info(test, "window %d: %d rounds lost %ld pages\n", w,
+			   LCF_ROUNDS, free0 - free1);
 	}
-	free1 = lcf_free_pages();
 	if (lcf_pages_exact(test))
 		KUNIT_EXPECT_LE_MSG(test, free0 - free1, LCF_SLACK_PAGES,
-				    "%d rounds of a %zu-byte file lost %ld pages",
-				    LCF_ROUNDS, f->size, free0 - free1);
+				    "%d windows of %d rounds of a %zu-byte file each lost pages, the last %ld",
+				    LCF_WINDOWS, LCF_ROUNDS, f->size, free0 - free1);
 	if (h->free_units)
 		KUNIT_EXPECT_EQ_MSG(test, h->free_units(h), units,
 				    "free units of the handler's pool");
@@ -795,8 +807,16 @@ static struct kunit_case lcf_cases[] = {
 	{}
 };
 
+/* Unpacking the initramfs runs in parallel with early KUnit suites. */
+static int lcf_suite_init(struct kunit_suite *suite)
+{
+	wait_for_initramfs();
+	return 0;
+}
+
 static struct kunit_suite lcf_suite = {
 	.name = "luo_conformance",
+	.suite_init = lcf_suite_init,
 	.test_cases = lcf_cases,
 };
 
