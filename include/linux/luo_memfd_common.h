@@ -234,8 +234,8 @@ struct file *luo_memfd_cf_create(const struct luo_cf_handler *h, size_t size,
 				 u64 seed);
 int luo_memfd_cf_check(const struct luo_cf_handler *h, struct file *file,
 		       size_t size, u64 seed);
-int luo_memfd_cf_check_header(struct file *file, u64 pos, u64 size,
-			      u32 seals);
+int luo_memfd_cf_check_header(struct liveupdate_file_op_args *args,
+			      const struct luo_memfd_out *out, u64 nr);
 int luo_memfd_cf_visit(const struct luo_memfd_out *out, u64 header_phys,
 		       size_t header_size, luo_cf_visit_fn fn, void *ctx);
 unsigned long luo_memfd_cf_free_huge(const struct luo_cf_handler *h);

@@ -473,11 +473,9 @@ static int hml_cf_check_serialized(const struct luo_cf_handler *cf,
 	struct hugetlb_memfd_luo_ser *ser = phys_to_virt(args->serialized_data);
 	struct hml_private *priv = args->private_data;
 
-	if (ser->flags || ser->reserved || ser->nr_folios != priv->out.nr ||
-	    ser->order != ilog2(cf->unit) - PAGE_SHIFT)
+	if (ser->reserved || ser->order != ilog2(cf->unit) - PAGE_SHIFT)
 		return -EINVAL;
-	return luo_memfd_cf_check_header(args->file, ser->pos, ser->size,
-					 ser->seals);
+	return luo_memfd_cf_check_header(args, &priv->out, ser->nr_folios);
 }
 
 static int hml_cf_visit(const struct luo_cf_handler *cf,

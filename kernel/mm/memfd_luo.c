@@ -393,10 +393,7 @@ static int memfd_luo_cf_check_serialized(const struct luo_cf_handler *h,
 	struct memfd_luo_ser *ser = phys_to_virt(args->serialized_data);
 	struct memfd_luo_private *priv = args->private_data;
 
-	if (ser->flags || ser->nr_folios != priv->out.nr)
-		return -EINVAL;
-	return luo_memfd_cf_check_header(args->file, ser->pos, ser->size,
-					 ser->seals);
+	return luo_memfd_cf_check_header(args, &priv->out, ser->nr_folios);
 }
 
 static int memfd_luo_cf_visit(const struct luo_cf_handler *h,

@@ -193,24 +193,39 @@ int luo_memfd_cf_check(const struct luo_cf_handler *h, struct file *file,
 }
 EXPORT_SYMBOL_GPL(luo_memfd_cf_check);
 
+/* The fields both memfd handlers' serialized structs start with. */
+struct lmc_cf_header {
+	u64 pos;
+	u64 size;
+	u32 seals;
+	u32 flags;
+} __packed;
+
 /**
- * luo_memfd_cf_check_header - Compare serialized header fields with a file.
- * @file:  The preserved file.
- * @pos:   Serialized position.
- * @size:  Serialized size.
- * @seals: Serialized seals.
+ * luo_memfd_cf_check_header - Compare a memfd's serialized header with the file.
+ * @args: The handler's op args after preserve (serialized_data, file).
+ * @out:  The handler's outgoing library state.
+ * @nr:   The entry count the serialized struct declares.
  *
- * Return: 0 if all three match the file now, -EINVAL otherwise (logged).
+ * Both memfd handlers' serialized structs start with pos, size, seals and
+ * flags (memfd-v2 and hugetlb-memfd-v1).
+ *
+ * Return: 0 if position, size and seals match the file now, no flag is set
+ * and @nr is the array's length; -EINVAL otherwise (logged).
  */
-int luo_memfd_cf_check_header(struct file *file, u64 pos, u64 size, u32 seals)
+int luo_memfd_cf_check_header(struct liveupdate_file_op_args *args,
+			      const struct luo_memfd_out *out, u64 nr)
 {
+	const struct lmc_cf_header *hdr = phys_to_virt(args->serialized_data);
+	struct file *file = args->file;
 	int fseals = memfd_get_seals(file);
 
-	if (pos != file->f_pos || size != i_size_read(file_inode(file)) ||
-	    fseals < 0 || seals != fseals) {
-		pr_err("serialized pos %llu size %llu seals %#x, file has %lld %lld %#x\n",
-		       pos, size, seals, file->f_pos,
-		       i_size_read(file_inode(file)), fseals);
+	if (hdr->pos != file->f_pos || hdr->size != i_size_read(file_inode(file)) ||
+	    fseals < 0 || hdr->seals != fseals || hdr->flags || nr != out->nr) {
+		pr_err("serialized pos %llu size %llu seals %#x flags %#x nr %llu, file has %lld %lld %#x, array %llu\n",
+		       hdr->pos, hdr->size, hdr->seals, hdr->flags, nr,
+		       file->f_pos, i_size_read(file_inode(file)), fseals,
+		       out->nr);
 		return -EINVAL;
 	}
 	return 0;
