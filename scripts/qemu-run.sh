@@ -131,11 +131,11 @@ done
 
 say "$name: booting ${chain//,/ -> } (mem $mem, $cpus cpus, timeout ${timeout}s)"
 rc=0
-# la57=off: with 5-level paging, an interrupt during identify_cpu() (which
-# clears the CPU feature bits and sets them again, IRQs on) makes KASAN see
-# the LA57 direct map as unmapped: an intermittent "BUG: KASAN:
-# wild-memory-access in rcu_is_watching" at boot of the debug kernel, stock
-# code, seen about once in 40 boots. 4-level paging has no such window.
+# la57=off: the debug kernel logged, about once in 40 boots, "BUG: KASAN:
+# wild-memory-access in rcu_is_watching" on an LA57 (5-level) direct-map
+# address, from an interrupt during identify_cpu() (stock code, which clears
+# and sets the CPU feature bits with IRQs on). Most likely KASAN then judges
+# addresses by 4-level bounds; nothing here needs 5-level paging.
 timeout --foreground -k 5 "$timeout" qemu-system-x86_64 \
 	-accel tcg -cpu max,la57=off -m "$mem" -smp "$cpus" \
 	-nographic -nodefaults -no-reboot \
