@@ -84,7 +84,12 @@ if [ "$kernel" != stock ]; then
 	run_chain kunit-"$kernel" "$kernel" 3G 300 "$kpools $common" \
 		--kunit luo_conformance --stage "$kstage"
 fi
-if [ "$kernel" = luo ] && [ -f "$REPO/build/kernel/debug/bzImage" ]; then
+# The debug kernel is built, or being built by scripts/run-tests.sh (the
+# runner waits for it).
+have_debug=0
+[ -f "$REPO/build/kernel/debug/bzImage" ] || [ -f "$REPO/build/kernel/debug/build.pending" ] &&
+	have_debug=1
+if [ "$kernel" = luo ] && [ $have_debug -eq 1 ]; then
 	run_chain kunit-debug debug 3G 600 "$kpools kho_scratch=64M,256M,256M $common" \
 		--kunit luo_conformance --stage "$kstage"
 fi
@@ -97,7 +102,7 @@ if [ "$handler" = all ] || [ "$handler" = shmem ]; then
 	run_chain luo-stock luo,stock 2G 240 "luo_conformance.handlers=shmem"
 fi
 if [ "$kernel" != debug ]; then
-	if [ -f "$REPO/build/kernel/debug/bzImage" ]; then
+	if [ $have_debug -eq 1 ]; then
 		# The KASAN kernel's default KHO scratch is ~70% of a 2 GiB guest
 		# (scratch is sized from memblock reservations, which include the
 		# KASAN shadow) and leaves too little non-scratch memory for the

@@ -8,6 +8,7 @@
 #   libluo-install      install into $(DESTDIR)$(PREFIX) (lib, include, pkgconfig)
 #   libluo-test         cmocka unit tests under ASan+UBSan, syscalls wrapped
 #   libluo-integration  build/tests/libluo/integration (static KTAP stage program)
+#   libluo-check-uapi   libluo/luo_abi.h against KHDR's <linux/liveupdate.h>
 #   examples            build/examples/luo-memfd-demo (static)
 #   docs                Doxygen HTML in build/docs/html, warnings are errors
 #   libluo-clean        remove everything above from build/
@@ -18,6 +19,8 @@
 LIBLUO_SAVED_GOAL := $(.DEFAULT_GOAL)
 
 REPO ?= $(CURDIR)
+# Only libluo-check-uapi reads a kernel header: libluo itself carries the ABI
+# it uses (libluo/luo_abi.h) and builds without a kernel tree.
 KHDR ?= $(REPO)/build/kernel/stock/usr/include
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
@@ -46,24 +49,29 @@ LIBLUO_HEADER := $(LIBLUO_INCLUDE)/libluo.h
 
 LIBLUO_SRCS := $(addprefix $(LIBLUO_SRCDIR)/,opts.c session.c memfd.c probe.c fdpass.c strerror.c)
 LIBLUO_OBJS := $(patsubst $(LIBLUO_SRCDIR)/%.c,$(LIBLUO_OUT)/obj/%.o,$(LIBLUO_SRCS))
-LIBLUO_DEPS_H := $(LIBLUO_HEADER) $(LIBLUO_SRCDIR)/internal.h
+LIBLUO_DEPS_H := $(LIBLUO_HEADER) $(LIBLUO_SRCDIR)/internal.h $(LIBLUO_SRCDIR)/luo_abi.h
 
 LIBLUO_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wundef -Wvla
-LIBLUO_CPPFLAGS := -I$(LIBLUO_INCLUDE) -I$(LIBLUO_SRCDIR) -isystem $(KHDR)
+LIBLUO_CPPFLAGS := -I$(LIBLUO_INCLUDE) -I$(LIBLUO_SRCDIR)
 LIBLUO_CFLAGS := -std=c11 $(LIBLUO_WARN) -O2 -g -fPIC -fvisibility=hidden
 
 .PHONY: libluo libluo-install libluo-test libluo-integration examples docs libluo-clean \
-	libluo-check-khdr
+	libluo-check-uapi
 
-libluo-check-khdr:
+# The carried ABI must equal a kernel's: a mismatch fails the compile.
+libluo-check-uapi: $(REPO)/tests/libluo/check_uapi.c $(LIBLUO_SRCDIR)/luo_abi.h
 	@test -f $(KHDR)/linux/liveupdate.h || { \
-		echo "libluo: $(KHDR)/linux/liveupdate.h missing (build the stock kernel headers first or set KHDR=)" >&2; \
+		echo "libluo-check-uapi: $(KHDR)/linux/liveupdate.h missing (set KHDR= to a kernel's usr/include)" >&2; \
 		exit 1; }
+	@mkdir -p $(LIBLUO_TEST_OUT)
+	$(CC) -std=c11 $(LIBLUO_WARN) -I$(LIBLUO_SRCDIR) -isystem $(KHDR) \
+		-o $(LIBLUO_TEST_OUT)/check_uapi $<
+	$(LIBLUO_TEST_OUT)/check_uapi $(KHDR)
 
 libluo: $(LIBLUO_STATIC_LIB) $(LIBLUO_OUT)/libluo.so $(LIBLUO_PC) $(LIBLUO_OUT)/exports.ok
 
-$(LIBLUO_OUT)/obj/%.o: $(LIBLUO_SRCDIR)/%.c $(LIBLUO_DEPS_H) | libluo-check-khdr
+$(LIBLUO_OUT)/obj/%.o: $(LIBLUO_SRCDIR)/%.c $(LIBLUO_DEPS_H)
 	@mkdir -p $(@D)
 	$(CC) $(LIBLUO_CPPFLAGS) $(LIBLUO_CFLAGS) -c $< -o $@
 
@@ -127,12 +135,11 @@ LIBLUO_TEST_OBJS := $(patsubst $(LIBLUO_TEST_DIR)/%.c,$(LIBLUO_TEST_OUT)/obj/%.o
 LIBLUO_TEST_BIN := $(LIBLUO_TEST_OUT)/test_libluo
 LIBLUO_TEST_CFLAGS := -std=c11 $(LIBLUO_WARN) -Wno-missing-prototypes -O1 -g $(LIBLUO_SAN)
 
-$(LIBLUO_TEST_OUT)/obj/lib/%.o: $(LIBLUO_SRCDIR)/%.c $(LIBLUO_DEPS_H) | libluo-check-khdr
+$(LIBLUO_TEST_OUT)/obj/lib/%.o: $(LIBLUO_SRCDIR)/%.c $(LIBLUO_DEPS_H)
 	@mkdir -p $(@D)
 	$(CC) $(LIBLUO_CPPFLAGS) $(LIBLUO_TEST_CFLAGS) -fvisibility=hidden -c $< -o $@
 
-$(LIBLUO_TEST_OUT)/obj/%.o: $(LIBLUO_TEST_DIR)/%.c $(LIBLUO_TEST_DIR)/wrap.h $(LIBLUO_DEPS_H) \
-		| libluo-check-khdr
+$(LIBLUO_TEST_OUT)/obj/%.o: $(LIBLUO_TEST_DIR)/%.c $(LIBLUO_TEST_DIR)/wrap.h $(LIBLUO_DEPS_H)
 	@mkdir -p $(@D)
 	$(CC) $(LIBLUO_CPPFLAGS) -I$(LIBLUO_TEST_DIR) $(LIBLUO_TEST_CFLAGS) -c $< -o $@
 

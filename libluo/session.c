@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
-/* Device and session ioctls of /dev/liveupdate (Linux 7.3 uAPI). */
+/* Device and session ioctls of /dev/liveupdate (Linux 7.3 uAPI, luo_abi.h). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <linux/liveupdate.h>
-
 #include "internal.h"
+#include "luo_abi.h"
 
-_Static_assert(LUO_SESSION_NAME_MAX == LIVEUPDATE_SESSION_NAME_LENGTH,
+_Static_assert(LUO_SESSION_NAME_MAX == LUO_ABI_NAME_LEN,
 	       "LUO_SESSION_NAME_MAX must mirror the uAPI");
 
 int luo_device_open(const struct luo_device_opts *opts)
@@ -38,16 +37,16 @@ int luo_device_open(const struct luo_device_opts *opts)
 }
 
 /* Copy a session name into the fixed uAPI buffer after validating it. */
-static int luo_name_copy(__u8 dst[LIVEUPDATE_SESSION_NAME_LENGTH], const char *name)
+static int luo_name_copy(uint8_t dst[LUO_ABI_NAME_LEN], const char *name)
 {
 	size_t len;
 
 	if (!name)
 		return -EINVAL;
-	len = strnlen(name, LIVEUPDATE_SESSION_NAME_LENGTH);
+	len = strnlen(name, LUO_ABI_NAME_LEN);
 	if (len == 0)
 		return -EINVAL;
-	if (len >= LIVEUPDATE_SESSION_NAME_LENGTH)
+	if (len >= LUO_ABI_NAME_LEN)
 		return -ENAMETOOLONG;
 	memcpy(dst, name, len);
 	dst[len] = '\0';
@@ -56,7 +55,7 @@ static int luo_name_copy(__u8 dst[LIVEUPDATE_SESSION_NAME_LENGTH], const char *n
 
 int luo_session_create(int dev_fd, const char *name)
 {
-	struct liveupdate_ioctl_create_session arg;
+	struct luo_abi_session_by_name arg;
 	int err;
 
 	memset(&arg, 0, sizeof(arg));
@@ -67,14 +66,14 @@ int luo_session_create(int dev_fd, const char *name)
 	err = luo_name_copy(arg.name, name);
 	if (err)
 		return err;
-	if (ioctl(dev_fd, LIVEUPDATE_IOCTL_CREATE_SESSION, &arg) < 0)
+	if (ioctl(dev_fd, LUO_ABI_IOCTL_CREATE_SESSION, &arg) < 0)
 		return luo__neg_errno();
 	return arg.fd >= 0 ? arg.fd : -EPROTO;
 }
 
 int luo_session_retrieve(int dev_fd, const char *name)
 {
-	struct liveupdate_ioctl_retrieve_session arg;
+	struct luo_abi_session_by_name arg;
 	int err;
 
 	memset(&arg, 0, sizeof(arg));
@@ -85,27 +84,27 @@ int luo_session_retrieve(int dev_fd, const char *name)
 	err = luo_name_copy(arg.name, name);
 	if (err)
 		return err;
-	if (ioctl(dev_fd, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &arg) < 0)
+	if (ioctl(dev_fd, LUO_ABI_IOCTL_RETRIEVE_SESSION, &arg) < 0)
 		return luo__neg_errno();
 	return arg.fd >= 0 ? arg.fd : -EPROTO;
 }
 
 int luo_session_finish(int session_fd)
 {
-	struct liveupdate_session_finish arg;
+	struct luo_abi_finish arg;
 
 	memset(&arg, 0, sizeof(arg));
 	arg.size = sizeof(arg);
 	if (session_fd < 0)
 		return -EBADF;
-	if (ioctl(session_fd, LIVEUPDATE_SESSION_FINISH, &arg) < 0)
+	if (ioctl(session_fd, LUO_ABI_IOCTL_FINISH, &arg) < 0)
 		return luo__neg_errno();
 	return 0;
 }
 
 int luo_session_get_name(int session_fd, char *buf, size_t buf_len)
 {
-	struct liveupdate_session_get_name arg;
+	struct luo_abi_get_name arg;
 	size_t len;
 
 	memset(&arg, 0, sizeof(arg));
@@ -114,7 +113,7 @@ int luo_session_get_name(int session_fd, char *buf, size_t buf_len)
 		return -EBADF;
 	if (!buf || !buf_len)
 		return -EINVAL;
-	if (ioctl(session_fd, LIVEUPDATE_SESSION_GET_NAME, &arg) < 0)
+	if (ioctl(session_fd, LUO_ABI_IOCTL_GET_NAME, &arg) < 0)
 		return luo__neg_errno();
 	/* The kernel NUL-terminates; do not rely on it. */
 	len = strnlen((const char *)arg.name, sizeof(arg.name));
@@ -128,7 +127,7 @@ int luo_session_get_name(int session_fd, char *buf, size_t buf_len)
 
 int luo_session_preserve_fd(int session_fd, int fd, uint64_t token)
 {
-	struct liveupdate_session_preserve_fd arg;
+	struct luo_abi_fd_token arg;
 
 	memset(&arg, 0, sizeof(arg));
 	arg.size = sizeof(arg);
@@ -136,14 +135,14 @@ int luo_session_preserve_fd(int session_fd, int fd, uint64_t token)
 	arg.token = token;
 	if (session_fd < 0 || fd < 0)
 		return -EBADF;
-	if (ioctl(session_fd, LIVEUPDATE_SESSION_PRESERVE_FD, &arg) < 0)
+	if (ioctl(session_fd, LUO_ABI_IOCTL_PRESERVE_FD, &arg) < 0)
 		return luo__neg_errno();
 	return 0;
 }
 
 int luo_session_retrieve_fd(int session_fd, uint64_t token)
 {
-	struct liveupdate_session_retrieve_fd arg;
+	struct luo_abi_fd_token arg;
 
 	memset(&arg, 0, sizeof(arg));
 	arg.size = sizeof(arg);
@@ -151,7 +150,7 @@ int luo_session_retrieve_fd(int session_fd, uint64_t token)
 	arg.token = token;
 	if (session_fd < 0)
 		return -EBADF;
-	if (ioctl(session_fd, LIVEUPDATE_SESSION_RETRIEVE_FD, &arg) < 0)
+	if (ioctl(session_fd, LUO_ABI_IOCTL_RETRIEVE_FD, &arg) < 0)
 		return luo__neg_errno();
 	return arg.fd >= 0 ? arg.fd : -EPROTO;
 }

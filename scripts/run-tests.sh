@@ -6,11 +6,18 @@
 # lines or cmocka's summary); a suite that exits non-zero without reporting a
 # failure counts as one failure, so nothing fails silently.
 #
-# Like `go test`, a suite that passed before with exactly the same inputs
-# (every tracked and untracked file of the work tree, the kernel images, the
-# QEMU version and the suite's command) is not run again: its counts are
-# reported from the cache, marked "(cached)". LUO_TEST_CACHE=0 turns this
-# off; CI (CI=true) never uses it.
+# Like `go test`, a suite that passed before with exactly the same inputs is
+# not run again: its counts are reported from the cache, marked "(cached)",
+# and the summary says how many suites were. The inputs: every tracked and
+# untracked file of the work tree (kernel overlay, patches and configs
+# included), the kernel source version, the toolchain (gcc, clang, cmocka,
+# static glibc, busybox, QEMU package versions), the environment variables
+# that change what runs (LUO_*, KSRC, CONFORMANCE_*, CC, CFLAGS, LDFLAGS) and
+# the suite's command. LUO_TEST_CACHE=0 turns this off; CI (CI=true) never
+# reads it.
+#
+# The debug kernel is built while the first suites run; a run that boots it
+# waits for that build (scripts/qemu-run.sh).
 #
 # Suites run LUO_TEST_JOBS (default 2) at a time: most of a suite's time is
 # one QEMU TCG vCPU thread, so two suites share two cores well. Shared build
@@ -23,16 +30,35 @@ set -euo pipefail
 
 want=("$@")
 
-# Setup (not counted as tests): the kernels every QEMU suite boots.
-for v in stock luo ${LUO_TEST_VARIANTS-debug}; do
+# Setup (not counted as tests): the kernels every QEMU suite boots. The
+# debug variants build in the background, one after the other, while the
+# first suites run; scripts/qemu-run.sh waits for a pending one.
+for v in stock luo; do
 	if ! "$REPO/scripts/build-kernel.sh" "$v"; then
 		echo "0 passed, 1 failed, 0 skipped"
 		exit 1
 	fi
 done
+bg_variants=(${LUO_TEST_VARIANTS-debug})
+for v in "${bg_variants[@]}"; do
+	mkdir -p "$BUILD/kernel/$v"
+	rm -f "$BUILD/kernel/$v/build.rc"
+	touch "$BUILD/kernel/$v/build.pending"
+done
+if [ ${#bg_variants[@]} -gt 0 ]; then
+	(
+		for v in "${bg_variants[@]}"; do
+			rc=0
+			"$REPO/scripts/build-kernel.sh" "$v" > "$LOGS/kernel-$v-background.log" 2>&1 || rc=$?
+			echo "$rc" > "$BUILD/kernel/$v/build.rc"
+			rm -f "$BUILD/kernel/$v/build.pending"
+		done
+	) &
+	say "building kernels ${bg_variants[*]} in the background (log: $LOGS/kernel-*-background.log)"
+fi
 
 # Setup: what several suites build, so that concurrent suites only read it.
-step "build shared test programs" "$LOGS/test-setup.log" \
+step "build shared test programs (libluo, stage programs, runner tools)" "$LOGS/test-setup.log" \
 	make -C "$REPO" -s libluo libluo-integration examples bench-bin conformance-build
 runner_tools > /dev/null
 
@@ -43,12 +69,18 @@ jobs_max=${LUO_TEST_JOBS:-2}
 [[ "$jobs_max" =~ ^[1-9][0-9]*$ ]] || die "LUO_TEST_JOBS must be a positive number"
 rcache=$CACHE/test-results
 mkdir -p "$rcache"
-# The inputs every suite shares.
+# The inputs every suite shares (the kernel images follow from the tree, the
+# source version and the toolchain).
 inputs_key=$( {
 	cd "$REPO"
 	git ls-files -co --exclude-standard -z | sort -z | xargs -0 sha1sum 2>/dev/null
-	sha1sum "$BUILD"/kernel/*/bzImage
-	qemu-system-x86_64 --version | head -n1
+	cat "$BUILD/kernel/stock/objdir"
+	[ -n "${LUO_EXTRA_CONFIG:-}" ] && sha1sum "$LUO_EXTRA_CONFIG"
+	dpkg-query -W -f '${Package}=${Version}\n' gcc clang libcmocka-dev libc6-dev \
+		busybox-static qemu-system-x86 2>/dev/null
+	gcc --version | head -n1
+	env | grep -E '^(LUO_|KSRC=|CONFORMANCE_|CC=|CFLAGS=|LDFLAGS=)' |
+		grep -vE '^LUO_(T0|TEST_CACHE|TEST_JOBS)=' | sort
 } | sha1sum | cut -d' ' -f1)
 
 # run_suite NAME CMD: run (or take from the cache) one suite; write
@@ -58,8 +90,10 @@ run_suite() {
 	key=$(echo "$inputs_key $name $cmd" | sha1sum | cut -d' ' -f1)
 	if [ $use_cache -eq 1 ] && [ -f "$rcache/$key" ]; then
 		cp "$rcache/$key" "$log"
+		touch "$log.cached"
 		say "suite $name: (cached: passed before with the same inputs)"
 	else
+		rm -f "$log.cached"
 		say "suite $name: started: $cmd"
 		(cd "$REPO" && bash -c "$cmd") > "$log" 2>&1 || rc=$?
 	fi
@@ -105,7 +139,7 @@ while read -r name cmd; do
 done < "$REPO/tests/suites"
 wait
 
-total_p=0 total_f=0 total_s=0
+total_p=0 total_f=0 total_s=0 cached=0
 failed_suites=()
 for name in "${names[@]}"; do
 	result=$LOGS/test-$name.log.result
@@ -117,8 +151,11 @@ for name in "${names[@]}"; do
 	fi
 	total_p=$((total_p + p)); total_f=$((total_f + f)); total_s=$((total_s + s))
 	[ "$f" -gt 0 ] && failed_suites+=("$name")
+	[ -f "$LOGS/test-$name.log.cached" ] && cached=$((cached + 1))
 done
 
 [ ${#failed_suites[@]} -gt 0 ] && echo "failed suites: ${failed_suites[*]}"
+[ $use_cache -eq 1 ] &&
+	echo "suites: ${#names[@]}, $cached of them cached (passed before with the same inputs; LUO_TEST_CACHE=0 reruns them)"
 echo "$total_p passed, $total_f failed, $total_s skipped"
 [ "$total_f" -eq 0 ]

@@ -19,12 +19,22 @@
 # Each run prints "NAME: N passed, N failed, N skipped"; exits non-zero if
 # any run failed. Needs the luo kernel built (scripts/build-kernel.sh luo).
 #
-# usage: tests/hugetlb/run.sh [--only NAME]
+# With --debug the runs boot the debug variant (KASAN, lockdep, DEBUG_VM,
+# kmemleak, UBSAN) and are named NAME-debug. --only takes one name or
+# several, separated by spaces or commas.
+#
+# usage: tests/hugetlb/run.sh [--debug] [--only NAMES]
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 
-only=""
-[ "${1:-}" = --only ] && only=$2
+only="" ours=luo sfx=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--only) only=$2; shift 2 ;;
+	--debug) ours=debug sfx=-debug; shift ;;
+	*) die "usage: $0 [--debug] [--only NAMES]" ;;
+	esac
+done
 out=$BUILD/tests/hugetlb
 mkdir -p "$out"
 khdr=$BUILD/kernel/luo/usr/include
@@ -45,27 +55,27 @@ chmod +x "$out/kunit-stage.sh"
 
 rc=0
 run() { # NAME ARGS...
-	[ -n "$only" ] && [ "$only" != "$1" ] && return 0
-	"$REPO/scripts/qemu-run.sh" --name "$1" "${@:2}" || rc=1
+	[ -n "$only" ] && ! [[ " ${only//,/ } " == *" $1 "* ]] && return 0
+	"$REPO/scripts/qemu-run.sh" --name "$1$sfx" "${@:2}" || rc=1
 }
-run hugetlb-chain3 --chain luo,luo,luo --mem 6G --stage "$out/hugetlb_stage" \
+run hugetlb-chain3 --chain $ours,$ours,$ours --mem 6G --stage "$out/hugetlb_stage" \
 	--append "hugepagesz=2M hugepages=64 hugepagesz=1G hugepages=2" \
 	--timeout 420
-run hugetlb-k-gt-n --chain luo,luo --mem 2G --stage "$out/hugetlb_stage" \
+run hugetlb-k-gt-n --chain $ours,$ours --mem 2G --stage "$out/hugetlb_stage" \
 	--append "hlt.mode=2m" \
 	--append-stage "1:hugepagesz=2M hugepages=64" \
 	--append-stage "2:hugepagesz=2M hugepages=8" --timeout 240
-run hugetlb-pernode --chain luo,luo --mem 2G --stage "$out/hugetlb_stage" \
+run hugetlb-pernode --chain $ours,$ours --mem 2G --stage "$out/hugetlb_stage" \
 	--append "hlt.mode=2m" \
 	--append-stage "1:hugepagesz=2M hugepages=64" \
 	--append-stage "2:hugepagesz=2M hugepages=0:40 hlt.pernode=1" --timeout 240
-run hugetlb-cma --chain luo --mem 6G --stage "$out/hugetlb_stage" \
+run hugetlb-cma --chain $ours --mem 6G --stage "$out/hugetlb_stage" \
 	--append "hlt.mode=cma hugetlb_cma=1G hugepagesz=1G hugepages=0 hugepagesz=2M hugepages=8 kho_scratch=32M,128M,128M" \
 	--timeout 200
-run hugetlb-corrupt --chain luo,luo,luo,luo,luo,luo --mem 2G \
+run hugetlb-corrupt --chain $ours,$ours,$ours,$ours,$ours,$ours --mem 2G \
 	--stage "$out/hugetlb_stage" \
 	--append "hlt.mode=corrupt hugepagesz=2M hugepages=16" --timeout 300
-run hugetlb-kunit --chain luo --mem 6G --kunit '*memfd_h*' \
+run hugetlb-kunit --chain $ours --mem 6G --kunit '*memfd_h*' \
 	--append "hugepagesz=2M hugepages=8 hugepagesz=1G hugepages=2" \
 	--stage "$out/kunit-stage.sh" --timeout 300
 exit $rc

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # The runner must report what happened: a good chain across all three
-# kinds of hop passes; a failing KTAP line, a stage exiting non-zero, a
-# kernel panic, a timeout and a run without results each fail.
+# kinds of hop passes, and so does a stage slower than its budget that keeps
+# printing; a failing KTAP line, a stage exiting non-zero, a kernel panic, a
+# stage that hangs (sleeps forever), one that prints forever, a run without
+# results, output that falls short of its plan, results before a plan and a
+# "not ok # SKIP" each fail (docs/testing.md).
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 
@@ -16,7 +19,12 @@ mk good 'echo "KTAP version 1"; echo "1..1"; echo "ok 1 stage $1 of $2"'
 mk notok 'echo "KTAP version 1"; echo "1..2"; echo "ok 1 a"; echo "not ok 2 b"'
 mk exit3 'echo "KTAP version 1"; echo "1..1"; echo "ok 1 a"; exit 3'
 mk panic 'echo "KTAP version 1"; echo "1..1"; echo "ok 1 a"; echo c > /proc/sysrq-trigger; sleep 30'
-mk hang 'echo "KTAP version 1"; echo "1..1"; echo "ok 1 a"; sleep 600'
+mk hang 'echo "KTAP version 1"; echo "1..1"; echo "ok 1 a"; while :; do sleep 100000; done'
+mk livelock 'echo "KTAP version 1"; echo "1..1"; while :; do echo "# still busy"; sleep 1; done'
+mk slow 'echo "KTAP version 1"; echo "1..5"; for i in 1 2 3 4 5; do sleep 8; echo "ok $i step $i"; done'
+mk short 'echo "KTAP version 1"; echo "1..3"; echo "ok 1 a"; echo "ok 2 b"'
+mk noplan 'echo "KTAP version 1"; echo "ok 1 a"; echo "1..1"'
+mk notokskip 'echo "KTAP version 1"; echo "1..2"; echo "ok 1 a"; echo "not ok 2 b # SKIP not here"'
 mk silent 'exit 0'
 
 n=0 pass=0
@@ -33,7 +41,7 @@ check() { # DESC EXPECT(pass|fail) PATTERN RUNNER-ARGS...
 	fi
 }
 echo "KTAP version 1"
-echo "1..7"
+echo "1..13"
 check "chain stock -> luo -> luo -> stock passes" pass "" \
 	--name runner-good --stage "$dir/good.sh" --chain stock,luo,luo,stock
 check "a not ok line fails the run" fail "KTAP test(s) not ok" \
@@ -42,8 +50,20 @@ check "a stage exiting non-zero fails the run" fail "stage 1 did not run or exit
 	--name runner-exit3 --stage "$dir/exit3.sh" --chain luo,luo
 check "a kernel panic fails the run" fail "Kernel panic" \
 	--name runner-panic --stage "$dir/panic.sh" --chain luo
-check "a timeout fails the run" fail "timeout after 20s" \
-	--name runner-hang --stage "$dir/hang.sh" --chain luo --timeout 20
+check "a stage that sleeps forever fails as hung" fail "hang: no console or stage output for 20s" \
+	--name runner-hang --stage "$dir/hang.sh" --chain luo --stall 20
+check "a stage that prints forever fails at the ceiling" fail "livelock: still printing after 40s" \
+	--name runner-livelock --stage "$dir/livelock.sh" --chain luo --timeout 4 --stall 20
+check "a stage 4x over its budget that keeps printing passes" pass "" \
+	--name runner-slow --stage "$dir/slow.sh" --chain luo --timeout 15 --stall 20
+check "output short of its plan fails" fail "plan 1..3 at depth 0 but 2 result" \
+	--name runner-short --stage "$dir/short.sh" --chain luo
+check "a result before the plan fails" fail "result before any plan" \
+	--name runner-noplan --stage "$dir/noplan.sh" --chain luo
+check "not ok # SKIP fails" fail "1 KTAP test(s) not ok" \
+	--name runner-notokskip --stage "$dir/notokskip.sh" --chain luo
+check "not ok # SKIP declared skippable passes" pass "" \
+	--name runner-skippable --stage "$dir/notokskip.sh" --chain luo --skippable "not here"
 check "a run without results fails" fail "no KTAP result" \
 	--name runner-silent --stage "$dir/silent.sh" --chain luo
 check "a missing kernel image is refused" fail "does not exist" \

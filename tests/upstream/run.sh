@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Upstream's tools/testing/selftests/liveupdate tests, built statically from
 # the pristine source and run through the QEMU runner on one kernel variant:
-# the functional "liveupdate" test in one boot, the kexec tests
-# luo_kexec_simple and luo_multi_session across a kexec (KERNEL -> KERNEL).
+# the functional "liveupdate" test in one boot, and the four kexec tests
+# (luo_kexec_simple, luo_multi_session, luo_stress_files: 500 files in a
+# session, luo_stress_sessions: 2000 sessions) across a kexec (KERNEL -> KERNEL).
 #
 # usage: tests/upstream/run.sh stock|luo|debug
 set -euo pipefail
@@ -15,11 +16,13 @@ src=$(kernel_source)
 st=$src/tools/testing/selftests
 out=$BUILD/tests/upstream/$variant
 mkdir -p "$out"
-khdr=$BUILD/kernel/$variant/usr/include
+kexec_tests="luo_kexec_simple luo_multi_session luo_stress_files luo_stress_sessions"
+# The debug kernel has the luo kernel's uAPI (and may still be building).
+khdr=$BUILD/kernel/${variant/debug/luo}/usr/include
 [ -d "$khdr" ] || die "kernel $variant is not built (make kernels)"
 
 build() {
-	for t in liveupdate luo_kexec_simple luo_multi_session; do
+	for t in liveupdate $kexec_tests; do
 		gcc -static -O2 -Wall -Wno-unused-function -isystem "$khdr" \
 			-I "$st" -I "$st/liveupdate/lib/include" \
 			-o "$out/$t" "$st/liveupdate/$t.c" "$st/liveupdate/lib/lu_utils.c" || return 1
@@ -32,7 +35,7 @@ cat > "$out/functional.sh" <<'SH'
 #!/bin/sh
 /bin/liveupdate
 SH
-for t in luo_kexec_simple luo_multi_session; do
+for t in $kexec_tests; do
 	cat > "$out/$t.sh" <<SH
 #!/bin/sh
 echo "KTAP version 1"
@@ -54,7 +57,7 @@ extra=()
 total_rc=0
 "$REPO/scripts/qemu-run.sh" --name "upstream-liveupdate-$variant" --chain "$variant" \
 	--stage "$out/functional.sh" --file "$out/liveupdate" --timeout 180 "${extra[@]}" || total_rc=1
-for t in luo_kexec_simple luo_multi_session; do
+for t in $kexec_tests; do
 	"$REPO/scripts/qemu-run.sh" --name "upstream-$t-$variant" --chain "$variant,$variant" \
 		--stage "$out/$t.sh" --file "$out/$t" --timeout 180 "${extra[@]}" || total_rc=1
 done
