@@ -415,15 +415,13 @@ static long lcf_free_pages(void)
  * Under KASAN freed objects wait in a quarantine of up to 1/32 of memory,
  * so free pages drift down by about half a page per preserve/unpreserve
  * round (measured; flat without KASAN). There the page count proves
- * nothing: kmemleak (same debug kernel) checks for leaked objects instead.
+ * nothing: the cases that count pages skip (kmemleak, on the same debug
+ * kernel, checks for leaked objects instead).
  */
-static bool lcf_pages_exact(struct kunit *test)
+static void lcf_skip_unless_pages_exact(struct kunit *test)
 {
-	if (!IS_ENABLED(CONFIG_KASAN))
-		return true;
-	if (test)
-		kunit_info(test, "free pages not compared: KASAN quarantine (kmemleak checks leaks)\n");
-	return false;
+	if (IS_ENABLED(CONFIG_KASAN))
+		kunit_skip(test, "KASAN quarantine hides freed pages; kmemleak checks leaks");
 }
 
 /*
@@ -684,15 +682,16 @@ static void lcf_empty_file(struct kunit *test)
 }
 
 /*
- * Repeated preserve/unpreserve gives back all memory: free pages (per-CPU
- * lists included) and, if the handler has its own pool, its free units.
+ * Repeated preserve/unpreserve gives back all memory. @pages: count free
+ * pages (per-CPU lists included) over windows of rounds; otherwise the
+ * handler's own pool (free units) and the contents are checked.
  */
-static void lcf_no_memory_behind(struct kunit *test)
+static void lcf_rounds(struct kunit *test, bool pages)
 {
 	const struct luo_cf_handler *h = lcf_handler(test);
 	struct lcf_file *f = lcf_make(test, h, h->max_units, 10);
 	unsigned long units = 0;
-	long free0, free1;
+	long free0 = 0, free1 = 0;
 	int i, w;
 
 	/* Warm up: page-cache migration, KHO tracker nodes, slab pages. */
@@ -704,7 +703,7 @@ static void lcf_no_memory_behind(struct kunit *test)
 	 * A leak shows in every window of LCF_ROUNDS rounds; other activity of
 	 * a booting kernel (rare, measured up to 26 pages once) does not.
 	 */
-	for (w = 0; w < LCF_WINDOWS; w++) {
+	for (w = 0; w < (pages ? LCF_WINDOWS : 1); w++) {
 		free0 = lcf_free_pages();
 		for (i = 0; i < LCF_ROUNDS; i++) {
 			KUNIT_ASSERT_EQ(test, lcf_preserve(f), 0);
@@ -713,10 +712,11 @@ static void lcf_no_memory_behind(struct kunit *test)
 		free1 = lcf_free_pages();
 		if (free0 - free1 <= LCF_SLACK_PAGES)
 			break;
-		kunit_info(test, "window %d: %d rounds lost %ld pages\n", w,
-			   LCF_ROUNDS, free0 - free1);
+		if (pages)
+			kunit_info(test, "window %d: %d rounds lost %ld pages\n", w,
+				   LCF_ROUNDS, free0 - free1);
 	}
-	if (lcf_pages_exact(test))
+	if (pages)
 		KUNIT_EXPECT_LE_MSG(test, free0 - free1, LCF_SLACK_PAGES,
 				    "%d windows of %d rounds of a %zu-byte file each lost pages, the last %ld",
 				    LCF_WINDOWS, LCF_ROUNDS, f->size, free0 - free1);
@@ -726,11 +726,25 @@ static void lcf_no_memory_behind(struct kunit *test)
 	lcf_check_contents(test, f);
 }
 
+/* The handler's pool and the file's contents after many rounds. */
+static void lcf_no_memory_behind(struct kunit *test)
+{
+	lcf_rounds(test, false);
+}
+
+/* Free pages after many rounds (skipped under KASAN). */
+static void lcf_no_pages_behind(struct kunit *test)
+{
+	lcf_skip_unless_pages_exact(test);
+	lcf_rounds(test, true);
+}
+
 /*
  * Fail each fallible step of preserve in turn: preserve returns an error,
- * and the file, its folios, KHO and free memory are as before.
+ * and the file, its folios, KHO and the handler's pool are as before;
+ * with @pages, free memory is too, after every step and in total.
  */
-static void lcf_inject_each_step(struct kunit *test)
+static void lcf_inject_steps(struct kunit *test, bool pages)
 {
 	const struct luo_cf_handler *h = lcf_handler(test);
 	unsigned long units = 0;
@@ -769,7 +783,7 @@ static void lcf_inject_each_step(struct kunit *test)
 			lcf_unpreserve(f);
 			continue;
 		}
-		if (lcf_pages_exact(NULL))
+		if (pages)
 			KUNIT_EXPECT_LE_MSG(test, step_free - lcf_free_pages(),
 					    LCF_SLACK_PAGES, "step %u: pages lost", n);
 		if (h->caps & LUO_CF_CAP_FOLIOS) {
@@ -783,13 +797,25 @@ static void lcf_inject_each_step(struct kunit *test)
 	kunit_info(test, "%s: %u fallible steps, each failed once\n", h->name, n - 1);
 
 	free1 = lcf_free_pages();
-	if (lcf_pages_exact(test))
+	if (pages)
 		KUNIT_EXPECT_LE_MSG(test, free0 - free1, LCF_SLACK_PAGES,
 				    "%u failed preserves lost %ld pages", n - 1,
 				    free0 - free1);
 	if (h->free_units)
 		KUNIT_EXPECT_EQ(test, h->free_units(h), units);
 	lcf_check_contents(test, f);
+}
+
+static void lcf_inject_each_step(struct kunit *test)
+{
+	lcf_inject_steps(test, false);
+}
+
+/* Free pages after each failed step (skipped under KASAN). */
+static void lcf_inject_no_pages_behind(struct kunit *test)
+{
+	lcf_skip_unless_pages_exact(test);
+	lcf_inject_steps(test, true);
 }
 
 static struct kunit_case lcf_cases[] = {
@@ -803,7 +829,9 @@ static struct kunit_case lcf_cases[] = {
 	KUNIT_CASE_PARAM(lcf_serialized, lcf_gen_params),
 	KUNIT_CASE_PARAM(lcf_empty_file, lcf_gen_params),
 	KUNIT_CASE_PARAM(lcf_no_memory_behind, lcf_gen_params),
+	KUNIT_CASE_PARAM(lcf_no_pages_behind, lcf_gen_params),
 	KUNIT_CASE_PARAM(lcf_inject_each_step, lcf_gen_params),
+	KUNIT_CASE_PARAM(lcf_inject_no_pages_behind, lcf_gen_params),
 	{}
 };
 
