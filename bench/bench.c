@@ -12,7 +12,9 @@
  *   BENCH rep=R path=P size=S op=preserve|retrieve|finish ms=X
  *   BENCH rep=R path=P size=S op=retrieved tsc=T   (TSC right after retrieve;
  *         the host subtracts the TSC init printed before reboot(RB_KEXEC))
- * plus KTAP lines so the runner can judge the run.
+ * plus KTAP lines so the runner can judge the run: the plan first, then one
+ * result per file for the preserve and two (retrieve and verify, finish) for
+ * the retrieve, on every path.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +31,8 @@
 #include <libluo.h>
 
 #define MAX_FILES 16
+#define PRESERVE_TESTS 1 /* per file, preserve_set() */
+#define RETRIEVE_TESTS 2 /* per file, retrieve_set() */
 
 struct bench_file {
 	char path[16];
@@ -179,10 +183,18 @@ static void retrieve_set(int dev, int rep)
 
 		session_name(name, sizeof(name), rep, i);
 		s = luo_session_retrieve(dev, name);
-		if (s == -ENOENT)
-			continue; /* not preserved (skipped) in the previous stage */
+		if (s == -ENOENT) {
+			/* Not preserved (skipped) in the previous stage. */
+			ktap(1, "rep %d %s %" PRIu64 " retrieve and verify # SKIP not preserved",
+			     rep, b->path, b->size);
+			ktap(1, "rep %d %s %" PRIu64 " finish # SKIP not preserved", rep, b->path,
+			     b->size);
+			continue;
+		}
 		if (s < 0) {
 			ktap(0, "rep %d %s retrieve session: %s", rep, b->path, luo_strerror(s));
+			ktap(0, "rep %d %s %" PRIu64 " finish # not run: no session", rep, b->path,
+			     b->size);
 			continue;
 		}
 		t = now_ms();
@@ -192,6 +204,8 @@ static void retrieve_set(int dev, int rep)
 		if (fd < 0) {
 			ktap(0, "rep %d %s %" PRIu64 " retrieve: %s", rep, b->path,
 			     b->size, luo_strerror(fd));
+			ktap(0, "rep %d %s %" PRIu64 " finish # not run: nothing retrieved", rep,
+			     b->path, b->size);
 			close(s);
 			continue;
 		}
@@ -215,7 +229,7 @@ static void retrieve_set(int dev, int rep)
 
 int main(int argc, char **argv)
 {
-	int stage, nstages, dev, held[MAX_FILES];
+	int stage, nstages, dev, held[MAX_FILES], planned;
 	pid_t pid;
 
 	if (argc < 3 || load_conf()) {
@@ -231,13 +245,20 @@ int main(int argc, char **argv)
 		printf("1..0 # SKIP %s\n", luo_strerror(dev));
 		return 1;
 	}
+	planned = (stage > 1 ? RETRIEVE_TESTS * nfiles : 0) +
+		  (stage < nstages ? PRESERVE_TESTS * nfiles : 0);
+	printf("1..%d%s\n", planned, planned ? "" : " # SKIP nothing to measure in a chain of one");
+	fflush(stdout);
 	if (stage > 1)
 		retrieve_set(dev, stage - 1);
-	if (stage < nstages) {
+	if (stage < nstages)
 		preserve_set(dev, stage, held);
-		close(dev);
-		printf("1..%d\n", ntests);
+	if (ntests != planned) {
+		printf("# BUG: %d results for a plan of %d\n", ntests, planned);
 		fflush(stdout);
+	}
+	if (stage < nstages) {
+		close(dev);
 		pid = fork();
 		if (pid == 0) {
 			/* Hold the sessions until the kexec. */
@@ -248,9 +269,8 @@ int main(int argc, char **argv)
 			for (;;)
 				pause();
 		}
-		return pid < 0;
+		return pid < 0 || ntests != planned;
 	}
 	close(dev);
-	printf("1..%d\n", ntests);
-	return 0;
+	return ntests != planned;
 }

@@ -175,6 +175,11 @@ void cf_cases_global_verify(void)
 		close(s);
 }
 
+int cf_cases_global_count(bool verify, bool setup)
+{
+	return (verify ? 1 : 0) + (setup ? 2 : 0);
+}
+
 /* ---------------------------------------------------------------- variant */
 
 static const char *const verify_names[] = {
@@ -222,6 +227,26 @@ void cf_cases_variant_skip(const struct cf_variant *v, bool verify, bool setup,
 				  v->name);
 		}
 	}
+}
+
+/*
+ * Results of one variant, the same for cf_cases_variant() and
+ * cf_cases_variant_skip(): variant_verify() prints the NVERIFY cases, the
+ * freed-on-close case in the last stage (keep_for_next false) and, unless
+ * the variant is big, the finish-without-retrieve and closed-session cases;
+ * variant_setup() prints three cases, two more unless the variant is big.
+ * Every one of these lines is printed on every path, failed or skipped.
+ */
+int cf_cases_variant_count(const struct cf_variant *v, bool verify, bool setup)
+{
+	bool big = v->flags & CF_V_BIG;
+	int n = 0;
+
+	if (verify)
+		n += (int)NVERIFY + (setup ? 0 : 1) + (big ? 0 : 2);
+	if (setup)
+		n += 3 + (big ? 0 : 2);
+	return n;
 }
 
 static void variant_verify(const struct cf_variant *v, bool keep_for_next)
@@ -467,6 +492,12 @@ void cf_cases_selfcheck(const struct cf_variant *v)
 		ktap_diag("%s: %s", v->name, why);
 }
 
+/* One line, also when main.c skips the self-check. */
+int cf_cases_selfcheck_count(void)
+{
+	return 1;
+}
+
 void cf_cases_variant(const struct cf_variant *v, bool verify, bool setup)
 {
 	if (verify)
@@ -485,6 +516,11 @@ void cf_cases_scale_skip(const struct cf_handler *h, bool verify, bool setup, co
 	if (setup)
 		ktap_skip(reason, "scale %s: %d files in %d sessions preserved", h->name,
 			  SCALE_SESSIONS * SCALE_FILES, SCALE_SESSIONS);
+}
+
+int cf_cases_scale_count(bool verify, bool setup)
+{
+	return (verify ? 1 : 0) + (setup ? 1 : 0);
 }
 
 static void scale_variant(const struct cf_handler *h, int s, int f, struct cf_variant *v)

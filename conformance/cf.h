@@ -129,6 +129,15 @@ void cf_cases_variant_skip(const struct cf_variant *v, bool verify, bool setup,
 			   const char *reason);
 void cf_cases_scale_skip(const struct cf_handler *h, bool verify, bool setup,
 			 const char *reason);
+/*
+ * Number of KTAP results each of the functions above prints, whatever the
+ * outcome: the stage program adds them up to print its plan first. A case
+ * added to one of them must be counted here too.
+ */
+int cf_cases_global_count(bool verify, bool setup);     /* global_verify + global_setup */
+int cf_cases_variant_count(const struct cf_variant *v, bool verify, bool setup);
+int cf_cases_selfcheck_count(void);
+int cf_cases_scale_count(bool verify, bool setup);
 
 extern const struct cf_family cf_family_memfd;
 

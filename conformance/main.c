@@ -3,7 +3,8 @@
  * LUO conformance suite, end-to-end layer: the stage program.
  *
  * Run by the QEMU runner as "/stage STAGE NSTAGES" in each kernel of a
- * chain; prints KTAP on stdout.
+ * chain; prints KTAP on stdout, its plan first (planned_results()), and
+ * exits 1 if any case failed.
  *   stage 1          probe the handlers, set every case up, hold the sessions
  *   stages 2..N-1    verify what the previous kernel preserved, then set up
  *                    again (main files re-preserved as retrieved) for the next
@@ -250,6 +251,16 @@ bool cf_required(const struct cf_handler *h)
 	return list_has(cf.require, h->name);
 }
 
+/*
+ * Whether the handler's cases are part of this stage (one line each, even if
+ * only to skip). Decided by this stage's command line alone, so that the plan
+ * can be counted before anything runs.
+ */
+static bool selected(const struct cf_handler *h)
+{
+	return list_has(cf.handlers, h->name);
+}
+
 void cf_hold_session(const char *name, int fd)
 {
 	if (nheld >= MAX_HELD) {
@@ -392,7 +403,7 @@ static enum cf_avail probe(const struct cf_handler *h)
 	char name[LUO_SESSION_NAME_MAX];
 	int fd, sess, r;
 
-	if (!list_has(cf.handlers, h->name))
+	if (!selected(h))
 		return CF_UNSELECTED;
 	fd = h->create(h, &v, 1, 0, 0);
 	if (fd < 0) {
@@ -428,6 +439,45 @@ static const char *skip_reason(enum cf_avail a)
 
 /* ---------------------------------------------------------------- main */
 
+/*
+ * The number of results main() prints once the device is open, from the same
+ * tables and conditions as its loops. Every case prints exactly one line
+ * whatever the kernel does (pass, fail or SKIP), so the count does not depend
+ * on handler availability or on the state handed over.
+ */
+static int planned_results(bool verify, bool setup)
+{
+	const struct cf_family *const *f;
+	const struct cf_handler *const *hp;
+	size_t i;
+	int n = 1; /* open the device */
+
+	if (verify)
+		n++; /* state of the previous stage handed over */
+	n += cf_cases_global_count(verify, setup);
+	for (f = families; *f; f++) {
+		for (hp = (*f)->handlers; *hp; hp++) {
+			if (!selected(*hp))
+				continue;
+			if (!verify)
+				n++; /* probe */
+			n += cf_cases_scale_count(verify, setup);
+		}
+		for (i = 0; i < (*f)->nr_variants; i++) {
+			const struct cf_variant *v = &(*f)->variants[i];
+
+			if (!selected(v->handler))
+				continue;
+			if (cf.stage == 1)
+				n += cf_cases_selfcheck_count();
+			n += cf_cases_variant_count(v, verify, setup);
+		}
+	}
+	if (setup)
+		n += 2; /* state for the next stage preserved, sessions held */
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	static char handlers_buf[256], require_buf[256], big_buf[16];
@@ -437,7 +487,7 @@ int main(int argc, char **argv)
 	bool verify, setup;
 	enum cf_avail a;
 	size_t i;
-	int err, k, s;
+	int err, k, s, planned;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: %s STAGE NSTAGES (run by scripts/qemu-run.sh)\n", argv[0]);
@@ -472,12 +522,16 @@ int main(int argc, char **argv)
 		ktap_diag("cannot shrink the per-CPU page lists (%d): memory cases may fail", err);
 
 	cf.dev = luo_device_open(NULL);
-	ktap_ok(cf.dev >= 0, "open %s", LUO_DEVICE_PATH);
 	if (cf.dev < 0) {
+		/* Nothing else can run: this line is the whole plan. */
+		printf("1..1\n");
+		ktap_ok(false, "open %s", LUO_DEVICE_PATH);
 		ktap_diag("%s", luo_strerror(cf.dev));
-		printf("1..%d\n", ktap_n);
 		return 1;
 	}
+	planned = planned_results(verify, setup);
+	printf("1..%d\n", planned);
+	ktap_ok(true, "open %s", LUO_DEVICE_PATH);
 
 	if (verify) {
 		err = read_state();
@@ -491,7 +545,7 @@ int main(int argc, char **argv)
 				h = *hp;
 				a = probe(h);
 				cf_set_avail(h, a);
-				if (a == CF_UNSELECTED)
+				if (!selected(h))
 					continue; /* not part of this run: no line at all */
 				if (a == CF_AVAILABLE) {
 					ktap_ok(true, "probe %s: handler available", h->name);
@@ -510,9 +564,9 @@ int main(int argc, char **argv)
 		for (i = 0; i < (*f)->nr_variants; i++) {
 			const struct cf_variant *v = &(*f)->variants[i];
 
-			a = cf_handler_avail(v->handler);
-			if (a == CF_UNSELECTED)
+			if (!selected(v->handler))
 				continue;
+			a = cf_handler_avail(v->handler);
 			if (cf.stage == 1) {
 				if ((v->flags & CF_V_BIG) && !cf.big)
 					ktap_skip("big variant (luo_conformance.big=1)",
@@ -536,9 +590,9 @@ int main(int argc, char **argv)
 			}
 		}
 		for (hp = (*f)->handlers; *hp; hp++) {
-			a = cf_handler_avail(*hp);
-			if (a == CF_UNSELECTED)
+			if (!selected(*hp))
 				continue;
+			a = cf_handler_avail(*hp);
 			if (a != CF_AVAILABLE) {
 				skip_is_failure = cf_required(*hp) && a != CF_UNSELECTED;
 				cf_cases_scale_skip(*hp, verify, setup, skip_reason(a));
@@ -566,13 +620,16 @@ int main(int argc, char **argv)
 			ktap_diag("write state: %d (%s)", err, luo_strerror(err));
 		close(cf.dev);
 		err = hold_until_kexec();
+		ktap_ok(err == 0, "outgoing sessions held until the kexec");
 		if (err)
-			ktap_ok(false, "hold sessions until the kexec: %d", err);
+			ktap_diag("hold sessions: %d (%s)", err, luo_strerror(err));
 	} else {
 		close(cf.dev);
 	}
-	printf("1..%d\n", ktap_n);
+	if (ktap_n != planned)
+		ktap_diag("BUG: %d results for a plan of %d: a cf_cases_*_count() is wrong",
+			  ktap_n, planned);
 	printf("# luo-conformance stage %d: %d failed of %d\n", cf.stage, ktap_failed, ktap_n);
 	fflush(stdout);
-	return 0;
+	return ktap_failed || ktap_n != planned ? 1 : 0;
 }

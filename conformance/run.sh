@@ -98,7 +98,8 @@ fi
 run_chain "$kernel"3 "$kernel,$kernel,$kernel" 3G 420 "$pools $common luo_conformance.big=1" \
 	--append-stage "1:hugepages=1"
 if [ "$handler" = all ] || [ "$handler" = shmem ]; then
-	run_chain stock-luo stock,luo 2G 240 "luo_conformance.handlers=shmem"
+	# The 1 GiB shmem variant (luo_conformance.big=1) crosses stock -> luo too.
+	run_chain stock-luo stock,luo 3G 240 "luo_conformance.handlers=shmem luo_conformance.big=1"
 	run_chain luo-stock luo,stock 2G 240 "luo_conformance.handlers=shmem"
 fi
 if [ "$kernel" != debug ]; then
@@ -107,7 +108,11 @@ if [ "$kernel" != debug ]; then
 		# (scratch is sized from memblock reservations, which include the
 		# KASAN shadow) and leaves too little non-scratch memory for the
 		# kernel: OOM. Size scratch explicitly, as a user of such a kernel would.
-		run_chain debug debug,debug 2G 600 "hugepagesz=2M hugepages=48 kho_scratch=64M,256M,256M $common"
+		# The 1 GiB variants too (big=1): a 4 GiB guest, whose 512 MiB KASAN
+		# shadow must fit the next kernel's per-node scratch.
+		run_chain debug debug,debug 4G 600 \
+			"$pools kho_scratch=64M,256M,768M $common luo_conformance.big=1" \
+			--append-stage "1:hugepages=1"
 	else
 		echo "conformance: debug chain not run: build/kernel/debug/bzImage is not built (make kernel-debug)" >&2
 		echo "conformance-debug: 0 passed, 1 failed, 0 skipped"

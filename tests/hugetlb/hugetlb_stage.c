@@ -23,6 +23,11 @@
  * fallocate within size), finishes U without retrieving it (its pages go to
  * the free pool), checks the pool again (N, or K if K > N), and after
  * closing everything that free == nr and resv == 0 per size.
+ *
+ * The plan comes first (planned_tests()): every check prints its line on
+ * every path; one that cannot run (its file is missing) prints "not ok ...
+ * # not run: ...", and a phase that stops early (no session) ends the stage
+ * with one such line per planned check left.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -58,8 +63,10 @@ enum { H2M, H1G, NR_SIZES };
 static const char *const size_name[NR_SIZES] = { "2048kB", "1048576kB" };
 static const long page_size_of[NR_SIZES] = { SZ_2M, GIB };
 
-static int test_nr, failures;
+static int test_nr, failures, planned;
 static int mode_2m, mode_cma, mode_corrupt;
+/* Why the stage stopped before the end of its plan. */
+static char stopped[128];
 
 static void result(int ok, const char *fmt, ...)
 {
@@ -73,6 +80,32 @@ static void result(int ok, const char *fmt, ...)
 	fflush(stdout);
 	if (!ok)
 		failures++;
+}
+
+/* A planned check that cannot run: a failure, with the reason. */
+static void __attribute__((format(printf, 2, 3))) not_run(const char *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("not ok %d ", ++test_nr);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" # not run: %s\n", why);
+	fflush(stdout);
+	failures++;
+}
+
+static void __attribute__((format(printf, 2, 3))) skip(const char *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("ok %d ", ++test_nr);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" # SKIP %s\n", why);
+	fflush(stdout);
 }
 
 static void diag(const char *fmt, ...)
@@ -190,6 +223,12 @@ static void parse_cmdline(void)
 			mode_corrupt = 1;
 		}
 	}
+}
+
+/* Whether the next kernel was booted with per-node hugepages= (hlt.pernode=1). */
+static int want_pernode(void)
+{
+	return strstr(cmdline, "hlt.pernode=1") != NULL;
 }
 
 /* ---- liveupdate ioctls ------------------------------------------------ */
@@ -438,44 +477,63 @@ static int zero_copy_spec(const struct spec *s)
 /* ---- stage: preserve -------------------------------------------------- */
 
 /* Behaviour of a preserved file (spec @s, open as @fd) before kexec. */
+static const char *const frozen_names[] = {
+	"preserved: ftruncate to grow is EPERM",
+	"preserved: ftruncate to shrink is EPERM",
+	"preserved: hole punch is EPERM",
+	"preserved: fallocate is EPERM",
+	"preserved: writable mmap beyond EOF is EPERM",
+	"preserved: still readable",
+};
+
+#define FROZEN_TESTS ((int)(sizeof(frozen_names) / sizeof(frozen_names[0])))
+
 static void frozen_behaviour(int fd, const struct spec *s)
 {
 	long bytes = spec_bytes(s), psz = page_size_of[s->sz];
 	uint8_t *map, b = 0;
+	int i;
 
+	if (fd < 0) {
+		for (i = 0; i < FROZEN_TESTS; i++)
+			not_run("no such file", "%s", frozen_names[i]);
+		return;
+	}
 	errno = 0;
 	result(ftruncate(fd, bytes + psz) < 0 && errno == EPERM,
-	       "preserved: ftruncate to grow is EPERM (%s)", strerror(errno));
+	       "%s (%s)", frozen_names[0], strerror(errno));
 	errno = 0;
 	result(ftruncate(fd, bytes - psz) < 0 && errno == EPERM,
-	       "preserved: ftruncate to shrink is EPERM (%s)", strerror(errno));
+	       "%s (%s)", frozen_names[1], strerror(errno));
 	errno = 0;
 	result(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, psz) < 0 &&
-	       errno == EPERM, "preserved: hole punch is EPERM (%s)", strerror(errno));
+	       errno == EPERM, "%s (%s)", frozen_names[2], strerror(errno));
 	errno = 0;
 	result(fallocate(fd, 0, 0, bytes + psz) < 0 && errno == EPERM,
-	       "preserved: fallocate is EPERM (%s)", strerror(errno));
+	       "%s (%s)", frozen_names[3], strerror(errno));
 	errno = 0;
 	map = mmap(NULL, bytes + psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	result(map == MAP_FAILED && errno == EPERM,
-	       "preserved: writable mmap beyond EOF is EPERM (%s)", strerror(errno));
+	       "%s (%s)", frozen_names[4], strerror(errno));
 	if (map != MAP_FAILED)
 		munmap(map, bytes + psz);
-	result(pread(fd, &b, 1, 0) == 1 && b == expected(s, 0),
-	       "preserved: still readable");
+	result(pread(fd, &b, 1, 0) == 1 && b == expected(s, 0), "%s", frozen_names[5]);
 }
 
 /* Closing a session before kexec leaves everything as it was. */
+#define ABORT_TESTS 5
 static void abort_behaviour(int lu)
 {
 	static const struct spec s = { 99, "abort", H2M, 4, 0, 0, 0, 'x' };
 	struct pool p0, p1, p2;
-	int sess, fd, ok;
+	int sess, fd, ok, i;
 
 	fd = make_file(&s);
 	sess = create_session(lu, "hlt-abort");
 	if (fd < 0 || sess < 0) {
-		result(0, "abort: setup: %s", strerror(errno));
+		result(0, "abort: preserve a 2M x4 file (setup: %s)", strerror(errno));
+		for (i = 2; i <= ABORT_TESTS; i++)
+			not_run("no setup", "abort: check %d of %d", i, ABORT_TESTS);
 		return;
 	}
 	pool_read(H2M, &p0);
@@ -513,7 +571,7 @@ static void hold_sessions(void)
 static int stage_preserve(int lu, int stage, int *fds)
 {
 	int sess[3], i, set, ok;
-	char name[32];
+	char name[32], why[96];
 	struct pool before[NR_SIZES], after;
 	long t0;
 
@@ -525,8 +583,10 @@ static int stage_preserve(int lu, int stage, int *fds)
 		snprintf(name, sizeof(name), "hlt-%c-%d", "abu"[set], stage);
 		sess[set] = create_session(lu, name);
 		result(sess[set] >= 0, "create session %s", name);
-		if (sess[set] < 0)
+		if (sess[set] < 0) {
+			snprintf(stopped, sizeof(stopped), "session %s not created", name);
 			return -1;
+		}
 	}
 	for (i = 0; i < NR_SPECS; i++) {
 		const struct spec *s = &specs[i];
@@ -534,15 +594,18 @@ static int stage_preserve(int lu, int stage, int *fds)
 		if (!spec_used(s))
 			continue;
 		/* Set A comes from the previous kernel after stage 1. */
+		snprintf(why, sizeof(why), "not retrieved");
 		if (s->set != 'a' || stage == 1) {
 			fds[i] = make_file(s);
-			if (fds[i] < 0) {
-				result(0, "create %s: %s", s->name, strerror(errno));
-				continue;
-			}
+			if (fds[i] < 0)
+				snprintf(why, sizeof(why), "create: %s", strerror(errno));
 		}
-		if (fds[i] < 0)
+		if (fds[i] < 0) {
+			if (zero_copy_spec(s))
+				not_run(why, "%s: first page at pfn", s->name);
+			result(0, "preserve %s (%s)", s->name, why);
 			continue;
+		}
 		if (zero_copy_spec(s)) {
 			uint64_t pfn, stored;
 
@@ -576,10 +639,11 @@ static int stage_preserve(int lu, int stage, int *fds)
 			munmap(map, spec_bytes(&specs[0]));
 		}
 		result(ok, "write into a preserved file through mmap");
+	} else {
+		not_run("no such file", "write into a preserved file through mmap");
 	}
 	/* specs[1] has no seals: what fails, fails because it is frozen. */
-	if (fds[1] >= 0)
-		frozen_behaviour(fds[1], &specs[1]);
+	frozen_behaviour(fds[1], &specs[1]);
 	errno = 0;
 	result(preserve_fd(sess[1], fds[0], 77) < 0,
 	       "a file cannot be preserved twice (%s)", strerror(errno));
@@ -619,7 +683,10 @@ static void cgroup_enter(void)
 	mkdir("/sys/fs/cgroup", 0755);
 	if (mount("none", "/sys/fs/cgroup", "cgroup2", 0,
 		  "memory_hugetlb_accounting") && errno != EBUSY) {
-		diag("mount cgroup2: %s", strerror(errno));
+		char why[96];
+
+		snprintf(why, sizeof(why), "mount cgroup2: %s", strerror(errno));
+		skip(why, "run in cgroup hlt with the memory and hugetlb controllers");
 		return;
 	}
 	mkdir(CG, 0755);
@@ -646,6 +713,7 @@ static long memstat(const char *key)
 }
 
 /* hugetlb cgroup usage and reservation, and memcg hugetlb, per size. */
+#define CGROUP_TESTS (NR_SIZES + 1)
 static void cgroup_check(const char *when, const long *pages)
 {
 	static const char *const cg_name[NR_SIZES] = { "2MB", "1GB" };
@@ -653,8 +721,12 @@ static void cgroup_check(const char *when, const long *pages)
 	char path[96];
 	int sz;
 
-	if (!cg_ok)
+	if (!cg_ok) {
+		for (sz = 0; sz < NR_SIZES; sz++)
+			skip("not in cgroup hlt", "%s: hugetlb cgroup %s", when, cg_name[sz]);
+		skip("not in cgroup hlt", "%s: memcg hugetlb", when);
 		return;
+	}
 	for (sz = 0; sz < NR_SIZES; sz++) {
 		long want = pages[sz] * page_size_of[sz], cur, rsvd;
 
@@ -693,7 +765,7 @@ static void boot_pool_checks(void)
 		       "%s boot pool is hugepages=%ld minus %ld coming back: nr=%ld free=%ld resv=%ld",
 		       size_name[sz], n, k, p.nr, p.free, p.resv);
 	}
-	if (strstr(cmdline, "hlt.pernode=1")) {
+	if (want_pernode()) {
 		int ok = !system("dmesg | grep -q 'per-node hugepages= for 2.00 MiB pages is not supported'");
 
 		result(ok, "per-node hugepages= is refused with a warning");
@@ -717,8 +789,10 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessions)
 		sess[set] = retrieve_session(lu, name);
 		result(sess[set] >= 0, "retrieve session %s (%s)", name,
 		       sess[set] >= 0 ? "ok" : strerror(errno));
-		if (sess[set] < 0)
+		if (sess[set] < 0) {
+			snprintf(stopped, sizeof(stopped), "session %s not retrieved", name);
 			return -1;
+		}
 	}
 	for (i = 0; i < NR_SPECS; i++) {
 		const struct spec *s = &specs[i];
@@ -730,6 +804,9 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessions)
 		t0 = now_us() - t0;
 		if (fds[i] < 0) {
 			result(0, "retrieve %s: %s", s->name, strerror(errno));
+			if (zero_copy_spec(s))
+				not_run("not retrieved", "%s: zero copy, same physical page",
+					s->name);
 			continue;
 		}
 		diag("RETRIEVE_FD %s: %ld us", s->name, t0);
@@ -771,6 +848,9 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessions)
 			munmap(map, spec_bytes(s));
 		}
 		result(ok, "writable shared mmap of a retrieved file");
+	} else {
+		not_run("not retrieved", "fallocate within size of a retrieved file");
+		not_run("not retrieved", "writable shared mmap of a retrieved file");
 	}
 	if (fds[3] >= 0) {
 		uint8_t *map = mmap(NULL, spec_bytes(&specs[3]), PROT_WRITE,
@@ -779,11 +859,15 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessions)
 		result(map == MAP_FAILED && errno == EPERM,
 		       "retrieved F_SEAL_WRITE is enforced on mmap (%s)",
 		       strerror(errno));
+	} else {
+		not_run("not retrieved", "retrieved F_SEAL_WRITE is enforced on mmap");
 	}
 	if (fds[0] >= 0) {
 		errno = 0;
 		result(ftruncate(fds[0], spec_bytes(&specs[0]) + SZ_2M) < 0 &&
 		       errno == EPERM, "retrieved F_SEAL_GROW is enforced");
+	} else {
+		not_run("not retrieved", "retrieved F_SEAL_GROW is enforced");
 	}
 
 	for (set = 0; set < 2; set++) {
@@ -822,6 +906,9 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessions)
 		result(ok && q.free == p.free && q.resv == 0,
 		       "retrieved file shrinks and is punched (free %ld, resv %ld)",
 		       q.free, q.resv);
+	} else {
+		not_run("not retrieved", "retrieved file grows by fallocate");
+		not_run("not retrieved", "retrieved file shrinks and is punched");
 	}
 	for (set = 0; set < 3; set++)
 		sessions[set] = sess[set];
@@ -942,6 +1029,56 @@ static void corrupt_stage(int lu, int stage, int nstages)
 	close(fd);
 }
 
+/* ---- the plan --------------------------------------------------------- */
+
+#define CMA_TESTS 5		/* cma_stage() */
+#define CORRUPT_VERIFY_TESTS 5	/* corrupt_stage(), stage > 1 */
+#define CORRUPT_ARM_TESTS 2	/* corrupt_stage(), stage < nstages */
+
+/*
+ * The number of results of this stage, from the same tables and conditions
+ * as main() and the stage functions: every check prints one line on every
+ * path (a SKIP, or "not run" if what it needs is missing).
+ */
+static int planned_tests(int stage, int nstages)
+{
+	int n = 0, i;
+
+	if (mode_cma)
+		return CMA_TESTS;
+	if (mode_corrupt)
+		return (stage > 1 ? CORRUPT_VERIFY_TESTS : 0) +
+		       (stage != nstages ? CORRUPT_ARM_TESTS : 0);
+	if (stage > 1) {
+		/* stage_retrieve(): boot pools (+ per-node warning), cgroup, sessions */
+		n += NR_SIZES + (want_pernode() ? 1 : 0) + 1 + 3;
+		/* each file of sets A and B, zero-copy ones twice */
+		for (i = 0; i < NR_SPECS; i++)
+			if (spec_used(&specs[i]) && specs[i].set != 'u')
+				n += 1 + zero_copy_spec(&specs[i]);
+		/*
+		 * cgroup after retrieve; fallocate, mmap and two seals; finish
+		 * A, B and U; pools after finish; grow and shrink specs[1]
+		 */
+		n += CGROUP_TESTS + 4 + 3 + NR_SIZES + 2;
+	}
+	if (stage < nstages) {
+		/* stage_preserve(): sessions; each file, zero-copy ones twice */
+		n += 3;
+		for (i = 0; i < NR_SPECS; i++)
+			if (spec_used(&specs[i]))
+				n += 1 + zero_copy_spec(&specs[i]);
+		/* nr_hugepages, write through mmap, frozen file, preserved twice */
+		n += 1 + 1 + FROZEN_TESTS + 1;
+		if (stage == 1)
+			n += ABORT_TESTS;
+	} else {
+		/* close_all(): cgroup and pool per size */
+		n += CGROUP_TESTS + NR_SIZES;
+	}
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	int stage, nstages, lu, i, fds[NR_SPECS], sessions[3] = { -1, -1, -1 };
@@ -964,6 +1101,9 @@ int main(int argc, char **argv)
 		printf("1..1\nnot ok 1 open /dev/liveupdate: %s\n", strerror(errno));
 		return 1;
 	}
+	planned = planned_tests(stage, nstages);
+	printf("1..%d\n", planned);
+	fflush(stdout);
 	if (mode_cma) {
 		cma_stage(lu);
 		goto out;
@@ -989,6 +1129,13 @@ int main(int argc, char **argv)
 		close_all(fds, sessions);
 	}
 out:
-	printf("1..%d\n", test_nr);
+	/* A phase that stopped early: the rest of the plan did not run. */
+	while (test_nr < planned)
+		not_run(stopped[0] ? stopped : "BUG: planned_tests() counts too many",
+			"check %d of %d", test_nr + 1, planned);
+	if (test_nr > planned) {
+		diag("BUG: %d results for a plan of %d", test_nr, planned);
+		failures++;
+	}
 	return failures ? 1 : 0;
 }

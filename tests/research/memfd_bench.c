@@ -16,7 +16,9 @@
  * except for where the page allocator places the next file's pages.
  *
  * Output: KTAP on stdout plus "BENCH size_mib=.. rep=.. preserve_ms=.. " lines
- * and, before each preserve, the CMA free memory from /proc/meminfo.
+ * and, before each preserve, the CMA free memory from /proc/meminfo. The plan
+ * comes first: stage 1 has one result per size and repetition, one more for
+ * the carried memfd; a later stage three (one SKIP if nothing was carried).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -79,6 +81,22 @@ static const char *param(const char *name)
 		p += n;
 	}
 	return NULL;
+}
+
+/*
+ * The next size of lubench.sizes=S1,S2,... into *mib; the value ends at the
+ * first character that is not a digit after a size (space, newline). Returns
+ * 0 when there is none left.
+ */
+static int next_size(const char **s, long *mib)
+{
+	char *end;
+
+	if (!*s || !**s || **s == ' ' || **s == '\n')
+		return 0;
+	*mib = strtol(*s, &end, 10);
+	*s = *end == ',' ? end + 1 : NULL;
+	return 1;
 }
 
 static long param_long(const char *name, long def)
@@ -211,21 +229,29 @@ static int stage1(int nstages)
 {
 	long reps = param_long("lubench.reps", 3);
 	long carry = param_long("lubench.carry", 0);
-	const char *sizes = param("lubench.sizes");
-	int lu, r;
+	const char *sizes = param("lubench.sizes"), *s;
+	int lu, r, err, planned = 0;
+	long mib;
 
 	if (!sizes)
 		sizes = "128";
+	/* One result per size and repetition, one for the carried memfd. */
+	for (s = sizes; next_size(&s, &mib);)
+		planned += reps > 0 ? reps : 0;
+	if (carry > 0 && nstages > 1)
+		planned++;
 	lu = open("/dev/liveupdate", O_RDWR);
 	if (lu < 0) {
-		ktap(0, "open /dev/liveupdate: %s", strerror(errno));
+		err = errno;
+		printf("1..1\n");
+		ktap(0, "open /dev/liveupdate: %s", strerror(err));
 		return 1;
 	}
+	printf("1..%d%s\n", planned,
+	       planned ? "" : " # SKIP no sizes, no repetitions, nothing carried");
 	hog(param_long("lubench.hog", 0));
 
-	for (const char *s = sizes; s && *s && *s != ' ';) {
-		long mib = strtol(s, NULL, 10);
-
+	for (s = sizes; next_size(&s, &mib);) {
 		for (r = 1; r <= reps; r++) {
 			long cma_before = meminfo_kb("CmaFree");
 			long free_before = meminfo_kb("MemFree");
@@ -250,9 +276,6 @@ static int stage1(int nstages)
 				close(sess);	/* unpreserves */
 			close(fd);
 		}
-		s = strchr(s, ',');
-		if (s)
-			s++;
 	}
 
 	if (carry > 0 && nstages > 1) {
@@ -295,18 +318,27 @@ static int stage2(void)
 	int lu;
 
 	if (carry <= 0) {
-		ktap(1, "nothing carried # SKIP");
+		printf("1..1\n");
+		ktap(1, "nothing carried # SKIP lubench.carry is 0");
 		return 0;
 	}
+	/* Retrieve, contents, finish: a failure ends the stage, the rest not run. */
+	printf("1..3\n");
 	lu = open("/dev/liveupdate", O_RDWR);
 	snprintf((char *)rs.name, sizeof(rs.name), "%s", CARRY_SESSION);
 	if (lu < 0 || ioctl(lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &rs)) {
 		ktap(0, "retrieve session: %s", strerror(errno));
+		ktap(0, "carried %ld MiB memfd has its contents and size # not run: no session",
+		     carry);
+		ktap(0, "finish session # not run: no session");
 		return 1;
 	}
 	t0 = now_ms();
 	if (ioctl(rs.fd, LIVEUPDATE_SESSION_RETRIEVE_FD, &rf)) {
 		ktap(0, "retrieve fd: %s", strerror(errno));
+		ktap(0, "carried %ld MiB memfd has its contents and size # not run: no file",
+		     carry);
+		ktap(0, "finish session # not run: no file");
 		return 1;
 	}
 	ms = now_ms() - t0;

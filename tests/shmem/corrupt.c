@@ -31,6 +31,10 @@
 #define CORRUPT_SIZE (4 * MIB)
 #define INTACT_SIZE (64 * KIB)
 
+/* Results of stage1() and stage2(): each prints every line on every path. */
+#define STAGE1_TESTS 5
+#define STAGE2_TESTS 8
+
 static int test_nr, failures;
 
 static void result(int ok, const char *what, const char *detail)
@@ -226,7 +230,7 @@ static void stage2(int lu, int mode)
 
 int main(int argc, char **argv)
 {
-	int stage, mode = cmdline_mode(), lu;
+	int stage, mode = cmdline_mode(), lu, planned;
 
 	if (argc < 2)
 		return 2;
@@ -242,10 +246,16 @@ int main(int argc, char **argv)
 		printf("1..1\nnot ok 1 open /dev/liveupdate: %s\n", strerror(errno));
 		return 1;
 	}
+	planned = stage == 1 ? STAGE1_TESTS : STAGE2_TESTS;
+	printf("1..%d\n", planned);
+	fflush(stdout);
 	if (stage == 1)
 		stage1(lu, mode);
 	else
 		stage2(lu, mode);
-	printf("1..%d\n", test_nr);
+	if (test_nr != planned) {
+		printf("# BUG: %d results for a plan of %d\n", test_nr, planned);
+		failures++;
+	}
 	return failures ? 1 : 0;
 }

@@ -13,6 +13,11 @@
  *                    never-retrieved session gives its memory back.
  * So a chain A,B tests A -> B in both directions the runner is told, and a
  * chain of three re-preserves what it retrieved.
+ *
+ * The plan comes first (planned_tests()): every check prints its line on
+ * every path; one that cannot run (its file was not retrieved) prints
+ * "not ok ... # not run: ...", and a phase that stops early (no session)
+ * ends the stage with one such line per planned check left.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,9 +48,11 @@
 #define MIB (1024L * 1024L)
 #define UNRETRIEVED_SIZE (32 * MIB)
 
-static int test_nr, failures;
+static int test_nr, failures, planned;
 /* Set when this stage runs on stock 7.3 (shmem_kernel=stock on the cmdline). */
 static int on_stock;
+/* Why the stage stopped before the end of its plan. */
+static char stopped[128];
 
 static void result(int ok, const char *fmt, ...)
 {
@@ -81,6 +88,32 @@ static void result_stock_bug(int ok, const char *bug, const char *fmt, ...)
 		va_end(ap);
 		printf(" # SKIP known stock 7.3 bug: %s\n", bug);
 	}
+	fflush(stdout);
+}
+
+/* A planned check that cannot run: a failure, with the reason. */
+static void __attribute__((format(printf, 2, 3))) not_run(const char *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("not ok %d ", ++test_nr);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" # not run: %s\n", why);
+	fflush(stdout);
+	failures++;
+}
+
+static void __attribute__((format(printf, 2, 3))) skip(const char *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("ok %d ", ++test_nr);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" # SKIP %s\n", why);
 	fflush(stdout);
 }
 
@@ -344,6 +377,7 @@ static void set_thp(const char *mode)
 }
 
 /* Behaviour of a preserved file before kexec (same on stock and ours). */
+#define FROZEN_TESTS 5
 static void frozen_behaviour(int session, int *fds)
 {
 	char buf[16] = "x";
@@ -368,6 +402,7 @@ static void frozen_behaviour(int session, int *fds)
 }
 
 /* Closing a session before kexec unpreserves: the file is ordinary again. */
+#define ABORT_TESTS 2
 static void abort_behaviour(int lu)
 {
 	int s = create_session(lu, "shmem-abort");
@@ -375,7 +410,9 @@ static void abort_behaviour(int lu)
 	char c = 'a';
 
 	if (s < 0 || fd < 0 || ftruncate(fd, 64 * KIB) || pwrite(fd, &c, 1, 5) != 1) {
-		result(0, "abort: setup: %s", strerror(errno));
+		result(0, "abort: preserve (setup: %s)", strerror(errno));
+		not_run("no setup",
+			"abort: after closing the session the file can change size and be punched");
 		return;
 	}
 	result(!preserve_fd(s, fd, 1), "abort: preserve");
@@ -395,8 +432,10 @@ static int stage_preserve(int lu, int stage, int *fds, int ret_session)
 	snprintf(name, sizeof(name), "shmem-%d", stage);
 	session = create_session(lu, name);
 	result(session >= 0, "create session %s", name);
-	if (session < 0)
+	if (session < 0) {
+		snprintf(stopped, sizeof(stopped), "session %s not created", name);
 		return -1;
+	}
 
 	if (stage == 1) {
 		set_thp("force");
@@ -408,8 +447,10 @@ static int stage_preserve(int lu, int stage, int *fds, int ret_session)
 		set_thp("never");
 		result(i == NR_FILES, "create %d test memfds (%s)", NR_FILES,
 		       i == NR_FILES ? "ok" : strerror(errno));
-		if (i != NR_FILES)
+		if (i != NR_FILES) {
+			snprintf(stopped, sizeof(stopped), "test memfds not created");
 			return -1;
+		}
 		diag("ShmemHugePages before preserve: %ld kB (was %ld kB)",
 		     meminfo("ShmemHugePages"), shp0);
 	}
@@ -501,13 +542,18 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessionp)
 	session = retrieve_session(lu, name);
 	result(session >= 0, "retrieve session %s (%s)", name,
 	       session >= 0 ? "ok" : strerror(errno));
-	if (session < 0)
+	if (session < 0) {
+		snprintf(stopped, sizeof(stopped), "session %s not retrieved", name);
 		return -1;
+	}
 
 	for (i = 0; i < NR_FILES; i++) {
 		fds[i] = retrieve_fd(session, specs[i].token);
 		if (fds[i] < 0) {
 			result(0, "retrieve %s: %s", specs[i].name, strerror(errno));
+			if (specs[i].seals & F_SEAL_EXEC)
+				not_run("not retrieved",
+					"retrieved exec-sealed (MFD_NOEXEC_SEAL) file is not executable");
 			continue;
 		}
 		why[0] = 0;
@@ -550,11 +596,16 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessionp)
 		     !ftruncate(fd, 64 * KIB);
 		result(ok, "retrieved file grows, shrinks and is punched after finish (%s)",
 		       ok ? "ok" : strerror(errno));
+	} else {
+		not_run("not retrieved",
+			"retrieved file grows, shrinks and is punched after finish");
 	}
 	if (fds[T_BASIC - 1] >= 0) {
 		errno = 0;
 		result(ftruncate(fds[T_BASIC - 1], 2 * MIB) < 0 && errno == EPERM,
 		       "retrieved F_SEAL_GROW is enforced");
+	} else {
+		not_run("not retrieved", "retrieved F_SEAL_GROW is enforced");
 	}
 	if (fds[T_NOEXEC - 1] >= 0) {
 		uint8_t c = pattern(T_NOEXEC, 5);
@@ -564,6 +615,8 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessionp)
 		result_stock_bug(ok, "MFD_NOEXEC_SEAL memfd comes back read-only",
 				 "retrieved MFD_NOEXEC_SEAL file is still writable (%s)",
 				 ok ? "ok" : strerror(errno));
+	} else {
+		not_run("not retrieved", "retrieved MFD_NOEXEC_SEAL file is still writable");
 	}
 	if (fds[T_SEALED - 1] >= 0) {
 		char c = 0;
@@ -571,6 +624,8 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessionp)
 		errno = 0;
 		result(pwrite(fds[T_SEALED - 1], &c, 1, 0) < 0 && errno == EPERM,
 		       "retrieved F_SEAL_WRITE is enforced");
+	} else {
+		not_run("not retrieved", "retrieved F_SEAL_WRITE is enforced");
 	}
 
 	/* Finish without retrieve gives the memory back. */
@@ -592,16 +647,37 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessionp)
 }
 
 /* Debug kernels: no leak reported in our code (kmemleak scan on demand). */
+#define KMEMLEAK "/sys/kernel/debug/kmemleak"
+#define KMEMLEAK_TEST "kmemleak reports nothing in memfd_luo/luo_memfd_common/KHO"
+
+/* Whether this kernel has kmemleak: the check is then part of the plan. */
+static int kmemleak_present(void)
+{
+	int fd = open(KMEMLEAK, O_RDWR);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
 static void kmemleak_check(void)
 {
 	static char buf[1 << 16];
-	int fd = open("/sys/kernel/debug/kmemleak", O_RDWR);
+	int fd = open(KMEMLEAK, O_RDWR);
 	long n, total = 0;
 	int ours = 0;
+	char why[96];
 
-	if (fd < 0)
+	/* Present when the plan was made: a scan that cannot run is a SKIP. */
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "open %s: %s", KMEMLEAK, strerror(errno));
+		skip(why, KMEMLEAK_TEST);
 		return;
+	}
 	if (write(fd, "scan", 4) != 4) {
+		snprintf(why, sizeof(why), "kmemleak scan: %s", strerror(errno));
+		skip(why, KMEMLEAK_TEST);
 		close(fd);
 		return;
 	}
@@ -615,12 +691,45 @@ static void kmemleak_check(void)
 	}
 	close(fd);
 	diag("kmemleak report: %ld bytes", total);
-	result(!ours, "kmemleak reports nothing in memfd_luo/luo_memfd_common/KHO");
+	result(!ours, KMEMLEAK_TEST);
+}
+
+/*
+ * The number of results of this stage, from the same conditions as main():
+ * every check below prints one line on every path (see not_run()).
+ */
+static int planned_tests(int stage, int nstages, int kmemleak)
+{
+	int n = 0, i;
+
+	if (stage > 1) {
+		/*
+		 * stage_retrieve(): the session; each file, exec-sealed ones
+		 * twice; unknown token, retrieve again, finish; four checks
+		 * after finish; the unretrieved session and its memory.
+		 */
+		n += 1 + NR_FILES + 3 + 4 + 2;
+		for (i = 0; i < NR_FILES; i++)
+			if (specs[i].seals & F_SEAL_EXEC)
+				n++;
+		if (stage == nstages)
+			n++; /* thp_punch() */
+	}
+	if (stage == nstages && kmemleak)
+		n++;
+	if (stage < nstages) {
+		/* stage_preserve(): the session, each file, the unretrieved one. */
+		n += 1 + NR_FILES + 1;
+		/* Stage 1: files made, written after preserve, frozen, abort. */
+		if (stage == 1)
+			n += 1 + 1 + FROZEN_TESTS + ABORT_TESTS;
+	}
+	return n;
 }
 
 int main(int argc, char **argv)
 {
-	int stage, nstages, lu, fds[NR_FILES], session = -1;
+	int stage, nstages, lu, fds[NR_FILES], session = -1, kmemleak;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: %s STAGE NSTAGES\n", argv[0]);
@@ -646,15 +755,31 @@ int main(int argc, char **argv)
 		printf("1..1\nnot ok 1 open /dev/liveupdate: %s\n", strerror(errno));
 		return 1;
 	}
+	kmemleak = stage == nstages && kmemleak_present();
+	planned = planned_tests(stage, nstages, kmemleak);
+	printf("1..%d%s\n", planned, planned ? "" : " # SKIP nothing to check in a chain of one");
+	fflush(stdout);
 	if (stage > 1 && stage_retrieve(lu, stage, fds, &session))
 		goto out;
-	if (stage > 1 && stage == nstages && fds[T_THP - 1] >= 0)
-		thp_punch(fds[T_THP - 1]);
-	if (stage == nstages)
+	if (stage > 1 && stage == nstages) {
+		if (fds[T_THP - 1] >= 0)
+			thp_punch(fds[T_THP - 1]);
+		else
+			not_run("not retrieved",
+				"retrieved 4 MiB file: punch a hole (splits a THP), read, mmap and write");
+	}
+	if (kmemleak)
 		kmemleak_check();
 	if (stage < nstages)
 		stage_preserve(lu, stage, fds, session);
 out:
-	printf("1..%d\n", test_nr);
+	/* A phase that stopped early: the rest of the plan did not run. */
+	while (test_nr < planned)
+		not_run(stopped[0] ? stopped : "BUG: planned_tests() counts too many",
+			"check %d of %d", test_nr + 1, planned);
+	if (test_nr > planned) {
+		diag("BUG: %d results for a plan of %d", test_nr, planned);
+		failures++;
+	}
 	return failures ? 1 : 0;
 }
