@@ -108,9 +108,10 @@ if [ "$kernel" != debug ]; then
 		# (scratch is sized from memblock reservations, which include the
 		# KASAN shadow) and leaves too little non-scratch memory for the
 		# kernel: OOM. Size scratch explicitly, as a user of such a kernel would.
-		# The 1 GiB variants too (big=1): a 4 GiB guest, whose 512 MiB KASAN
+		# The 1 GiB variants too (big=1): a 5 GiB guest (the file is pinned out
+		# of scratch, which is CMA: 4 GiB OOMs), whose 640 MiB KASAN
 		# shadow must fit the next kernel's per-node scratch.
-		run_chain debug debug,debug 4G 600 \
+		run_chain debug debug,debug 5G 600 \
 			"$pools kho_scratch=64M,256M,768M $common luo_conformance.big=1" \
 			--append-stage "1:hugepages=1"
 	else
