@@ -36,13 +36,14 @@ usage: $0 --name NAME --stage PROG [options]
   --stall SEC         stop the run as hung after SEC without console or stage output
                       (default \$LUO_STALL_SECS or 600)
   --skippable ERE     a "not ok ... # SKIP" line matching ERE counts as a skip, not a failure
+  --no-retry          do not boot again after a cold boot that hung before init
   --no-ktap-required  pass even if the run printed no KTAP result (for plain programs)
 USAGE
 	exit 2
 }
 
 name="" stage="" chain="luo,luo" mem=2G cpus=2 append="" kunit="" timeout=300
-stall=${LUO_STALL_SECS:-600} factor=${LUO_CEILING_FACTOR:-10} skippable=""
+stall=${LUO_STALL_SECS:-600} factor=${LUO_CEILING_FACTOR:-10} skippable="" retry=1
 ktap_required=1
 files=()
 declare -A stage_append=()
@@ -60,6 +61,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--stall) stall=$2; shift 2 ;;
 	--skippable) skippable=$2; shift 2 ;;
+	--no-retry) retry=0; shift ;;
 	--no-ktap-required) ktap_required=0; shift ;;
 	-h | --help) usage ;;
 	*) echo "unknown option $1" >&2; usage ;;
@@ -172,55 +174,96 @@ for ((k = n; k >= 1; k--)); do
 		die "step 'build initramfs for stage $k' failed"
 done
 
-say "$name: booting ${chain//,/ -> } (mem $mem, $cpus cpus; budget ${timeout}s, stall window ${stall}s)"
-rc=0
-# la57=off: the debug kernel logged, about once in 40 boots, "BUG: KASAN:
-# wild-memory-access in rcu_is_watching" on an LA57 (5-level) direct-map
-# address, from an interrupt during identify_cpu() (stock code, which clears
-# and sets the CPU feature bits with IRQs on). Most likely KASAN then judges
-# addresses by 4-level bounds; nothing here needs 5-level paging.
-qemu-system-x86_64 \
-	-accel tcg -cpu max,la57=off -m "$mem" -smp "$cpus" \
-	-nographic -nodefaults -no-reboot \
-	-serial "file:$run/console.log" -serial "file:$run/stage.log" \
-	-kernel "$(kernel_path "${kernels[0]}")" \
-	-initrd "$run/initrd/stage1.cpio" \
-	-append "$(cmdline_for 1)" > "$run/qemu.log" 2>&1 < /dev/null &
-qpid=$!
-trap 'kill -KILL "$qpid" 2>/dev/null || true' EXIT
-# Watchdog: progress is output on either serial port.
-t_start=$(date +%s) t_last=$t_start last_size=-1 longest=0 verdict="" next_note=60
-while kill -0 "$qpid" 2>/dev/null; do
-	sleep 2
+# boot: one boot of the chain under the watchdog; sets rc, verdict, longest.
+boot() {
+	say "$name: booting ${chain//,/ -> } (mem $mem, $cpus cpus; budget ${timeout}s, stall window ${stall}s)"
+	rc=0
+	rm -f "$run/monitor.sock"
+	# la57=off: the debug kernel logged, about once in 40 boots, "BUG: KASAN:
+	# wild-memory-access in rcu_is_watching" on an LA57 (5-level) direct-map
+	# address, from an interrupt during identify_cpu() (stock code, which clears
+	# and sets the CPU feature bits with IRQs on). Most likely KASAN then judges
+	# addresses by 4-level bounds; nothing here needs 5-level paging.
+	qemu-system-x86_64 \
+		-accel tcg -cpu max,la57=off -m "$mem" -smp "$cpus" \
+		-nographic -nodefaults -no-reboot \
+		-serial "file:$run/console.log" -serial "file:$run/stage.log" \
+		-monitor "unix:$run/monitor.sock,server=on,wait=off" \
+		-kernel "$(kernel_path "${kernels[0]}")" \
+		-initrd "$run/initrd/stage1.cpio" \
+		-append "$(cmdline_for 1)" > "$run/qemu.log" 2>&1 < /dev/null &
+	qpid=$!
+	trap 'kill -KILL "$qpid" 2>/dev/null || true' EXIT
+	# Watchdog: progress is output on either serial port.
+	t_start=$(date +%s) t_last=$t_start last_size=-1 longest=0 verdict="" next_note=60
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 2
+		now=$(date +%s)
+		size=$(stat -c %s "$run/console.log" "$run/stage.log" 2>/dev/null | awk '{ t += $1 } END { print t + 0 }')
+		if [ "$size" -ne "$last_size" ]; then
+			[ $((now - t_last)) -gt "$longest" ] && longest=$((now - t_last))
+			last_size=$size t_last=$now
+		fi
+		if [ $((now - t_last)) -ge "$stall" ]; then
+			verdict="hang: no console or stage output for ${stall}s (stall window; last lines of $run/console.log below)"
+			break
+		fi
+		if [ $((now - t_start)) -ge "$ceiling" ]; then
+			verdict="livelock: still printing after ${ceiling}s, ${factor}x its ${timeout}s budget"
+			break
+		fi
+		if [ $((now - t_start)) -ge "$next_note" ]; then
+			say "$name: still running ($((now - t_start))s; budget ${timeout}s; last output $((now - t_last))s ago)"
+			next_note=$((next_note + 60))
+		fi
+	done
+	if [ -n "$verdict" ]; then
+		# Where each vCPU is: the first thing to read about a hang.
+		if command -v python3 > /dev/null; then
+			python3 - "$run/monitor.sock" > "$run/hang-registers.txt" 2>&1 <<-'PY' || true
+	import socket, sys, time
+	s = socket.socket(socket.AF_UNIX)
+	s.settimeout(10)
+	s.connect(sys.argv[1])
+	s.sendall(b"info registers -a\n")
+	s.settimeout(3)
+	out = b""
+	try:
+	    while len(out) < (1 << 22):
+	        chunk = s.recv(65536)
+	        if not chunk:
+	            break
+	        out += chunk
+	except OSError:
+	    pass
+	sys.stdout.write(out.decode(errors="replace"))
+	PY
+			grep -Eo 'RIP=[0-9a-f]+' "$run/hang-registers.txt" | sed "s/^/$name: hung vCPU at /" >&2 || true
+		fi
+		kill -TERM "$qpid" 2>/dev/null || true
+		for _ in 1 2 3 4 5; do kill -0 "$qpid" 2>/dev/null || break; sleep 1; done
+		kill -KILL "$qpid" 2>/dev/null || true
+	fi
+	wait "$qpid" || rc=$?
+	trap - EXIT
 	now=$(date +%s)
-	size=$(stat -c %s "$run/console.log" "$run/stage.log" 2>/dev/null | awk '{ t += $1 } END { print t + 0 }')
-	if [ "$size" -ne "$last_size" ]; then
-		[ $((now - t_last)) -gt "$longest" ] && longest=$((now - t_last))
-		last_size=$size t_last=$now
-	fi
-	if [ $((now - t_last)) -ge "$stall" ]; then
-		verdict="hang: no console or stage output for ${stall}s (stall window; last lines of $run/console.log below)"
-		break
-	fi
-	if [ $((now - t_start)) -ge "$ceiling" ]; then
-		verdict="livelock: still printing after ${ceiling}s, ${factor}x its ${timeout}s budget"
-		break
-	fi
-	if [ $((now - t_start)) -ge "$next_note" ]; then
-		say "$name: still running ($((now - t_start))s; budget ${timeout}s; last output $((now - t_last))s ago)"
-		next_note=$((next_note + 60))
-	fi
-done
-if [ -n "$verdict" ]; then
-	kill -TERM "$qpid" 2>/dev/null || true
-	for _ in 1 2 3 4 5; do kill -0 "$qpid" 2>/dev/null || break; sleep 1; done
-	kill -KILL "$qpid" 2>/dev/null || true
+	[ $((now - t_last)) -gt "$longest" ] && longest=$((now - t_last))
+	say "$name: ran $((now - t_start))s (budget ${timeout}s), longest silence ${longest}s"
+}
+
+# A first (cold) boot that hangs before init starts has run no code of this
+# run's stage and no incoming handover: once, keep it (NAME/boot-hang-1/),
+# say FLAKE, and boot again; run-tests.sh lists every flake in its summary
+# and `make soak` (--no-retry) measures how often it happens.
+boot
+if [ $retry -eq 1 ] && [[ "$verdict" == hang:* ]] &&
+   ! grep -q "LUO-RUNNER: stage 1 of" "$run/console.log" 2>/dev/null; then
+	mkdir -p "$run/boot-hang-1"
+	mv "$run/console.log" "$run/stage.log" "$run/qemu.log" "$run/boot-hang-1/" 2>/dev/null || true
+	mv "$run/hang-registers.txt" "$run/boot-hang-1/" 2>/dev/null || true
+	echo "$name: FLAKE: the cold boot of ${kernels[0]} hung before init started (logs: $run/boot-hang-1/); booting again" >&2
+	boot
 fi
-wait "$qpid" || rc=$?
-trap - EXIT
-now=$(date +%s)
-[ $((now - t_last)) -gt "$longest" ] && longest=$((now - t_last))
-say "$name: ran $((now - t_start))s (budget ${timeout}s), longest silence ${longest}s"
 
 # Judge the run.
 problems=()

@@ -155,6 +155,10 @@ for name in "${names[@]}"; do
 done
 
 [ ${#failed_suites[@]} -gt 0 ] && echo "failed suites: ${failed_suites[*]}"
+# Cold boots that hung before init and were booted again (scripts/qemu-run.sh).
+for name in "${names[@]}"; do
+	grep -h ': FLAKE: ' "$LOGS/test-$name.log" 2>/dev/null | sed "s/^/flake in suite $name: /" || true
+done
 [ $use_cache -eq 1 ] &&
 	echo "suites: ${#names[@]}, $cached of them cached (passed before with the same inputs; LUO_TEST_CACHE=0 reruns them)"
 echo "$total_p passed, $total_f failed, $total_s skipped"
