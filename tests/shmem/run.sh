@@ -12,8 +12,8 @@
 # any run failed. Needs the stock and luo kernels built.
 #
 # With --debug our kernel is the debug variant (KASAN, lockdep, DEBUG_VM,
-# kmemleak) with fixed KHO scratch sizes: stock KHO's automatic sizing fails
-# intermittently on KASAN kernels ("Failed to reserve nid 0 scratch buffer").
+# kmemleak), with default KHO scratch like every other kernel (patch 0052
+# sizes it for the KASAN shadow).
 #
 # --only takes one name or several, separated by spaces or commas.
 #
@@ -25,7 +25,7 @@ only="" ours=luo sfx="" extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--only) only=$2; shift 2 ;;
-	--debug) ours=debug sfx=-debug extra=(--append kho_scratch=64M,256M,256M); shift ;;
+	--debug) ours=debug sfx=-debug; shift ;;
 	*) die "usage: $0 [--debug] [--only NAMES]" ;;
 	esac
 done
