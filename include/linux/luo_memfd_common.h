@@ -161,7 +161,6 @@ struct hugetlb_pool_luo_ser;
 extern struct liveupdate_flb luo_memfd_hstate_flb;
 
 int luo_memfd_hstate_account(unsigned int order, long delta);
-void luo_memfd_hstate_incoming(void);
 void luo_memfd_hstate_early_init(void);
 int luo_memfd_hstate_preserved(unsigned int order, u64 *nr_pages);
 int luo_memfd_flb_incoming_early(struct liveupdate_flb *flb, u64 *datap);

@@ -302,7 +302,6 @@ static void hml_finish(struct liveupdate_file_op_args *args)
 	 * it could. Only a never-retrieved file has pages to give back: to
 	 * the free pool of their size.
 	 */
-	luo_memfd_hstate_incoming();
 	if (args->retrieve_status || !args->serialized_data)
 		return;
 
@@ -353,7 +352,6 @@ static int hml_retrieve(struct liveupdate_file_op_args *args)
 	struct file *file;
 	int err;
 
-	luo_memfd_hstate_incoming();
 	if (!args->serialized_data)
 		return -EINVAL;
 	ser = phys_to_virt(args->serialized_data);

@@ -24,6 +24,13 @@
  * the free pool), checks the pool again (N, or K if K > N), and after
  * closing everything that free == nr and resv == 0 per size.
  *
+ * Set A also holds, one 2 MiB page each: an MFD_NOEXEC_SEAL file (comes back
+ * with F_SEAL_EXEC only, mode 0666, mappable writable), a file whose i_size
+ * is 12 KiB (fallocate() inside its huge page: comes back exactly so), and
+ * one preserved without seals that gets F_SEAL_SHRINK, F_SEAL_GROW,
+ * F_SEAL_FUTURE_WRITE and F_SEAL_SEAL after PRESERVE_FD (F_SEAL_WRITE is
+ * refused then, EBUSY): the seals at kexec are the ones that come back.
+ *
  * The plan comes first (planned_tests()): every check prints its line on
  * every path; one that cannot run (its file is missing) prints "not ok ...
  * # not run: ...", and a phase that stops early (no session) ends the stage
@@ -53,6 +60,15 @@
 #endif
 #ifndef MFD_HUGE_1GB
 #define MFD_HUGE_1GB (30U << 26)
+#endif
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
 #endif
 
 #define MIB (1024L * 1024L)
@@ -286,7 +302,12 @@ static int finish_session(int session)
  * Each file: its huge page size, size in pages, which pages are written
  * before preserve (the others are holes filled at preserve time), position
  * and seals. Contents: a pattern at a stride (1 GiB pages are large for a
- * TCG guest), written through a mapping.
+ * TCG guest), written through a mapping. A file with @size has that i_size
+ * (set by fallocate(), inside its last huge page) and every byte below it
+ * written. F_SEAL_EXEC in @seals: created with MFD_NOEXEC_SEAL. @late: seals
+ * added one at a time after PRESERVE_FD, in the stage that creates the file
+ * (F_SEAL_WRITE is tried first and must be refused); what comes back is
+ * @seals | @late.
  */
 struct spec {
 	uint64_t token;
@@ -297,21 +318,30 @@ struct spec {
 	long pos;
 	int seals;
 	int set;		/* 'a', 'b' or 'u' */
+	long size;		/* i_size if not pages * page size */
+	int late;		/* seals added after PRESERVE_FD */
 };
 
 #define STRIDE (64 * 1024L)
+#define ODD_SIZE (12 * 1024L)
+#define LATE_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL)
 
 static const struct spec specs[] = {
 	{ 1, "a: 2M x8, pos, grow/shrink seals", H2M, 8, 0, 3 * SZ_2M + 5,
-	  F_SEAL_GROW | F_SEAL_SHRINK, 'a' },
-	{ 2, "a: 2M x4 with holes (pages 1, 3)", H2M, 4, 0xa, 0, 0, 'a' },
-	{ 3, "a: empty 2M file", H2M, 0, 0, 0, 0, 'a' },
+	  F_SEAL_GROW | F_SEAL_SHRINK, 'a', 0, 0 },
+	{ 2, "a: 2M x4 with holes (pages 1, 3)", H2M, 4, 0xa, 0, 0, 'a', 0, 0 },
+	{ 3, "a: empty 2M file", H2M, 0, 0, 0, 0, 'a', 0, 0 },
 	{ 4, "a: 2M x2, write-sealed", H2M, 2, 0, 17,
-	  F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL, 'a' },
-	{ 5, "a: 1G file of one 1 GiB page", H1G, 1, 0, GIB - 1, F_SEAL_GROW, 'a' },
-	{ 11, "b: 2M x6", H2M, 6, 0, 0, 0, 'b' },
-	{ 21, "u: 2M x4, finished without retrieve", H2M, 4, 0, 0, 0, 'u' },
-	{ 22, "u: 1G x1, finished without retrieve", H1G, 1, 0, 0, 0, 'u' },
+	  F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL, 'a', 0, 0 },
+	{ 5, "a: 1G file of one 1 GiB page", H1G, 1, 0, GIB - 1, F_SEAL_GROW, 'a', 0, 0 },
+	{ 6, "a: 2M x1, MFD_NOEXEC_SEAL", H2M, 1, 0, 4097, F_SEAL_EXEC, 'a', 0, 0 },
+	{ 7, "a: 12 KiB (fallocate) in one 2M page", H2M, 1, 0, 4096, 0, 'a',
+	  ODD_SIZE, 0 },
+	{ 8, "a: 2M x1, seals added after preserve", H2M, 1, 0, 3 * 4096 + 5, 0,
+	  'a', 0, LATE_SEALS },
+	{ 11, "b: 2M x6", H2M, 6, 0, 0, 0, 'b', 0, 0 },
+	{ 21, "u: 2M x4, finished without retrieve", H2M, 4, 0, 0, 0, 'u', 0, 0 },
+	{ 22, "u: 1G x1, finished without retrieve", H1G, 1, 0, 0, 0, 'u', 0, 0 },
 };
 
 #define NR_SPECS (int)(sizeof(specs) / sizeof(specs[0]))
@@ -323,7 +353,19 @@ static int spec_used(const struct spec *s)
 
 static long spec_bytes(const struct spec *s)
 {
-	return s->pages * page_size_of[s->sz];
+	return s->size ? s->size : s->pages * page_size_of[s->sz];
+}
+
+/* The seals the file has at kexec, so in the next kernel. */
+static int want_seals(const struct spec *s)
+{
+	return s->seals | s->late;
+}
+
+/* Whether this stage creates the file (set A is created in stage 1 only). */
+static int made_in(const struct spec *s, int stage)
+{
+	return s->set != 'a' || stage == 1;
 }
 
 /* Pages of each size all sets hold (what the next kernel gets back). */
@@ -343,10 +385,18 @@ static uint8_t pattern(uint64_t token, long off)
 	return (uint8_t)((off / STRIDE) * 13 + token * 7 + 1);
 }
 
+/* Every byte of a file with an odd size: a pattern that changes per byte. */
+static uint8_t byte_pattern(uint64_t token, long off)
+{
+	return (uint8_t)((off * 31 + token * 7 + (off >> 12)) ^ 0x5a);
+}
+
 static uint8_t expected(const struct spec *s, long off)
 {
 	long page = off / page_size_of[s->sz];
 
+	if (s->size)
+		return byte_pattern(s->token, off);
 	if (s->holes & (1UL << page))
 		return 0;
 	return pattern(s->token, off);
@@ -357,18 +407,60 @@ static int memfd_for(const struct spec *s)
 	unsigned int flags = MFD_HUGETLB | MFD_ALLOW_SEALING |
 			     (s->sz == H2M ? MFD_HUGE_2MB : MFD_HUGE_1GB);
 
+	if (s->seals & F_SEAL_EXEC)
+		flags |= MFD_NOEXEC_SEAL;
 	return memfd_create(s->name, flags);
+}
+
+/*
+ * i_size inside the huge page: fallocate() (ftruncate() to it is EINVAL on
+ * hugetlbfs), then write every byte below it through a mapping of the whole
+ * page that is mapped read-only and made writable after: a writable mmap
+ * would set i_size to the end of the mapping.
+ */
+static int make_odd(int fd, const struct spec *s)
+{
+	long psz = page_size_of[s->sz], off;
+	struct stat st;
+	uint8_t *map;
+
+	if (fallocate(fd, 0, 0, s->size))
+		return -1;
+	map = mmap(NULL, psz, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -1;
+	if (mprotect(map, psz, PROT_READ | PROT_WRITE)) {
+		munmap(map, psz);
+		return -1;
+	}
+	for (off = 0; off < s->size; off++)
+		map[off] = expected(s, off);
+	munmap(map, psz);
+	if (fstat(fd, &st))
+		return -1;
+	if (st.st_size != s->size) {
+		diag("%s: i_size %ld after fallocate and the writes, want %ld",
+		     s->name, (long)st.st_size, s->size);
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
 }
 
 static int make_file(const struct spec *s)
 {
-	long bytes = spec_bytes(s), off;
+	long bytes = spec_bytes(s), off, pos = s->late ? s->pos / 2 : s->pos;
 	uint8_t *map;
 	int fd = memfd_for(s);
 
 	if (fd < 0)
 		return -1;
-	if (bytes) {
+	if (s->size) {
+		if (make_odd(fd, s)) {
+			close(fd);
+			return -1;
+		}
+	} else if (bytes) {
 		if (ftruncate(fd, bytes))
 			return -1;
 		map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -379,11 +471,46 @@ static int make_file(const struct spec *s)
 				map[off] = pattern(s->token, off);
 		munmap(map, bytes);
 	}
-	if (lseek(fd, s->pos, SEEK_SET) != s->pos)
+	/* Late seals: the position at kexec is set after PRESERVE_FD too. */
+	if (lseek(fd, pos, SEEK_SET) != pos)
 		return -1;
-	if (s->seals && fcntl(fd, F_ADD_SEALS, s->seals))
+	/* MFD_NOEXEC_SEAL already added F_SEAL_EXEC. */
+	if ((s->seals & ~F_SEAL_EXEC) &&
+	    fcntl(fd, F_ADD_SEALS, s->seals & ~F_SEAL_EXEC))
 		return -1;
 	return fd;
+}
+
+/* A file with an odd size: every byte below it, read(2) stops at EOF. */
+static int check_odd(int fd, const struct spec *s, char *why, size_t len)
+{
+	static uint8_t buf[ODD_SIZE];
+	ssize_t n;
+	long off;
+
+	if (s->size > (long)sizeof(buf)) {
+		snprintf(why, len, "BUG: size %ld > buffer %zu", s->size, sizeof(buf));
+		return 0;
+	}
+	n = pread(fd, buf, s->size, 0);
+	if (n != s->size) {
+		snprintf(why, len, "pread of %ld bytes at 0: %zd (%s)", s->size, n,
+			 strerror(errno));
+		return 0;
+	}
+	for (off = 0; off < s->size; off++) {
+		if (buf[off] != expected(s, off)) {
+			snprintf(why, len, "byte %ld is %#x, want %#x", off,
+				 buf[off], expected(s, off));
+			return 0;
+		}
+	}
+	n = pread(fd, buf, sizeof(buf), s->size);
+	if (n != 0) {
+		snprintf(why, len, "pread at EOF (%ld): %zd, want 0", s->size, n);
+		return 0;
+	}
+	return 1;
 }
 
 static int check_file(int fd, const struct spec *s, char *why, size_t len)
@@ -403,10 +530,12 @@ static int check_file(int fd, const struct spec *s, char *why, size_t len)
 		return 0;
 	}
 	seals = fcntl(fd, F_GET_SEALS);
-	if (seals != s->seals) {
-		snprintf(why, len, "seals %#x, want %#x", seals, s->seals);
+	if (seals != want_seals(s)) {
+		snprintf(why, len, "seals %#x, want %#x", seals, want_seals(s));
 		return 0;
 	}
+	if (s->size)
+		return check_odd(fd, s, why, len);
 	if (!bytes)
 		return 1;
 	map = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
@@ -468,13 +597,81 @@ static int map_pfn(int fd, long bytes, uint64_t *pfn, uint64_t *stored,
 	return ok;
 }
 
+/*
+ * The pfn is stored through a writable mapping of the whole file: not for a
+ * file that cannot be mapped writable in a stage that re-preserves it (write
+ * seals, also added late) nor for one with an odd size (the mapping would
+ * grow it).
+ */
 static int zero_copy_spec(const struct spec *s)
 {
-	return s->pages && !(s->seals & F_SEAL_WRITE) && s->set == 'a' &&
-	       !s->holes;
+	return s->pages && !(want_seals(s) & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) &&
+	       s->set == 'a' && !s->holes && !s->size;
 }
 
 /* ---- stage: preserve -------------------------------------------------- */
+
+/* Seals added after PRESERVE_FD, one at a time, in this order (SEAL last). */
+static const int late_order[] = {
+	F_SEAL_SHRINK, F_SEAL_GROW, F_SEAL_FUTURE_WRITE, F_SEAL_SEAL,
+};
+static const char *const late_name[] = {
+	"F_SEAL_SHRINK", "F_SEAL_GROW", "F_SEAL_FUTURE_WRITE", "F_SEAL_SEAL",
+};
+
+#define NR_LATE ((int)(sizeof(late_order) / sizeof(late_order[0])))
+
+/* Results of seal_after_preserve(): F_SEAL_WRITE, each seal, F_GET_SEALS. */
+static int late_tests(const struct spec *s)
+{
+	int n = 0, i;
+
+	if (!s->late)
+		return 0;
+	for (i = 0; i < NR_LATE; i++)
+		if (s->late & late_order[i])
+			n++;
+	return 1 + n + 1;
+}
+
+/*
+ * The file (@fd, preserved) gets its position at kexec and its late seals:
+ * F_SEAL_WRITE is refused (the preserved pages are pinned: EBUSY), the
+ * others are added one at a time.
+ */
+static void seal_after_preserve(int fd, const struct spec *s)
+{
+	int i, seals;
+
+	if (fd < 0) {
+		not_run("no such file", "%s: F_SEAL_WRITE after preserve is EBUSY",
+			s->name);
+		for (i = 0; i < NR_LATE; i++)
+			if (s->late & late_order[i])
+				not_run("no such file", "%s: add %s after preserve",
+					s->name, late_name[i]);
+		not_run("no such file", "%s: seals after preserve", s->name);
+		return;
+	}
+	if (lseek(fd, s->pos, SEEK_SET) != s->pos)
+		diag("%s: lseek to %ld: %s", s->name, s->pos, strerror(errno));
+	errno = 0;
+	result(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE) < 0 && errno == EBUSY,
+	       "%s: F_SEAL_WRITE after preserve is EBUSY (%s)", s->name,
+	       strerror(errno));
+	for (i = 0; i < NR_LATE; i++) {
+		int ok;
+
+		if (!(s->late & late_order[i]))
+			continue;
+		ok = !fcntl(fd, F_ADD_SEALS, late_order[i]);
+		result(ok, "%s: add %s after preserve (%s)", s->name,
+		       late_name[i], ok ? "ok" : strerror(errno));
+	}
+	seals = fcntl(fd, F_GET_SEALS);
+	result(seals == want_seals(s), "%s: seals after preserve %#x (want %#x)",
+	       s->name, seals, want_seals(s));
+}
 
 /* Behaviour of a preserved file (spec @s, open as @fd) before kexec. */
 static const char *const frozen_names[] = {
@@ -524,7 +721,7 @@ static void frozen_behaviour(int fd, const struct spec *s)
 #define ABORT_TESTS 5
 static void abort_behaviour(int lu)
 {
-	static const struct spec s = { 99, "abort", H2M, 4, 0, 0, 0, 'x' };
+	static const struct spec s = { 99, "abort", H2M, 4, 0, 0, 0, 'x', 0, 0 };
 	struct pool p0, p1, p2;
 	int sess, fd, ok, i;
 
@@ -595,7 +792,7 @@ static int stage_preserve(int lu, int stage, int *fds)
 			continue;
 		/* Set A comes from the previous kernel after stage 1. */
 		snprintf(why, sizeof(why), "not retrieved");
-		if (s->set != 'a' || stage == 1) {
+		if (made_in(s, stage)) {
 			fds[i] = make_file(s);
 			if (fds[i] < 0)
 				snprintf(why, sizeof(why), "create: %s", strerror(errno));
@@ -620,6 +817,11 @@ static int stage_preserve(int lu, int stage, int *fds)
 		result(ok, "preserve %s (%s, %ld us)", s->name,
 		       ok ? "ok" : strerror(errno), t0);
 	}
+	/* Seals added while preserved (files made in this stage). */
+	for (i = 0; i < NR_SPECS; i++)
+		if (spec_used(&specs[i]) && specs[i].late &&
+		    made_in(&specs[i], stage))
+			seal_after_preserve(fds[i], &specs[i]);
 	pool_diag("after preserve");
 	pool_read(H2M, &after);
 	result(after.nr == before[H2M].nr,
@@ -772,6 +974,66 @@ static void boot_pool_checks(void)
 	}
 }
 
+/*
+ * Results of retrieved_checks(): an exec-sealed file is not executable and
+ * can be mapped writable; seals added after preserve are enforced.
+ */
+static int retrieved_tests(const struct spec *s)
+{
+	return (want_seals(s) & F_SEAL_EXEC ? 2 : 0) +
+	       (s->late & F_SEAL_FUTURE_WRITE ? 1 : 0);
+}
+
+static void retrieved_checks(int fd, const struct spec *s)
+{
+	long bytes = spec_bytes(s), off;
+	struct stat st;
+	uint8_t *map;
+	int ok;
+
+	if (want_seals(s) & F_SEAL_EXEC) {
+		if (fd < 0) {
+			not_run("not retrieved", "%s: mode 0666", s->name);
+			not_run("not retrieved", "%s: writable shared mmap", s->name);
+		} else {
+			ok = !fstat(fd, &st);
+			result(ok && (st.st_mode & 07777) == 0666,
+			       "%s: mode %#o (want 0666)", s->name,
+			       ok ? (unsigned int)st.st_mode & 07777 : 0);
+			errno = 0;
+			map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+				   fd, 0);
+			ok = map != MAP_FAILED;
+			off = 0;
+			if (ok) {
+				for (; off < bytes; off += STRIDE)
+					if (map[off] != expected(s, off))
+						break;
+				munmap(map, bytes);
+			}
+			result(ok && off >= bytes,
+			       "%s: writable shared mmap, contents intact (%s)",
+			       s->name, !ok ? strerror(errno) :
+			       off < bytes ? "wrong byte" : "ok");
+		}
+	}
+	if (s->late & F_SEAL_FUTURE_WRITE) {
+		if (fd < 0) {
+			not_run("not retrieved",
+				"%s: seals added after preserve enforced on mmap",
+				s->name);
+		} else {
+			errno = 0;
+			map = mmap(NULL, bytes, PROT_WRITE, MAP_SHARED, fd, 0);
+			result(map == MAP_FAILED && errno == EPERM,
+			       "%s: seals added after preserve enforced on mmap: writable shared mmap is EPERM (%s)",
+			       s->name, map == MAP_FAILED ? strerror(errno) : "mapped");
+			if (map != MAP_FAILED)
+				munmap(map, bytes);
+		}
+	}
+}
+
 static int stage_retrieve(int lu, int stage, int *fds, int *sessions)
 {
 	char name[32], why[160];
@@ -807,6 +1069,7 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessions)
 			if (zero_copy_spec(s))
 				not_run("not retrieved", "%s: zero copy, same physical page",
 					s->name);
+			retrieved_checks(-1, s);
 			continue;
 		}
 		diag("RETRIEVE_FD %s: %ld us", s->name, t0);
@@ -823,6 +1086,7 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessions)
 			       s->name, (unsigned long long)pfn,
 			       (unsigned long long)stored);
 		}
+		retrieved_checks(fds[i], s);
 		inuse[s->sz] += s->pages;
 	}
 	pool_diag("after retrieve");
@@ -941,8 +1205,8 @@ static void close_all(int *fds, int *sessions)
 /* hugetlb_cma=: 1 GiB pages from CMA are refused, 2 MiB pages are not. */
 static void cma_stage(int lu)
 {
-	static const struct spec g = { 31, "cma 1G", H1G, 1, 0, 0, 0, 'x' };
-	static const struct spec m = { 32, "2M", H2M, 2, 0, 0, 0, 'x' };
+	static const struct spec g = { 31, "cma 1G", H1G, 1, 0, 0, 0, 'x', 0, 0 };
+	static const struct spec m = { 32, "2M", H2M, 2, 0, 0, 0, 'x', 0, 0 };
 	int sess = create_session(lu, "hlt-cma"), fd, ok;
 
 	struct pool p;
@@ -981,7 +1245,7 @@ static void cma_stage(int lu)
 static void corrupt_stage(int lu, int stage, int nstages)
 {
 	static const struct spec c = { 41, "corrupt 2M x8", H2M, CORRUPT_PAGES,
-				       0, 0, 0, 'x' };
+				       0, 0, 0, 'x', 0, 0 };
 	char name[32], v[16];
 	int sess, fd, ok;
 	struct pool p;
@@ -1052,10 +1316,14 @@ static int planned_tests(int stage, int nstages)
 	if (stage > 1) {
 		/* stage_retrieve(): boot pools (+ per-node warning), cgroup, sessions */
 		n += NR_SIZES + (want_pernode() ? 1 : 0) + 1 + 3;
-		/* each file of sets A and B, zero-copy ones twice */
+		/*
+		 * each file of sets A and B, zero-copy ones twice, and the
+		 * checks of exec-sealed and late-sealed ones
+		 */
 		for (i = 0; i < NR_SPECS; i++)
 			if (spec_used(&specs[i]) && specs[i].set != 'u')
-				n += 1 + zero_copy_spec(&specs[i]);
+				n += 1 + zero_copy_spec(&specs[i]) +
+				     retrieved_tests(&specs[i]);
 		/*
 		 * cgroup after retrieve; fallocate, mmap and two seals; finish
 		 * A, B and U; pools after finish; grow and shrink specs[1]
@@ -1063,11 +1331,16 @@ static int planned_tests(int stage, int nstages)
 		n += CGROUP_TESTS + 4 + 3 + NR_SIZES + 2;
 	}
 	if (stage < nstages) {
-		/* stage_preserve(): sessions; each file, zero-copy ones twice */
+		/*
+		 * stage_preserve(): sessions; each file, zero-copy ones twice;
+		 * seals added after preserve to the files made in this stage
+		 */
 		n += 3;
 		for (i = 0; i < NR_SPECS; i++)
 			if (spec_used(&specs[i]))
-				n += 1 + zero_copy_spec(&specs[i]);
+				n += 1 + zero_copy_spec(&specs[i]) +
+				     (made_in(&specs[i], stage) ?
+				      late_tests(&specs[i]) : 0);
 		/* nr_hugepages, write through mmap, frozen file, preserved twice */
 		n += 1 + 1 + FROZEN_TESTS + 1;
 		if (stage == 1)

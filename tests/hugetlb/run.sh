@@ -5,11 +5,16 @@
 #                     2 MiB and 1 GiB files (one 1 GiB page), three sessions
 #                     (retrieved A re-preserved each time, fresh B, U finished
 #                     without retrieve), seals, position, holes, frozen file,
-#                     abort before kexec, pool counters before/after
-#   hugetlb-k-gt-n    2 MiB only, 24 pages preserved, next kernel hugepages=8:
-#                     boot pool 0, pool 24 once everything is back
+#                     abort before kexec, pool counters before/after; in A
+#                     also an MFD_NOEXEC_SEAL file (F_SEAL_EXEC only, 0666,
+#                     mappable writable), a 12 KiB file (fallocate) in one
+#                     2 MiB page, and seals added after PRESERVE_FD (kept;
+#                     F_SEAL_WRITE refused with EBUSY)
+#   hugetlb-k-gt-n    2 MiB only, 27 pages preserved, next kernel hugepages=8:
+#                     boot pool 0, pool 27 once everything is back (set A's
+#                     exec-sealed, 12 KiB and late-sealed files run here too)
 #   hugetlb-pernode   2 MiB only, next kernel hugepages=0:40 (per node):
-#                     refused with a warning, node-balanced 40 - 24 at boot
+#                     refused with a warning, node-balanced 40 - 27 at boot
 #   hugetlb-cma       hugetlb_cma=1G: a 1 GiB file from CMA is refused
 #                     (EOPNOTSUPP, logged), a 2 MiB file is not
 #   hugetlb-corrupt   luo x6: stage k corrupts its outgoing folio array with

@@ -14,6 +14,15 @@
  * So a chain A,B tests A -> B in both directions the runner is told, and a
  * chain of three re-preserves what it retrieved.
  *
+ * One file is preserved without seals and gets F_SEAL_SHRINK, F_SEAL_GROW,
+ * F_SEAL_FUTURE_WRITE and F_SEAL_SEAL in stage 1 after PRESERVE_FD
+ * (F_SEAL_WRITE is refused then: EBUSY); those seals must come back. That
+ * is decided by the kernel that froze the session of stage 1 (stock 7.3
+ * records the seals at PRESERVE_FD only), so each session carries a stage
+ * record, a small memfd saying which kernel that was ("stock" or "luo"):
+ * the checks are a known stock bug when it says stock, whatever kernel
+ * retrieves.
+ *
  * The plan comes first (planned_tests()): every check prints its line on
  * every path; one that cannot run (its file was not retrieved) prints
  * "not ok ... # not run: ...", and a phase that stops early (no session)
@@ -51,6 +60,11 @@
 static int test_nr, failures, planned;
 /* Set when this stage runs on stock 7.3 (shmem_kernel=stock on the cmdline). */
 static int on_stock;
+/*
+ * The kernel that froze the seals added after PRESERVE_FD (stage 1's):
+ * "stock", "luo", or "unknown" if the stage record did not come back.
+ */
+static char late_kernel[16] = "unknown";
 /* Why the stage stopped before the end of its plan. */
 static char stopped[128];
 
@@ -68,27 +82,40 @@ static void result(int ok, const char *fmt, ...)
 		failures++;
 }
 
+/* A check that, if @stock, fails because of a stock 7.3 bug fixed in ours. */
+static void vresult_stock_bug(int ok, int stock, const char *bug,
+			      const char *fmt, va_list ap)
+{
+	printf("%sok %d ", ok || stock ? "" : "not ", ++test_nr);
+	vprintf(fmt, ap);
+	if (!ok && stock)
+		printf(" # SKIP known stock 7.3 bug: %s", bug);
+	printf("\n");
+	if (!ok && !stock)
+		failures++;
+	fflush(stdout);
+}
+
 /* A check that fails on stock 7.3 because of a bug fixed in our kernel. */
-static void result_stock_bug(int ok, const char *bug, const char *fmt, ...)
+static void __attribute__((format(printf, 3, 4)))
+result_stock_bug(int ok, const char *bug, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (ok || !on_stock) {
-		printf("%sok %d ", ok ? "" : "not ", ++test_nr);
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf("\n");
-		if (!ok)
-			failures++;
-	} else {
-		printf("ok %d ", ++test_nr);
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf(" # SKIP known stock 7.3 bug: %s\n", bug);
-	}
-	fflush(stdout);
+	va_start(ap, fmt);
+	vresult_stock_bug(ok, on_stock, bug, fmt, ap);
+	va_end(ap);
+}
+
+/* Same, when the bug is in the kernel that froze stage 1's session. */
+static void __attribute__((format(printf, 3, 4)))
+result_late_stock_bug(int ok, const char *bug, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vresult_stock_bug(ok, !strcmp(late_kernel, "stock"), bug, fmt, ap);
+	va_end(ap);
 }
 
 /* A planned check that cannot run: a failure, with the reason. */
@@ -129,29 +156,41 @@ static void diag(const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* What each preserved file must look like in the next kernel. */
+/*
+ * What each preserved file must look like in the next kernel. @late: seals
+ * added after PRESERVE_FD in stage 1 (not at make_file()); the next kernel
+ * must have @seals | @late.
+ */
 struct spec {
 	uint64_t token;
 	const char *name;
 	long size;
 	long pos;
 	int seals;
+	int late;
 };
 
 enum { T_BASIC = 1, T_EMPTY, T_SEALED, T_FALLOC, T_THP, T_FUTURE, T_NOEXEC,
-       NR_FILES = 7 };
+       T_LATE, NR_FILES = 8 };
+
+/* Not a test file: says which kernel froze the late seals (see above). */
+#define T_RECORD 100
+
+#define LATE_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL)
+#define LATE_BUG "seals added after PRESERVE_FD are dropped"
 
 static const struct spec specs[NR_FILES] = {
 	{ T_BASIC, "basic (holes, pos, grow/shrink seals)", 1 * MIB + 123, 4097,
-	  F_SEAL_GROW | F_SEAL_SHRINK },
-	{ T_EMPTY, "empty", 0, 0, 0 },
+	  F_SEAL_GROW | F_SEAL_SHRINK, 0 },
+	{ T_EMPTY, "empty", 0, 0, 0, 0 },
 	{ T_SEALED, "write-sealed", 8 * KIB, 100,
-	  F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL },
-	{ T_FALLOC, "fallocated, written after preserve", 64 * KIB, 0, 0 },
-	{ T_THP, "4 MiB, THP when available", 4 * MIB, 4 * MIB, 0 },
+	  F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL, 0 },
+	{ T_FALLOC, "fallocated, written after preserve", 64 * KIB, 0, 0, 0 },
+	{ T_THP, "4 MiB, THP when available", 4 * MIB, 4 * MIB, 0, 0 },
 	{ T_FUTURE, "future-write + exec seals", 4 * KIB, 7,
-	  F_SEAL_FUTURE_WRITE | F_SEAL_EXEC },
-	{ T_NOEXEC, "MFD_NOEXEC_SEAL only", 8 * KIB, 0, F_SEAL_EXEC },
+	  F_SEAL_FUTURE_WRITE | F_SEAL_EXEC, 0 },
+	{ T_NOEXEC, "MFD_NOEXEC_SEAL only", 8 * KIB, 0, F_SEAL_EXEC, 0 },
+	{ T_LATE, "seals added after preserve", 16 * KIB, 5000, 0, LATE_SEALS },
 };
 
 /*
@@ -234,10 +273,14 @@ static int make_file(const struct spec *s)
 	return fd;
 }
 
-/* 1: as expected; 0: wrong (why says what); -1: only the stock exec-seal bug. */
+/*
+ * 1: as expected; 0: wrong (why says what); -1: only the stock exec-seal bug;
+ * -2: only the stock late-seal bug (the seals added after PRESERVE_FD are
+ * missing, exactly).
+ */
 static int check_file(int fd, const struct spec *s, char *why, size_t whylen)
 {
-	int exec_bug = 0;
+	int exec_bug = 0, late_bug = 0, want = s->seals | s->late;
 	static uint8_t buf[64 * 1024];
 	struct stat st;
 	long off, n, i, pos;
@@ -258,12 +301,15 @@ static int check_file(int fd, const struct spec *s, char *why, size_t whylen)
 		return 0;
 	}
 	seals = fcntl(fd, F_GET_SEALS);
-	if ((s->seals & F_SEAL_EXEC) && seals == (s->seals | STOCK_EXEC_SEALS) &&
-	    seals != s->seals) {
+	if ((want & F_SEAL_EXEC) && seals == (want | STOCK_EXEC_SEALS) &&
+	    seals != want) {
 		exec_bug = 1;
-		snprintf(why, whylen, "seals %#x, want %#x", seals, s->seals);
-	} else if (seals != s->seals) {
-		snprintf(why, whylen, "seals %#x, want %#x", seals, s->seals);
+		snprintf(why, whylen, "seals %#x, want %#x", seals, want);
+	} else if (s->late && seals == s->seals) {
+		late_bug = 1;
+		snprintf(why, whylen, "seals %#x, want %#x", seals, want);
+	} else if (seals != want) {
+		snprintf(why, whylen, "seals %#x, want %#x", seals, want);
 		return 0;
 	}
 	for (off = 0; off < s->size; off += n) {
@@ -296,7 +342,7 @@ static int check_file(int fd, const struct spec *s, char *why, size_t whylen)
 		}
 		munmap(map, s->size);
 	}
-	return exec_bug ? -1 : 1;
+	return exec_bug ? -1 : late_bug ? -2 : 1;
 }
 
 static int create_session(int lu, const char *name)
@@ -423,6 +469,86 @@ static void abort_behaviour(int lu)
 	close(fd);
 }
 
+/* Seals added after PRESERVE_FD, one at a time, in this order (SEAL last). */
+static const int late_order[] = {
+	F_SEAL_SHRINK, F_SEAL_GROW, F_SEAL_FUTURE_WRITE, F_SEAL_SEAL,
+};
+static const char *const late_name[] = {
+	"F_SEAL_SHRINK", "F_SEAL_GROW", "F_SEAL_FUTURE_WRITE", "F_SEAL_SEAL",
+};
+
+#define NR_LATE ((int)(sizeof(late_order) / sizeof(late_order[0])))
+
+/* Results of seal_after_preserve(): F_SEAL_WRITE, each seal, F_GET_SEALS. */
+static int late_tests(const struct spec *s)
+{
+	int n = 0, i;
+
+	if (!s->late)
+		return 0;
+	for (i = 0; i < NR_LATE; i++)
+		if (s->late & late_order[i])
+			n++;
+	return 1 + n + 1;
+}
+
+/*
+ * Stage 1, after PRESERVE_FD: F_SEAL_WRITE is refused (the preserved folios
+ * are pinned: EBUSY, on stock too), the late seals are added one at a time.
+ */
+static void seal_after_preserve(int fd, const struct spec *s)
+{
+	int i, ok, seals;
+
+	errno = 0;
+	result(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE) < 0 && errno == EBUSY,
+	       "%s: F_SEAL_WRITE after preserve is EBUSY (%s)", s->name,
+	       strerror(errno));
+	for (i = 0; i < NR_LATE; i++) {
+		if (!(s->late & late_order[i]))
+			continue;
+		ok = !fcntl(fd, F_ADD_SEALS, late_order[i]);
+		result(ok, "%s: add %s after preserve (%s)", s->name,
+		       late_name[i], ok ? "ok" : strerror(errno));
+	}
+	seals = fcntl(fd, F_GET_SEALS);
+	result(seals == (s->seals | s->late),
+	       "%s: seals after preserve %#x (want %#x)", s->name, seals,
+	       s->seals | s->late);
+}
+
+/* The stage record: which kernel froze the seals added after PRESERVE_FD. */
+static void preserve_record(int session)
+{
+	ssize_t len = strlen(late_kernel);
+	int fd = memfd_create("stage record", 0), ok;
+
+	ok = fd >= 0 && pwrite(fd, late_kernel, len, 0) == len &&
+	     !preserve_fd(session, fd, T_RECORD);
+	result(ok, "preserve the stage record (late seals frozen on %s: %s)",
+	       late_kernel, ok ? "ok" : strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static void retrieve_record(int session)
+{
+	char buf[sizeof(late_kernel)] = "";
+	int fd = retrieve_fd(session, T_RECORD), ok;
+	ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
+
+	if (n > 0)
+		buf[n] = 0;
+	ok = n > 0 && (!strcmp(buf, "stock") || !strcmp(buf, "luo") ||
+		       !strcmp(buf, "unknown"));
+	if (ok)
+		memcpy(late_kernel, buf, sizeof(late_kernel));
+	result(ok, "retrieve the stage record: late seals frozen on %s",
+	       ok ? late_kernel : fd < 0 ? strerror(errno) : "bad record");
+	if (fd >= 0)
+		close(fd);
+}
+
 static int stage_preserve(int lu, int stage, int *fds, int ret_session)
 {
 	char name[32];
@@ -463,11 +589,15 @@ static int stage_preserve(int lu, int stage, int *fds, int ret_session)
 	/* The position at kexec counts, not the one at PRESERVE_FD. */
 	for (i = 0; i < NR_FILES; i++)
 		lseek(fds[i], specs[i].pos, SEEK_SET);
+	preserve_record(session);
 
 	if (stage == 1) {
 		/* Written after preserve: must arrive, same physical pages. */
 		const struct spec *s = &specs[T_FALLOC - 1];
 
+		for (i = 0; i < NR_FILES; i++)
+			if (specs[i].late)
+				seal_after_preserve(fds[i], &specs[i]);
 		result(!write_pattern(fds[T_FALLOC - 1], s, 8192, 8292),
 		       "write into a preserved file after PRESERVE_FD");
 		frozen_behaviour(session, fds);
@@ -546,6 +676,7 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessionp)
 		snprintf(stopped, sizeof(stopped), "session %s not retrieved", name);
 		return -1;
 	}
+	retrieve_record(session);
 
 	for (i = 0; i < NR_FILES; i++) {
 		fds[i] = retrieve_fd(session, specs[i].token);
@@ -554,14 +685,22 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessionp)
 			if (specs[i].seals & F_SEAL_EXEC)
 				not_run("not retrieved",
 					"retrieved exec-sealed (MFD_NOEXEC_SEAL) file is not executable");
+			if (specs[i].late & F_SEAL_FUTURE_WRITE)
+				not_run("not retrieved",
+					"retrieved %s: writable shared mmap is EPERM",
+					specs[i].name);
 			continue;
 		}
 		why[0] = 0;
 		ok = check_file(fds[i], &specs[i], why, sizeof(why));
-		if (ok < 0)
+		if (ok == -1)
 			result_stock_bug(0, "exec-sealed memfd comes back write-sealed",
 					 "retrieve %s: contents, size, pos, seals: %s",
 					 specs[i].name, why);
+		else if (ok == -2)
+			result_late_stock_bug(0, LATE_BUG,
+					      "retrieve %s: contents, size, pos, seals: %s",
+					      specs[i].name, why);
 		else
 			result(ok, "retrieve %s: contents, size, pos, seals%s%s",
 			       specs[i].name, ok ? "" : ": ", why);
@@ -573,6 +712,20 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessionp)
 					 "exec-sealed memfd comes back with mode 0777",
 					 "retrieved exec-sealed (MFD_NOEXEC_SEAL) file is not executable (mode %#o)",
 					 (unsigned int)st.st_mode & 0777);
+		}
+		if (specs[i].late & F_SEAL_FUTURE_WRITE) {
+			void *map;
+
+			errno = 0;
+			map = mmap(NULL, specs[i].size, PROT_WRITE, MAP_SHARED,
+				   fds[i], 0);
+			result_late_stock_bug(map == MAP_FAILED && errno == EPERM,
+					      LATE_BUG,
+					      "retrieved %s: writable shared mmap is EPERM (%s)",
+					      specs[i].name,
+					      map == MAP_FAILED ? strerror(errno) : "mapped");
+			if (map != MAP_FAILED)
+				munmap(map, specs[i].size);
 		}
 	}
 	diag("ShmemHugePages after retrieve: %ld kB", meminfo("ShmemHugePages"));
@@ -709,20 +862,33 @@ static int planned_tests(int stage, int nstages, int kmemleak)
 		 * after finish; the unretrieved session and its memory.
 		 */
 		n += 1 + NR_FILES + 3 + 4 + 2;
-		for (i = 0; i < NR_FILES; i++)
+		for (i = 0; i < NR_FILES; i++) {
 			if (specs[i].seals & F_SEAL_EXEC)
 				n++;
+			if (specs[i].late & F_SEAL_FUTURE_WRITE)
+				n++; /* the late seals enforced on mmap */
+		}
+		n++; /* retrieve_record() */
 		if (stage == nstages)
 			n++; /* thp_punch() */
 	}
 	if (stage == nstages && kmemleak)
 		n++;
 	if (stage < nstages) {
-		/* stage_preserve(): the session, each file, the unretrieved one. */
-		n += 1 + NR_FILES + 1;
-		/* Stage 1: files made, written after preserve, frozen, abort. */
-		if (stage == 1)
+		/*
+		 * stage_preserve(): the session, each file, the stage record,
+		 * the unretrieved one.
+		 */
+		n += 1 + NR_FILES + 1 + 1;
+		/*
+		 * Stage 1: files made, seals added after preserve, written
+		 * after preserve, frozen, abort.
+		 */
+		if (stage == 1) {
 			n += 1 + 1 + FROZEN_TESTS + ABORT_TESTS;
+			for (i = 0; i < NR_FILES; i++)
+				n += late_tests(&specs[i]);
+		}
 	}
 	return n;
 }
@@ -748,6 +914,10 @@ int main(int argc, char **argv)
 		}
 		on_stock = strstr(cmd, "shmem_kernel=stock") != NULL;
 	}
+	/* Stage 1 adds the late seals; later stages learn from the record. */
+	if (stage == 1)
+		snprintf(late_kernel, sizeof(late_kernel), "%s",
+			 on_stock ? "stock" : "luo");
 	printf("KTAP version 1\n");
 
 	lu = open("/dev/liveupdate", O_RDWR);

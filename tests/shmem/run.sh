@@ -5,8 +5,9 @@
 #   shmem-stock-to-luo   stock 7.3 preserves, our kernel retrieves
 #   shmem-luo-to-stock   our kernel preserves, stock 7.3 retrieves
 #   shmem-luo-chain3     luo -> luo -> luo, re-preserving what was retrieved
-#   shmem-corrupt-N      luo -> luo with folio array corruption N (1..5):
-#                        dup pfn, unsorted, flags, index past EOF, stale pfn
+#   shmem-corrupt-N      luo -> luo with folio array corruption N (1..7):
+#                        dup pfn, unsorted, flags, index past EOF, stale pfn,
+#                        first chunk beyond RAM, chunk list that loops
 #   shmem-kunit          KUnit suite luo_memfd_common on the luo kernel
 # Each run prints "NAME: N passed, N failed, N skipped"; exits non-zero if
 # any run failed. Needs the stock and luo kernels built.
@@ -65,7 +66,7 @@ run shmem-luo-to-stock --chain $ours,stock --stage "$out/interop" --timeout 400 
 run shmem-luo-chain3 --chain $ours,$ours,$ours --stage "$out/interop" --timeout 600
 # Corrupted folio arrays (debugfs knob in the first kernel) must be refused
 # by the next kernel with a clear error, their memory given back.
-for mode in 1 2 3 4 5; do
+for mode in 1 2 3 4 5 6 7; do
 	run shmem-corrupt-$mode --chain $ours,$ours --stage "$out/corrupt" --timeout 400 \
 		--append shmem_corrupt=$mode
 done

@@ -10,7 +10,9 @@
 
 #include <linux/debugfs.h>
 #include <linux/init.h>
+#include <linux/kho/abi/kexec_handover.h>
 #include <linux/kho/abi/memfd.h>
+#include <linux/memblock.h>
 #include <linux/mm.h>
 
 #include <asm/sections.h>
@@ -24,6 +26,8 @@ enum {
 	LMC_CORRUPT_FLAGS,	/* entry 0 gets an unknown flag */
 	LMC_CORRUPT_INDEX_EOF,	/* last entry's index far past EOF */
 	LMC_CORRUPT_STALE_PFN,	/* entry 1 names a page that is not preserved */
+	LMC_CORRUPT_BAD_FIRST,	/* descriptor's first chunk beyond end of RAM */
+	LMC_CORRUPT_CHAIN_LOOP,	/* last chunk of the array links to the first */
 	LMC_CORRUPT_MAX,
 };
 
@@ -63,6 +67,17 @@ void lmc_test_corrupt(struct luo_memfd_out *out)
 	case LMC_CORRUPT_STALE_PFN:
 		ser[1].pfn = PHYS_PFN(__pa_symbol(_text));
 		break;
+	case LMC_CORRUPT_BAD_FIRST:
+		out->desc->first.phys = PFN_PHYS(max_pfn) + SZ_1G;
+		break;
+	case LMC_CORRUPT_CHAIN_LOOP: {
+		struct kho_vmalloc_chunk *c = KHOSER_LOAD_PTR(out->desc->first);
+
+		while (KHOSER_LOAD_PTR(c->hdr.next))
+			c = KHOSER_LOAD_PTR(c->hdr.next);
+		c->hdr.next.phys = out->desc->first.phys;
+		break;
+	}
 	}
 	pr_warn("corrupted an outgoing folio array (%llu entries), mode %u\n",
 		out->nr, mode);

@@ -239,28 +239,6 @@ int luo_memfd_hstate_account(unsigned int order, long delta)
 }
 EXPORT_SYMBOL_GPL(luo_memfd_hstate_account);
 
-/**
- * luo_memfd_hstate_incoming - Join the incoming accounting FLB's life cycle.
- *
- * LUO sets an incoming FLB's per-file count only when the FLB is first
- * retrieved (liveupdate_flb_get_incoming()); every file finish drops one.
- * A handler whose files are finished before anyone retrieved the FLB would
- * make that count underflow and the FLB's finish() (which frees the payload
- * page) never run. The HugeTLB handler calls this at the start of its
- * retrieve() and finish(): the first call retrieves the FLB, so the count
- * is right before the first file is finished. Idempotent.
- *
- * Context: Process context, may sleep.
- */
-void luo_memfd_hstate_incoming(void)
-{
-	void *obj;
-
-	if (!liveupdate_flb_get_incoming(&luo_memfd_hstate_flb, &obj))
-		liveupdate_flb_put_incoming(&luo_memfd_hstate_flb);
-}
-EXPORT_SYMBOL_GPL(luo_memfd_hstate_incoming);
-
 /* ---------------------------------------------------------------------- */
 /* Incoming, early boot                                                    */
 /* ---------------------------------------------------------------------- */
