@@ -114,8 +114,10 @@ kernel_path() {
 # earlyprintk: a kernel that dies before its console is up (e.g. a kexec'd
 # kernel out of KHO scratch) still says why. The hang detectors of the
 # debug kernel get thresholds sized for TCG and turn a report into a panic,
-# which ends the run at once (other kernels ignore these parameters).
-detectors="watchdog_thresh=60 softlockup_panic=1 hung_task_timeout_secs=300 hung_task_panic=1"
+# which ends the run at once (other kernels ignore these parameters). An
+# oops panics too: the task it kills may hold locks the stage waits for,
+# and the run would otherwise sit out the stall window.
+detectors="oops=panic watchdog_thresh=60 softlockup_panic=1 hung_task_timeout_secs=300 hung_task_panic=1"
 detectors="$detectors rcupdate.rcu_cpu_stall_timeout=60 sysctl.kernel.panic_on_rcu_stall=1"
 cmdline_for() { # stage number (1-based)
 	local c="console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 $detectors liveupdate=on"

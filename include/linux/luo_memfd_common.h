@@ -71,6 +71,7 @@ struct luo_memfd_out {
 	void *arg;
 };
 
+int luo_memfd_file_seals(struct file *file);
 int luo_memfd_preserve_file(struct file *file,
 			    const struct luo_memfd_preserve_ops *ops, void *arg,
 			    struct kho_vmalloc *desc, struct luo_memfd_out *out);

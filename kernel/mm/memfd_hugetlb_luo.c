@@ -10,8 +10,14 @@
  * A memfd created with ``MFD_HUGETLB`` (any huge page size the machine has:
  * 2 MiB and 1 GiB on x86_64) can be handed to the next kernel through a LUO
  * session. What survives: the contents, in place (the same huge pages; holes
- * are filled at preserve time), the size, the file position and the seals in
- * ``MEMFD_LUO_ALL_SEALS``.
+ * are filled at preserve time), the size (exactly, also when fallocate()
+ * left it inside a huge page), the file position and the seals in
+ * ``MEMFD_LUO_ALL_SEALS``. Position and seals are taken again at freeze(),
+ * so seals added while preserved are kept; ``F_SEAL_WRITE`` (and
+ * ``F_SEAL_EXEC`` on an executable file, which implies it) cannot be added
+ * while preserved: the pages are pinned, so ``F_ADD_SEALS`` fails with
+ * ``-EBUSY``. The mode is not kept: a file with ``F_SEAL_EXEC`` comes back
+ * like one from ``MFD_NOEXEC_SEAL`` (0666), others 0777.
  *
  * While preserved, the file keeps working for reads and for writes through
  * mappings, but truncate to another size, fallocate() (allocate or punch a
@@ -105,13 +111,9 @@ static int hml_preserve(struct liveupdate_file_op_args *args)
 		goto err_unfreeze;
 	}
 
-	seals = memfd_get_seals(args->file);
+	seals = luo_memfd_file_seals(args->file);
 	if (seals < 0) {
 		err = seals;
-		goto err_free_ser;
-	}
-	if (seals & ~MEMFD_LUO_ALL_SEALS) {
-		err = -EOPNOTSUPP;
 		goto err_free_ser;
 	}
 
@@ -150,12 +152,17 @@ static int hml_freeze(struct liveupdate_file_op_args *args)
 {
 	struct hml_private *priv = args->private_data;
 	struct hugetlb_memfd_luo_ser *ser;
+	int seals;
 
 	if (WARN_ON_ONCE(!args->serialized_data || !priv))
 		return -EINVAL;
 
-	/* Only the position can change after preserve. */
+	/* Size and pages are frozen; the position and the seals are not. */
+	seals = luo_memfd_file_seals(args->file);
+	if (seals < 0)
+		return seals;
 	ser = phys_to_virt(args->serialized_data);
+	ser->seals = seals;
 	ser->pos = args->file->f_pos;
 	luo_memfd_freeze(&priv->out);
 	return 0;
@@ -334,11 +341,12 @@ static int hml_check_ser(const struct hugetlb_memfd_luo_ser *ser,
 		pr_err("file position %llu out of range\n", ser->pos);
 		return -EINVAL;
 	}
-	if (ser->size & ~huge_page_mask(h)) {
-		pr_err("file size %llu is not a multiple of the page size %lu\n",
-		       ser->size, huge_page_size(h));
-		return -EINVAL;
-	}
+	/*
+	 * Any size: fallocate() sets i_size to offset + len, so the last huge
+	 * page may extend past it. luo_memfd_check_in() bounds the size
+	 * (MAX_LFS_FILESIZE) and the count (DIV_ROUND_UP(size, page size)),
+	 * and luo_memfd_restore() refuses a page that starts at or past EOF.
+	 */
 	*hp = h;
 	return 0;
 }
@@ -347,6 +355,7 @@ static int hml_retrieve(struct liveupdate_file_op_args *args)
 {
 	struct hugetlb_memfd_luo_ser *ser;
 	struct hml_restore_ctx ctx = {};
+	unsigned int mfd_flags;
 	struct luo_memfd_in in;
 	struct inode *inode;
 	struct file *file;
@@ -365,8 +374,17 @@ static int hml_retrieve(struct liveupdate_file_op_args *args)
 		goto err_discard;
 	}
 
-	file = memfd_alloc_file("", MFD_HUGETLB | MFD_ALLOW_SEALING |
-				((u32)huge_page_shift(ctx.h) << MFD_HUGE_SHIFT));
+	/*
+	 * The mode is not in hugetlb-memfd-v1. Created executable (0777),
+	 * memfd_add_seals() would turn F_SEAL_EXEC into the write seals as
+	 * well; like memfd_luo.c, an exec-sealed file is created the way
+	 * MFD_NOEXEC_SEAL does it (mode 0666, F_SEAL_EXEC already set).
+	 */
+	mfd_flags = MFD_HUGETLB | MFD_ALLOW_SEALING |
+		    ((u32)huge_page_shift(ctx.h) << MFD_HUGE_SHIFT);
+	if (ser->seals & F_SEAL_EXEC)
+		mfd_flags |= MFD_NOEXEC_SEAL;
+	file = memfd_alloc_file("", mfd_flags);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
 		pr_err("failed to set up the file: %pe\n", file);

@@ -16,7 +16,11 @@
  *   are filled at preserve time, folios that were never written are zeroed;
  * - size (i_size), file position and seals (only seals in
  *   ``MEMFD_LUO_ALL_SEALS``; others make preservation fail with
- *   ``-EOPNOTSUPP``).
+ *   ``-EOPNOTSUPP``). Position and seals are taken again at freeze(), so
+ *   seals added while preserved are kept; ``F_SEAL_WRITE`` (and
+ *   ``F_SEAL_EXEC`` on an executable file, which implies it) cannot be added
+ *   while preserved: the folios are pinned, so ``F_ADD_SEALS`` fails with
+ *   ``-EBUSY``.
  *
  * While preserved the file keeps working for reads, writes and mmap within its
  * size, but its size cannot change and no range can be punched or allocated
@@ -105,13 +109,9 @@ static int memfd_luo_preserve(struct liveupdate_file_op_args *args)
 		goto err_unfreeze;
 	}
 
-	seals = memfd_get_seals(args->file);
+	seals = luo_memfd_file_seals(args->file);
 	if (seals < 0) {
 		err = seals;
-		goto err_free_ser;
-	}
-	if (seals & ~MEMFD_LUO_ALL_SEALS) {
-		err = -EOPNOTSUPP;
 		goto err_free_ser;
 	}
 
@@ -142,12 +142,17 @@ err_unfreeze:
 static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 {
 	struct memfd_luo_ser *ser;
+	int seals;
 
 	if (WARN_ON_ONCE(!args->serialized_data))
 		return -EINVAL;
 
-	/* Only the position can change after preserve (the size is frozen). */
+	/* The size is frozen; the position and the seals are not. */
+	seals = luo_memfd_file_seals(args->file);
+	if (seals < 0)
+		return seals;
 	ser = phys_to_virt(args->serialized_data);
+	ser->seals = seals;
 	ser->pos = args->file->f_pos;
 	if (args->private_data) {
 		struct memfd_luo_private *priv = args->private_data;

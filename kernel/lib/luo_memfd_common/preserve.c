@@ -80,6 +80,7 @@ int luo_memfd_preserve_pinned(struct folio **folios, u64 nr,
 		ser[i].pfn = folio_pfn(folio);
 		ser[i].flags = flags;
 		ser[i].index = folio->index;
+		cond_resched();
 	}
 
 	if (!err) {
@@ -97,13 +98,40 @@ int luo_memfd_preserve_pinned(struct folio **folios, u64 nr,
 	else
 		pr_err("preserving the array of %llu folios failed: %pe\n", nr,
 		       ERR_PTR(err));
-	while (i--)
+	while (i--) {
 		kho_unpreserve_folio(folios[i]);
+		cond_resched();
+	}
 	vfree(ser);
 	memset(desc, 0, sizeof(*desc));
 	return err;
 }
 EXPORT_SYMBOL_GPL(luo_memfd_preserve_pinned);
+
+/**
+ * luo_memfd_file_seals - The seals of a memfd, as a handler records them.
+ * @file: A shmem or hugetlbfs memfd.
+ *
+ * Both handlers record the seals at preserve() and again at freeze(), since
+ * F_ADD_SEALS keeps working on a preserved file (except F_SEAL_WRITE, which
+ * the pins make fail with -EBUSY): a seal added in between is carried, not
+ * dropped.
+ *
+ * Context: Any context that may read the file's seals.
+ * Return: The seals (F_SEAL_* uAPI values), -EOPNOTSUPP if one is not in
+ * MEMFD_LUO_ALL_SEALS, or the negative errno of memfd_get_seals().
+ */
+int luo_memfd_file_seals(struct file *file)
+{
+	int seals = memfd_get_seals(file);
+
+	if (seals < 0)
+		return seals;
+	if (seals & ~MEMFD_LUO_ALL_SEALS)
+		return -EOPNOTSUPP;
+	return seals;
+}
+EXPORT_SYMBOL_GPL(luo_memfd_file_seals);
 
 /**
  * luo_memfd_preserve_file - Pin and preserve all folios of a memfd.

@@ -185,6 +185,7 @@ int luo_memfd_restore_entries(const void *buf, u64 buf_len,
 			       in->name ?: "memfd", i, ERR_PTR(err));
 			goto give_back;
 		}
+		cond_resched();
 	}
 	return 0;
 
@@ -196,6 +197,7 @@ give_back_rest:
 		folio = lmc_restore_one(in, e.pfn);
 		if (folio)
 			lmc_give_back(in, folio);
+		cond_resched();
 	}
 	return err;
 }

@@ -37,6 +37,7 @@ void luo_memfd_unpreserve(struct luo_memfd_out *out)
 				ops->unpin_folio(folio, out->arg);
 			else
 				unpin_folio(folio);
+			cond_resched();
 		}
 		vfree(out->ser);
 		memset(out->desc, 0, sizeof(*out->desc));

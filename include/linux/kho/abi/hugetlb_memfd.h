@@ -50,9 +50,13 @@
  * struct hugetlb_memfd_luo_ser - Serialized state of one HugeTLB memfd.
  * @pos:       File position (f_pos) at the time of the kexec, in bytes.
  *             At most MAX_LFS_FILESIZE.
- * @size:      File size (i_size) in bytes; a multiple of the huge page size.
- * @seals:     memfd seals (F_SEAL_*, uAPI values). Only the seals in
- *             MEMFD_LUO_ALL_SEALS may be set.
+ * @size:      File size (i_size) in bytes, exactly; at most MAX_LFS_FILESIZE.
+ *             Need not be a multiple of the huge page size (fallocate() sets
+ *             i_size to offset + len): the last huge page may extend past it.
+ * @seals:     memfd seals (F_SEAL_*, uAPI values) at the time of the kexec.
+ *             Only the seals in MEMFD_LUO_ALL_SEALS may be set. The file
+ *             mode is not recorded: the next kernel creates a file with
+ *             F_SEAL_EXEC non-executable (as MFD_NOEXEC_SEAL does).
  * @flags:     File flags. None are defined; must be 0.
  * @order:     Order of the file's huge pages relative to the base page
  *             (9 for 2 MiB, 18 for 1 GiB pages on x86_64). Selects the hstate
@@ -61,7 +65,8 @@
  * @reserved:  Must be 0.
  * @nr_folios: Number of entries in @folios. One per huge page of the file
  *             (holes are filled at preserve time), so at most
- *             @size >> (PAGE_SHIFT + @order).
+ *             DIV_ROUND_UP(@size, PAGE_SIZE << @order); no entry's index
+ *             may be at or past @size.
  * @folios:    KHO vmalloc descriptor of the array of
  *             ``struct memfd_luo_folio_ser`` entries, in strictly increasing
  *             index order. Empty (all zero) when @nr_folios is 0.
