@@ -10,6 +10,9 @@
 #                     mappable writable), a 12 KiB file (fallocate) in one
 #                     2 MiB page, and seals added after PRESERVE_FD (kept;
 #                     F_SEAL_WRITE refused with EBUSY)
+#   hugetlb-unknown   luo -> luo, the second without the HugeTLB handler: the
+#                     HugeTLB file fails its retrieve (EOPNOTSUPP), the shmem
+#                     files beside it and in another session come back
 #   hugetlb-k-gt-n    2 MiB only, 27 pages preserved, next kernel hugepages=8:
 #                     boot pool 0, pool 27 once everything is back (set A's
 #                     exec-sealed, 12 KiB and late-sealed files run here too)
@@ -47,9 +50,12 @@ khdr=$BUILD/kernel/luo/usr/include
 
 build() {
 	gcc -static -O2 -Wall -Wextra -Werror -isystem "$khdr" \
-		-o "$out/hugetlb_stage" "$REPO/tests/hugetlb/hugetlb_stage.c"
+		-o "$out/hugetlb_stage" "$REPO/tests/hugetlb/hugetlb_stage.c" &&
+	make -s -C "$REPO" libluo &&
+	gcc -static -O2 -Wall -Wextra -Werror -I"$REPO/include" \
+		-o "$out/unknown" "$REPO/tests/hugetlb/unknown.c" "$BUILD/libluo/libluo.a"
 }
-step "build hugetlb stage program" "$LOGS/hugetlb-build.log" build
+step "build hugetlb stage programs" "$LOGS/hugetlb-build.log" build
 
 cat > "$out/kunit-stage.sh" <<'SH'
 #!/bin/sh
@@ -66,6 +72,11 @@ run() { # NAME ARGS...
 run hugetlb-chain3 --chain $ours,$ours,$ours --mem 6G --stage "$out/hugetlb_stage" \
 	--append "hugepagesz=2M hugepages=64 hugepagesz=1G hugepages=2" \
 	--timeout 420
+# The next kernel lacks the HugeTLB handler (its initcall is blacklisted):
+# only the HugeTLB file is lost, not its session or the others.
+run hugetlb-unknown --chain $ours,$ours --mem 2G --stage "$out/unknown" \
+	--append "hugepagesz=2M hugepages=4" \
+	--append-stage "2:initcall_blacklist=hml_init" --timeout 240
 run hugetlb-k-gt-n --chain $ours,$ours --mem 2G --stage "$out/hugetlb_stage" \
 	--append "hlt.mode=2m" \
 	--append-stage "1:hugepagesz=2M hugepages=64" \

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A handover that holds a file of a type the next kernel has no handler for
+ * must cost that file only. Run as luo -> luo with the second kernel booted
+ * without the HugeTLB memfd handler (initcall_blacklist=hml_init):
+ *
+ *   stage 1: session "mixed" holds a shmem memfd (token 1) and a HugeTLB
+ *            memfd (token 2); session "plain" holds a shmem memfd (token 1);
+ *   stage 2: /dev/liveupdate opens, both sessions are retrieved, both shmem
+ *            files come back with their bytes, the HugeTLB file fails its
+ *            own retrieve with EOPNOTSUPP, the kernel log names its
+ *            compatible string, and both sessions finish.
+ *
+ * usage: unknown STAGE
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <libluo.h>
+
+#define SHMEM_SIZE (256 * 1024L)
+#define HUGE_SIZE (2 * 1024 * 1024L)
+#define COMPAT "hugetlb-memfd-v1"
+#define STAGE1_TESTS 5
+#define STAGE2_TESTS 9
+
+static int test_nr, failures;
+
+static void result(int ok, const char *what, int err)
+{
+	printf("%sok %d %s", ok ? "" : "not ", ++test_nr, what);
+	if (!ok && err)
+		printf(": %s", strerror(err < 0 ? -err : err));
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+static uint8_t pattern(uint8_t seed, long off)
+{
+	return (uint8_t)(off * 7 + seed);
+}
+
+/* A memfd of @size bytes filled with pattern(@seed); -errno on failure. */
+static int make_memfd(const char *name, unsigned int flags, long size,
+		      uint8_t seed)
+{
+	int fd = memfd_create(name, flags);
+	uint8_t *map;
+	long i;
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, size))
+		return -errno;
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	for (i = 0; i < size; i++)
+		map[i] = pattern(seed, i);
+	munmap(map, size);
+	return fd;
+}
+
+/* Whether @fd holds exactly @size bytes of pattern(@seed). */
+static int check_memfd(int fd, long size, uint8_t seed)
+{
+	uint8_t *map;
+	long i;
+
+	if (fd < 0 || lseek(fd, 0, SEEK_END) != size)
+		return 0;
+	map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return 0;
+	for (i = 0; i < size && map[i] == pattern(seed, i); i++)
+		;
+	munmap(map, size);
+	return i == size;
+}
+
+static int log_contains(const char *a, const char *b)
+{
+	int len = klogctl(10, NULL, 0), n, found;
+	char *buf;
+
+	if (len <= 0)
+		return 0;
+	buf = malloc(len + 1);
+	if (!buf)
+		return 0;
+	n = klogctl(3, buf, len);
+	buf[n > 0 ? n : 0] = '\0';
+	found = 0;
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		if (strstr(line, a) && strstr(line, b))
+			found = 1;
+	free(buf);
+	return found;
+}
+
+static void stage1(int dev)
+{
+	int mixed = luo_session_create(dev, "mixed");
+	int plain = luo_session_create(dev, "plain");
+	int f1 = make_memfd("mixed-shmem", 0, SHMEM_SIZE, 1);
+	int f2 = make_memfd("mixed-huge", MFD_HUGETLB, HUGE_SIZE, 2);
+	int f3 = make_memfd("plain-shmem", 0, SHMEM_SIZE, 3);
+
+	result(mixed >= 0 && plain >= 0, "create sessions mixed and plain",
+	       mixed < 0 ? mixed : plain);
+	result(f1 >= 0 && f2 >= 0 && f3 >= 0, "create the three memfds",
+	       f1 < 0 ? f1 : f2 < 0 ? f2 : f3);
+	result(!luo_session_preserve_fd(mixed, f1, 1), "preserve mixed/1 (shmem)", 0);
+	result(!luo_session_preserve_fd(mixed, f2, 2), "preserve mixed/2 (HugeTLB)", 0);
+	result(!luo_session_preserve_fd(plain, f3, 1), "preserve plain/1 (shmem)", 0);
+	if (fork() == 0) {
+		setsid();
+		close(0);
+		close(1);
+		close(2);
+		for (;;)
+			pause();
+	}
+}
+
+static void stage2(int dev)
+{
+	int mixed = luo_session_retrieve(dev, "mixed");
+	int plain = luo_session_retrieve(dev, "plain");
+	int fd, err;
+
+	result(mixed >= 0, "retrieve session mixed", mixed);
+	result(plain >= 0, "retrieve session plain", plain);
+	fd = luo_session_retrieve_fd(plain, 1);
+	result(check_memfd(fd, SHMEM_SIZE, 3), "plain/1 (shmem) comes back intact",
+	       fd < 0 ? fd : 0);
+	fd = luo_session_retrieve_fd(mixed, 1);
+	result(check_memfd(fd, SHMEM_SIZE, 1),
+	       "mixed/1 (shmem) comes back intact beside a file of an unknown type",
+	       fd < 0 ? fd : 0);
+	err = luo_session_retrieve_fd(mixed, 2);
+	result(err == -EOPNOTSUPP, "mixed/2 (HugeTLB, no handler here) is refused with EOPNOTSUPP",
+	       err < 0 ? err : 0);
+	result(log_contains("token 2", COMPAT),
+	       "the kernel log names the file's token and compatible string", 0);
+	err = luo_session_retrieve_fd(mixed, 2);
+	result(err == -EOPNOTSUPP, "the refusal is sticky", err < 0 ? err : 0);
+	err = luo_session_finish(mixed);
+	result(!err, "finish session mixed", err);
+	err = luo_session_finish(plain);
+	result(!err, "finish session plain", err);
+}
+
+int main(int argc, char **argv)
+{
+	int stage, dev, planned;
+
+	if (argc < 2)
+		return 2;
+	stage = atoi(argv[1]);
+	planned = stage == 1 ? STAGE1_TESTS : STAGE2_TESTS;
+	printf("KTAP version 1\n1..%d\n", planned);
+	fflush(stdout);
+	dev = luo_device_open(NULL);
+	if (dev < 0) {
+		printf("# open /dev/liveupdate: %s\n", strerror(-dev));
+		while (test_nr < planned)
+			result(0, "open /dev/liveupdate (every case needs it)", dev);
+		return 1;
+	}
+	if (stage == 1)
+		stage1(dev);
+	else
+		stage2(dev);
+	if (test_nr != planned) {
+		printf("# BUG: %d results for a plan of %d\n", test_nr, planned);
+		failures++;
+	}
+	return failures ? 1 : 0;
+}
