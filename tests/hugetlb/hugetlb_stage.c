@@ -611,27 +611,12 @@ static int zero_copy_spec(const struct spec *s)
 
 /* ---- stage: preserve -------------------------------------------------- */
 
-/* Seals added after PRESERVE_FD, one at a time, in this order (SEAL last). */
-static const int late_order[] = {
-	F_SEAL_SHRINK, F_SEAL_GROW, F_SEAL_FUTURE_WRITE, F_SEAL_SEAL,
-};
-static const char *const late_name[] = {
-	"F_SEAL_SHRINK", "F_SEAL_GROW", "F_SEAL_FUTURE_WRITE", "F_SEAL_SEAL",
-};
+#include "../common/late_seals.h"
 
-#define NR_LATE ((int)(sizeof(late_order) / sizeof(late_order[0])))
-
-/* Results of seal_after_preserve(): F_SEAL_WRITE, each seal, F_GET_SEALS. */
+/* Results of seal_after_preserve(). */
 static int late_tests(const struct spec *s)
 {
-	int n = 0, i;
-
-	if (!s->late)
-		return 0;
-	for (i = 0; i < NR_LATE; i++)
-		if (s->late & late_order[i])
-			n++;
-	return 1 + n + 1;
+	return late_tests_for(s->late);
 }
 
 /*
@@ -641,7 +626,7 @@ static int late_tests(const struct spec *s)
  */
 static void seal_after_preserve(int fd, const struct spec *s)
 {
-	int i, seals;
+	int i;
 
 	if (fd < 0) {
 		not_run("no such file", "%s: F_SEAL_WRITE after preserve is EBUSY",
@@ -655,22 +640,7 @@ static void seal_after_preserve(int fd, const struct spec *s)
 	}
 	if (lseek(fd, s->pos, SEEK_SET) != s->pos)
 		diag("%s: lseek to %ld: %s", s->name, s->pos, strerror(errno));
-	errno = 0;
-	result(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE) < 0 && errno == EBUSY,
-	       "%s: F_SEAL_WRITE after preserve is EBUSY (%s)", s->name,
-	       strerror(errno));
-	for (i = 0; i < NR_LATE; i++) {
-		int ok;
-
-		if (!(s->late & late_order[i]))
-			continue;
-		ok = !fcntl(fd, F_ADD_SEALS, late_order[i]);
-		result(ok, "%s: add %s after preserve (%s)", s->name,
-		       late_name[i], ok ? "ok" : strerror(errno));
-	}
-	seals = fcntl(fd, F_GET_SEALS);
-	result(seals == want_seals(s), "%s: seals after preserve %#x (want %#x)",
-	       s->name, seals, want_seals(s));
+	late_seals_add(fd, s->name, s->late, want_seals(s));
 }
 
 /* Behaviour of a preserved file (spec @s, open as @fd) before kexec. */

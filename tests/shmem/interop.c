@@ -469,27 +469,12 @@ static void abort_behaviour(int lu)
 	close(fd);
 }
 
-/* Seals added after PRESERVE_FD, one at a time, in this order (SEAL last). */
-static const int late_order[] = {
-	F_SEAL_SHRINK, F_SEAL_GROW, F_SEAL_FUTURE_WRITE, F_SEAL_SEAL,
-};
-static const char *const late_name[] = {
-	"F_SEAL_SHRINK", "F_SEAL_GROW", "F_SEAL_FUTURE_WRITE", "F_SEAL_SEAL",
-};
+#include "../common/late_seals.h"
 
-#define NR_LATE ((int)(sizeof(late_order) / sizeof(late_order[0])))
-
-/* Results of seal_after_preserve(): F_SEAL_WRITE, each seal, F_GET_SEALS. */
+/* Results of seal_after_preserve(). */
 static int late_tests(const struct spec *s)
 {
-	int n = 0, i;
-
-	if (!s->late)
-		return 0;
-	for (i = 0; i < NR_LATE; i++)
-		if (s->late & late_order[i])
-			n++;
-	return 1 + n + 1;
+	return late_tests_for(s->late);
 }
 
 /*
@@ -498,23 +483,7 @@ static int late_tests(const struct spec *s)
  */
 static void seal_after_preserve(int fd, const struct spec *s)
 {
-	int i, ok, seals;
-
-	errno = 0;
-	result(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE) < 0 && errno == EBUSY,
-	       "%s: F_SEAL_WRITE after preserve is EBUSY (%s)", s->name,
-	       strerror(errno));
-	for (i = 0; i < NR_LATE; i++) {
-		if (!(s->late & late_order[i]))
-			continue;
-		ok = !fcntl(fd, F_ADD_SEALS, late_order[i]);
-		result(ok, "%s: add %s after preserve (%s)", s->name,
-		       late_name[i], ok ? "ok" : strerror(errno));
-	}
-	seals = fcntl(fd, F_GET_SEALS);
-	result(seals == (s->seals | s->late),
-	       "%s: seals after preserve %#x (want %#x)", s->name, seals,
-	       s->seals | s->late);
+	late_seals_add(fd, s->name, s->late, s->seals | s->late);
 }
 
 /* The stage record: which kernel froze the seals added after PRESERVE_FD. */
