@@ -10,10 +10,14 @@
  * hands it to the handler, and give-back of folios nobody took (finish) or that
  * were left over when a retrieve failed half way.
  *
- * Wire format of one entry: struct memfd_luo_folio_ser (16 bytes: pfn:52,
- * flags:12, index), the array preserved with kho_preserve_vmalloc(). This is
- * exactly the memfd-v2 folio array. The folio order is not on the wire: KHO
- * records it with the preservation and it is read back on restore.
+ * Wire format of one entry: 16 bytes, pfn:52 and flags:12 in a little-endian
+ * word, then the index as a little-endian u64; the array preserved with
+ * kho_preserve_vmalloc(). This is exactly the memfd-v2 folio array (struct
+ * memfd_luo_folio_ser, a bitfield struct, on the little-endian machines that
+ * have KHO). One definition serves both sides: every entry is written with
+ * luo_memfd_encode_entry() and read with luo_memfd_decode_entry(). The
+ * folio order is not on the wire: KHO records it with the preservation and
+ * it is read back on restore.
  *
  * See docs/design-luo-memfd-common.md.
  */
@@ -28,7 +32,6 @@ struct file;
 struct folio;
 struct kho_vmalloc;
 struct liveupdate_flb;
-struct memfd_luo_folio_ser;
 
 /* ---------------------------------------------------------------------- */
 /* Outgoing (old kernel)                                                  */
@@ -53,7 +56,8 @@ struct luo_memfd_preserve_ops {
 
 /**
  * struct luo_memfd_out - Outgoing state of one preserved folio array.
- * @ser:  The serialized array (vmalloc memory, preserved by KHO).
+ * @ser:  The serialized array (vmalloc memory, preserved by KHO), @nr
+ *        entries of LUO_MEMFD_ENTRY_SIZE bytes: use luo_memfd_decode_entry().
  * @nr:   Number of entries in @ser.
  * @desc: Where the KHO vmalloc descriptor of @ser was written (inside the
  *        handler's own preserved struct).
@@ -64,7 +68,7 @@ struct luo_memfd_preserve_ops {
  * between preserve and unpreserve. Treat as opaque apart from @nr.
  */
 struct luo_memfd_out {
-	struct memfd_luo_folio_ser *ser;
+	void *ser;
 	u64 nr;
 	struct kho_vmalloc *desc;
 	const struct luo_memfd_preserve_ops *ops;

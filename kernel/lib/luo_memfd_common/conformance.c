@@ -254,7 +254,7 @@ int luo_memfd_cf_visit(const struct luo_memfd_out *out, u64 header_phys,
 		.order = get_order(header_size),
 		.index = LUO_CF_METADATA,
 	};
-	size_t off, bytes = out->nr * sizeof(*out->ser);
+	size_t off, bytes = out->nr * LUO_MEMFD_ENTRY_SIZE;
 	int ret;
 	u64 i;
 
@@ -270,9 +270,12 @@ int luo_memfd_cf_visit(const struct luo_memfd_out *out, u64 header_phys,
 		ret = fn(ctx, &b);
 	}
 	for (i = 0; !ret && i < out->nr; i++) {
-		b.phys = PFN_PHYS(out->ser[i].pfn);
-		b.order = folio_order(pfn_folio(out->ser[i].pfn));
-		b.index = out->ser[i].index;
+		struct luo_memfd_entry e;
+
+		luo_memfd_decode_entry(out->ser, i, &e);
+		b.phys = PFN_PHYS(e.pfn);
+		b.order = folio_order(pfn_folio(e.pfn));
+		b.index = e.index;
 		ret = fn(ctx, &b);
 	}
 	return ret;

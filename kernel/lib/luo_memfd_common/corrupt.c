@@ -41,31 +41,40 @@ static u32 lmc_corrupt_min_entries;
  */
 void lmc_test_corrupt(struct luo_memfd_out *out)
 {
-	struct memfd_luo_folio_ser *ser = out->ser;
 	u32 mode = READ_ONCE(lmc_corrupt_mode);
-	u64 tmp;
+	struct luo_memfd_entry e[3];
+	u64 i, tmp;
 
 	if (!mode || mode >= LMC_CORRUPT_MAX || out->nr < 3 ||
 	    out->nr < READ_ONCE(lmc_corrupt_min_entries))
 		return;
 
+	/* Entries 0-2 are rewritten below; others go through @i. */
+	for (i = 0; i < 3; i++)
+		luo_memfd_decode_entry(out->ser, i, &e[i]);
+
 	switch (mode) {
 	case LMC_CORRUPT_DUP_PFN:
-		ser[1].pfn = ser[0].pfn;
+		e[1].pfn = e[0].pfn;
 		break;
 	case LMC_CORRUPT_UNSORTED:
-		tmp = ser[1].index;
-		ser[1].index = ser[2].index;
-		ser[2].index = tmp;
+		tmp = e[1].index;
+		e[1].index = e[2].index;
+		e[2].index = tmp;
 		break;
 	case LMC_CORRUPT_FLAGS:
-		ser[0].flags |= 0x800;
+		e[0].flags |= 0x800;
 		break;
-	case LMC_CORRUPT_INDEX_EOF:
-		ser[out->nr - 1].index = 1ULL << 40;
+	case LMC_CORRUPT_INDEX_EOF: {
+		struct luo_memfd_entry last;
+
+		luo_memfd_decode_entry(out->ser, out->nr - 1, &last);
+		last.index = 1ULL << 40;
+		luo_memfd_encode_entry(out->ser, out->nr - 1, &last);
 		break;
+	}
 	case LMC_CORRUPT_STALE_PFN:
-		ser[1].pfn = PHYS_PFN(__pa_symbol(_text));
+		e[1].pfn = PHYS_PFN(__pa_symbol(_text));
 		break;
 	case LMC_CORRUPT_BAD_FIRST:
 		out->desc->first.phys = PFN_PHYS(max_pfn) + SZ_1G;
@@ -79,6 +88,8 @@ void lmc_test_corrupt(struct luo_memfd_out *out)
 		break;
 	}
 	}
+	for (i = 0; i < 3; i++)
+		luo_memfd_encode_entry(out->ser, i, &e[i]);
 	pr_warn("corrupted an outgoing folio array (%llu entries), mode %u\n",
 		out->nr, mode);
 }

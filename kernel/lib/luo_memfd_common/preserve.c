@@ -42,7 +42,7 @@ int luo_memfd_preserve_pinned(struct folio **folios, u64 nr,
 			      void *arg, struct kho_vmalloc *desc,
 			      struct luo_memfd_out *out)
 {
-	struct memfd_luo_folio_ser *ser;
+	void *ser;
 	int err = 0;
 	u64 i;
 
@@ -54,12 +54,13 @@ int luo_memfd_preserve_pinned(struct folio **folios, u64 nr,
 	if (!nr)
 		return 0;
 
-	ser = lmc_inject() ? NULL : vcalloc(nr, sizeof(*ser));
+	ser = lmc_inject() ? NULL : vcalloc(nr, LUO_MEMFD_ENTRY_SIZE);
 	if (!ser)
 		return -ENOMEM;
 
 	for (i = 0; i < nr; i++) {
 		struct folio *folio = folios[i];
+		struct luo_memfd_entry e;
 		int flags = 0;
 
 		if (ops && ops->prepare_folio) {
@@ -77,9 +78,10 @@ int luo_memfd_preserve_pinned(struct folio **folios, u64 nr,
 		err = lmc_inject() ? -ENOMEM : kho_preserve_folio(folio);
 		if (err)
 			break;
-		ser[i].pfn = folio_pfn(folio);
-		ser[i].flags = flags;
-		ser[i].index = folio->index;
+		e.pfn = folio_pfn(folio);
+		e.flags = flags;
+		e.index = folio->index;
+		luo_memfd_encode_entry(ser, i, &e);
 		cond_resched();
 	}
 

@@ -30,7 +30,11 @@ void luo_memfd_unpreserve(struct luo_memfd_out *out)
 	if (out->nr) {
 		kho_unpreserve_vmalloc(out->desc);
 		for (i = 0; i < out->nr; i++) {
-			struct folio *folio = pfn_folio(out->ser[i].pfn);
+			struct luo_memfd_entry e;
+			struct folio *folio;
+
+			luo_memfd_decode_entry(out->ser, i, &e);
+			folio = pfn_folio(e.pfn);
 
 			kho_unpreserve_folio(folio);
 			if (ops && ops->unpin_folio)
