@@ -92,10 +92,18 @@ void luo_memfd_freeze(struct luo_memfd_out *out);
 
 /**
  * struct luo_memfd_restore_ops - Handler hooks for the next kernel.
+ * @preserved_order: Optional. Order of the block preserved at @phys and not
+ *                 restored yet, or a negative errno; must not change
+ *                 anything. Default: kho_preserved_order(). The library
+ *                 checks an entry against this order before it restores
+ *                 the block, so that a corrupt entry cannot take (and then
+ *                 free or expose) a block of another order that belongs to
+ *                 someone else.
  * @restore_folio: Optional. Turn the preserved memory at @phys back into a
  *                 folio, or return NULL without warning if @phys is not the
  *                 head of a preserved, not yet restored block. Default:
- *                 kho_restore_folio() after a non-warning KHO probe.
+ *                 kho_restore_folio(). Only called for a block whose
+ *                 @preserved_order is within the file's limits.
  *                 HugeTLB supplies one that also makes a hugetlb folio.
  * @add_folio:     Required for luo_memfd_restore(). Take ownership of a
  *                 restored folio and insert it at page index @index with
@@ -106,6 +114,7 @@ void luo_memfd_freeze(struct luo_memfd_out *out);
  *                 Default: folio_put(). HugeTLB returns it to its hstate.
  */
 struct luo_memfd_restore_ops {
+	int (*preserved_order)(phys_addr_t phys, void *arg);
 	struct folio *(*restore_folio)(phys_addr_t phys, void *arg);
 	int (*add_folio)(struct folio *folio, pgoff_t index, u32 flags,
 			 void *arg);
@@ -138,12 +147,14 @@ struct luo_memfd_in {
 };
 
 int luo_memfd_restore(const struct luo_memfd_in *in);
-void luo_memfd_discard(const struct luo_memfd_in *in);
+bool luo_memfd_discard(const struct luo_memfd_in *in);
 int luo_memfd_restore_entries(const void *buf, u64 buf_len,
 			      const struct luo_memfd_in *in);
 void luo_memfd_discard_entries(const void *buf, u64 buf_len,
 			       const struct luo_memfd_in *in);
 bool luo_memfd_check_in(const struct luo_memfd_in *in);
+void *luo_memfd_claim_header(u64 phys, size_t size);
+void luo_memfd_release_header(void *ser);
 
 /* ---------------------------------------------------------------------- */
 /* Per-hstate accounting for the HugeTLB handler (hstate.c, flb_early.c)  */

@@ -206,7 +206,8 @@ static struct folio *hml_restore_folio(phys_addr_t phys, void *arg)
 	struct folio *folio;
 	struct hstate *h;
 
-	if (order < 0)
+	/* Up to 52 from a corrupt KHO radix key: bound it before the shift. */
+	if (order < 0 || order > LUO_MEMFD_MAX_ORDER)
 		return NULL;
 	h = size_to_hstate(PAGE_SIZE << order);
 	if (!h && order > MAX_PAGE_ORDER)
@@ -312,10 +313,15 @@ static void hml_finish(struct liveupdate_file_op_args *args)
 	if (args->retrieve_status || !args->serialized_data)
 		return;
 
-	ser = phys_to_virt(args->serialized_data);
+	ser = luo_memfd_claim_header(args->serialized_data, sizeof(*ser));
+	if (!ser) {
+		pr_err("serialized data %#llx is not preserved memory\n",
+		       args->serialized_data);
+		return;
+	}
 	hml_in_init(&in, ser, &ctx);
 	luo_memfd_discard(&in);
-	kho_restore_free(ser);
+	luo_memfd_release_header(ser);
 }
 
 static int hml_check_ser(const struct hugetlb_memfd_luo_ser *ser,
@@ -363,7 +369,12 @@ static int hml_retrieve(struct liveupdate_file_op_args *args)
 
 	if (!args->serialized_data)
 		return -EINVAL;
-	ser = phys_to_virt(args->serialized_data);
+	ser = luo_memfd_claim_header(args->serialized_data, sizeof(*ser));
+	if (!ser) {
+		pr_err("serialized data %#llx is not preserved memory\n",
+		       args->serialized_data);
+		return -EINVAL;
+	}
 	hml_in_init(&in, ser, &ctx);
 
 	err = hml_check_ser(ser, &ctx.h);
@@ -415,17 +426,17 @@ static int hml_retrieve(struct liveupdate_file_op_args *args)
 	vfs_setpos(file, ser->pos, MAX_LFS_FILESIZE);
 
 	args->file = file;
-	kho_restore_free(ser);
+	luo_memfd_release_header(ser);
 	return 0;
 
 err_fput:
 	fput(file);
-	kho_restore_free(ser);
+	luo_memfd_release_header(ser);
 	return err;
 
 err_discard:
 	luo_memfd_discard(&in);
-	kho_restore_free(ser);
+	luo_memfd_release_header(ser);
 	return err;
 }
 

@@ -264,10 +264,15 @@ static void memfd_luo_finish(struct liveupdate_file_op_args *args)
 	if (args->retrieve_status || !args->serialized_data)
 		return;
 
-	ser = phys_to_virt(args->serialized_data);
+	ser = luo_memfd_claim_header(args->serialized_data, sizeof(*ser));
+	if (!ser) {
+		pr_err("serialized data %#llx is not preserved memory\n",
+		       args->serialized_data);
+		return;
+	}
 	memfd_luo_in_init(&in, ser, NULL);
 	luo_memfd_discard(&in);
-	kho_restore_free(ser);
+	luo_memfd_release_header(ser);
 }
 
 static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
@@ -281,7 +286,12 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 
 	if (!args->serialized_data)
 		return -EINVAL;
-	ser = phys_to_virt(args->serialized_data);
+	ser = luo_memfd_claim_header(args->serialized_data, sizeof(*ser));
+	if (!ser) {
+		pr_err("serialized data %#llx is not preserved memory\n",
+		       args->serialized_data);
+		return -EINVAL;
+	}
 	memfd_luo_in_init(&in, ser, &ctx);
 
 	if (ser->seals & ~MEMFD_LUO_ALL_SEALS) {
@@ -341,13 +351,13 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 	}
 
 	args->file = file;
-	kho_restore_free(ser);
+	luo_memfd_release_header(ser);
 	return 0;
 
 err_discard:
 	luo_memfd_discard(&in);
 err_free_ser:
-	kho_restore_free(ser);
+	luo_memfd_release_header(ser);
 	return err;
 }
 

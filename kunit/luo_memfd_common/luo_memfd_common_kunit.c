@@ -298,6 +298,18 @@ static int lmc_find(struct lmc_ctx *c, struct folio *folio)
 	return -1;
 }
 
+static int lmc_preserved_order(phys_addr_t phys, void *arg)
+{
+	struct lmc_ctx *c = arg;
+	unsigned int i;
+
+	for (i = 0; i < c->nr; i++)
+		if (PFN_PHYS(folio_pfn(c->folios[i])) == phys)
+			return c->state[i] == LMC_PRESERVED ?
+			       (int)folio_order(c->folios[i]) : -ENOENT;
+	return -ENOENT;
+}
+
 static struct folio *lmc_restore(phys_addr_t phys, void *arg)
 {
 	struct lmc_ctx *c = arg;
@@ -342,6 +354,7 @@ static void lmc_discard(struct folio *folio, void *arg)
 }
 
 static const struct luo_memfd_restore_ops lmc_rops = {
+	.preserved_order = lmc_preserved_order,
 	.restore_folio = lmc_restore,
 	.add_folio = lmc_add,
 	.discard_folio = lmc_discard,
@@ -461,6 +474,11 @@ static void lmc_restore_case(struct kunit *test, unsigned int order,
 			in.min_order = 1;
 			in.max_order = 1;
 		}
+		/*
+		 * Blocks of an order the file cannot hold are not its folios:
+		 * they must be left preserved, not restored and freed.
+		 */
+		lost = c.nr;
 		break;
 	case LMC_C_ADD_FAILS:
 		c.fail_add_at = 2;

@@ -5,6 +5,7 @@
 #define pr_fmt(fmt) "luo_memfd_common: " fmt
 
 #include <linux/export.h>
+#include <linux/highmem.h>
 #include <linux/kexec_handover.h>
 #include <linux/kho/abi/kexec_handover.h>
 #include <linux/memblock.h>
@@ -51,39 +52,103 @@ void luo_memfd_discard_entries(const void *buf, u64 buf_len,
 }
 EXPORT_SYMBOL_GPL(luo_memfd_discard_entries);
 
+/*
+ * Give back the folios named by the array @desc describes, walking its KHO
+ * chunk list directly: each chunk and each block of the array is checked to
+ * be preserved memory before it is read, then restored, read one page at a
+ * time and freed. Nothing is allocated, so this cannot fail for lack of
+ * memory. The walk stops at the first link that is not preserved memory of
+ * the expected order (what follows it cannot be found and stays reserved).
+ *
+ * Return: true if the whole chain was walked.
+ */
+static bool lmc_discard_chain(const struct kho_vmalloc *desc,
+			      const struct luo_memfd_in *in)
+{
+	const unsigned long contig = 1UL << desc->order;
+	unsigned long left = desc->total_pages, nr_chunks = 0, max_chunks;
+	phys_addr_t chunk_phys = desc->first.phys;
+
+	/* kho_preserve_vmalloc() starts a new chunk whenever one fills up. */
+	max_chunks = left / contig / KHO_VMALLOC_SIZE + 1;
+
+	while (chunk_phys) {
+		struct kho_vmalloc_chunk *chunk;
+		struct page *cpage;
+		bool ok = true;
+		int i;
+
+		if (++nr_chunks > max_chunks || !PAGE_ALIGNED(chunk_phys) ||
+		    kho_preserved_order(chunk_phys) != 0)
+			return false;
+		cpage = kho_restore_pages(chunk_phys, 1);
+		if (!cpage)
+			return false;
+		chunk = page_address(cpage);
+
+		for (i = 0; ok && i < ARRAY_SIZE(chunk->phys) && chunk->phys[i]; i++) {
+			phys_addr_t phys = chunk->phys[i];
+			struct page *page;
+			unsigned long j;
+
+			ok = left >= contig &&
+			     IS_ALIGNED(phys, PAGE_SIZE << desc->order) &&
+			     kho_preserved_order(phys) == desc->order;
+			page = ok ? kho_restore_pages(phys, contig) : NULL;
+			if (!page) {
+				ok = false;
+				break;
+			}
+			left -= contig;
+			/* Entries (16 bytes) never straddle a page. */
+			for (j = 0; j < contig; j++) {
+				void *p = kmap_local_page(page + j);
+
+				luo_memfd_discard_entries(p, PAGE_SIZE, in);
+				kunmap_local(p);
+				__free_page(page + j);
+			}
+		}
+		chunk_phys = ok ? chunk->hdr.next.phys : 0;
+		__free_page(cpage);
+		if (!ok)
+			return false;
+	}
+	return !left;
+}
+
 /**
  * luo_memfd_discard - Give back all folios of an incoming array.
  * @in: Descriptor and hooks (count and size are not trusted here).
  *
  * For finish() of a file that was never retrieved, and for a retrieve that
- * failed before its folios could be walked. Maps the array if its
- * descriptor is plausible on its own, gives back every folio it names and
- * frees it. A descriptor that cannot be used is reported; its memory then
- * stays reserved (it cannot be found without the descriptor).
+ * failed before its folios could be walked. Walks the array's KHO chunk list
+ * without mapping it (no allocation, so it cannot fail with -ENOMEM), gives
+ * back every folio it names and frees the array. A descriptor that cannot
+ * be used is reported; its memory then stays reserved (it cannot be found
+ * without the descriptor).
  *
  * Context: Process context, may sleep.
+ * Return: true if the whole array was walked.
  */
-void luo_memfd_discard(const struct luo_memfd_in *in)
+bool luo_memfd_discard(const struct luo_memfd_in *in)
 {
 	const struct kho_vmalloc *desc = in->desc;
 	u64 total = desc->total_pages;
-	void *buf;
 
 	if (!desc->first.phys)
-		return;
+		return true;
 	if (desc->order > 10 || !total || (total & ((1ULL << desc->order) - 1)) ||
 	    total > max_pfn) {
 		pr_err("%s: folio array descriptor unusable (%llu pages, order %u); its folios stay reserved\n",
 		       in->name ?: "memfd", total, desc->order);
-		return;
+		return false;
 	}
-	buf = kho_restore_vmalloc(desc);
-	if (!buf) {
-		pr_err("%s: could not restore the folio array; its folios stay reserved\n",
+	if (!lmc_discard_chain(desc, in)) {
+		pr_err("%s: folio array chunk list is corrupt; the folios after the break stay reserved\n",
 		       in->name ?: "memfd");
-		return;
+		return false;
 	}
-	luo_memfd_discard_entries(buf, total << PAGE_SHIFT, in);
-	vfree(buf);
+	return true;
 }
 EXPORT_SYMBOL_GPL(luo_memfd_discard);

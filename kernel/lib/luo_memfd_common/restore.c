@@ -60,24 +60,50 @@ void lmc_report(const struct luo_memfd_in *in,
 	}
 }
 
+/*
+ * Order of the block preserved at @pfn, or -ENOENT if @pfn is not the head
+ * of a preserved block that is still waiting to be restored. Changes
+ * nothing. KHO decodes orders up to 52 from its radix keys: the result is
+ * bounded here, before anybody shifts by it.
+ */
+static int lmc_probe(const struct luo_memfd_in *in, u64 pfn)
+{
+	phys_addr_t phys = PFN_PHYS(pfn);
+	int order;
+
+	if (!pfn || pfn >= max_pfn)
+		return -ENOENT;
+	if (in->ops && in->ops->preserved_order)
+		order = in->ops->preserved_order(phys, in->arg);
+	else
+		order = kho_preserved_order(phys);
+	if (order < 0 || order > LUO_MEMFD_MAX_ORDER)
+		return -ENOENT;
+	return order;
+}
+
 /**
  * lmc_restore_one - Restore the preserved folio at @pfn, silently.
- * @in:  The incoming array (for its hooks).
+ * @in:  The incoming array (for its hooks and order limits).
  * @pfn: Untrusted pfn from the array.
  *
+ * The block is taken only if its preserved order is one this file can hold
+ * (@in->min_order..@in->max_order): a block of another order is not one of
+ * the file's folios and is left preserved for its owner.
+ *
  * Return: the folio, or NULL if @pfn is not the head of a preserved block
- * that is still waiting to be restored.
+ * of an acceptable order that is still waiting to be restored.
  */
 struct folio *lmc_restore_one(const struct luo_memfd_in *in, u64 pfn)
 {
 	phys_addr_t phys = PFN_PHYS(pfn);
+	int order = lmc_probe(in, pfn);
 
-	if (!pfn || pfn >= max_pfn)
+	if (order < 0 || (u32)order < in->min_order ||
+	    (u32)order > in->max_order)
 		return NULL;
 	if (in->ops && in->ops->restore_folio)
 		return in->ops->restore_folio(phys, in->arg);
-	if (kho_preserved_order(phys) < 0)
-		return NULL;
 	return kho_restore_folio(phys);
 }
 
@@ -129,11 +155,13 @@ EXPORT_SYMBOL_GPL(luo_memfd_check_in);
  * @buf_len: Bytes readable at @buf.
  * @in:      Count, size, limits and hooks; @in->ops->add_folio required.
  *
- * Validates the whole array first (luo_memfd_check_array()), then restores
- * each folio, checks its order, alignment and overlap
- * (luo_memfd_check_folio()) and passes it to @in->ops->add_folio(). On any
- * failure the folios already added stay with the handler; the failing one
- * and every later one still preserved are given back. Linear in the count.
+ * Validates the whole array first (luo_memfd_check_array()), then for each
+ * entry checks the order KHO recorded for its block, alignment and overlap
+ * (luo_memfd_check_folio()) before the block is restored, restores it and
+ * passes it to @in->ops->add_folio(). On any failure the folios already
+ * added stay with the handler; the failing one and every later one still
+ * preserved with an order the file accepts are given back. Linear in the
+ * count.
  *
  * Context: Process context, may sleep.
  * Return: 0, -EINVAL for corrupt data, or the error of add_folio().
@@ -146,7 +174,7 @@ int luo_memfd_restore_entries(const void *buf, u64 buf_len,
 	struct luo_memfd_entry e;
 	struct folio *folio;
 	u64 i, next = 0;
-	int err;
+	int err, order;
 
 	if (WARN_ON_ONCE(!in->ops || !in->ops->add_folio))
 		return -EINVAL;
@@ -163,6 +191,21 @@ int luo_memfd_restore_entries(const void *buf, u64 buf_len,
 		if (!e.pfn)
 			continue;
 
+		/* Check before taking: a bad entry may name another's block. */
+		order = lmc_probe(in, e.pfn);
+		if (order < 0) {
+			v.fault = LUO_MEMFD_NOT_PRESERVED;
+			v.entry = i;
+			v.value = e.pfn;
+			lmc_report(in, &v);
+			err = -EINVAL;
+			goto give_back_rest;
+		}
+		if (!luo_memfd_check_folio(&lim, &e, i, order, &next, &v)) {
+			lmc_report(in, &v);
+			err = -EINVAL;
+			goto give_back_rest;
+		}
 		folio = lmc_restore_one(in, e.pfn);
 		if (!folio) {
 			v.fault = LUO_MEMFD_NOT_PRESERVED;
@@ -171,12 +214,6 @@ int luo_memfd_restore_entries(const void *buf, u64 buf_len,
 			lmc_report(in, &v);
 			err = -EINVAL;
 			goto give_back_rest;
-		}
-		if (!luo_memfd_check_folio(&lim, &e, i, folio_order(folio),
-					   &next, &v)) {
-			lmc_report(in, &v);
-			err = -EINVAL;
-			goto give_back;
 		}
 		err = lmc_inject() ? -ENOMEM :
 		      in->ops->add_folio(folio, e.index, e.flags, in->arg);
@@ -191,8 +228,10 @@ int luo_memfd_restore_entries(const void *buf, u64 buf_len,
 
 give_back:
 	lmc_give_back(in, folio);
+	i++;
 give_back_rest:
-	for (i++; i < in->nr; i++) {
+	/* From the failing entry on (lmc_restore_one() filters by order). */
+	for (; i < in->nr; i++) {
 		luo_memfd_decode_entry(buf, i, &e);
 		folio = lmc_restore_one(in, e.pfn);
 		if (folio)
@@ -209,9 +248,11 @@ EXPORT_SYMBOL_GPL(luo_memfd_restore_entries);
  *
  * Validates the header and descriptor, maps the array with
  * kho_restore_vmalloc(), runs luo_memfd_restore_entries() and frees the
- * array. If validation fails before the array can be walked, every folio
- * that can still be found is given back. After a failure the handler has
- * nothing left to give back in finish().
+ * array. If the array cannot be mapped (no memory, or a chunk list that
+ * kho_restore_vmalloc() refuses; it then restores nothing), it is walked
+ * without mapping by luo_memfd_discard() and every folio that can still be
+ * found is given back. After a failure the handler has nothing left to
+ * give back in finish().
  *
  * Context: Process context, may sleep.
  * Return: 0, -EINVAL for corrupt data, -ENOMEM, or the error of add_folio().
@@ -233,9 +274,10 @@ int luo_memfd_restore(const struct luo_memfd_in *in)
 
 	buf = kho_restore_vmalloc(in->desc);
 	if (!buf) {
-		pr_err("%s: could not restore the folio array (%llu entries)\n",
+		pr_err("%s: could not map the folio array (%llu entries); giving its folios back\n",
 		       in->name ?: "memfd", in->nr);
-		return -EINVAL;
+		/* A chain that walks cleanly could only not be mapped. */
+		return luo_memfd_discard(in) ? -ENOMEM : -EINVAL;
 	}
 	err = luo_memfd_restore_entries(buf,
 					(u64)in->desc->total_pages << PAGE_SHIFT,
@@ -244,3 +286,38 @@ int luo_memfd_restore(const struct luo_memfd_in *in)
 	return err;
 }
 EXPORT_SYMBOL_GPL(luo_memfd_restore);
+
+/**
+ * luo_memfd_claim_header - Take back a handler's serialized struct first.
+ * @phys: args->serialized_data, from the previous kernel (untrusted).
+ * @size: Size of the handler's struct.
+ *
+ * Checks that @phys is the head of a preserved block large enough for
+ * @size before anything reads it, and restores it before the folio array
+ * is walked, so that a corrupt entry naming this page finds it taken
+ * instead of putting it into the file. Release with
+ * luo_memfd_release_header().
+ *
+ * Return: the struct, or NULL.
+ */
+void *luo_memfd_claim_header(u64 phys, size_t size)
+{
+	int order = kho_preserved_order(phys);
+	struct folio *folio;
+
+	if (order < 0 || order > MAX_PAGE_ORDER || (PAGE_SIZE << order) < size)
+		return NULL;
+	folio = kho_restore_folio(phys);
+	return folio ? folio_address(folio) : NULL;
+}
+EXPORT_SYMBOL_GPL(luo_memfd_claim_header);
+
+/**
+ * luo_memfd_release_header - Free a struct from luo_memfd_claim_header().
+ * @ser: The struct.
+ */
+void luo_memfd_release_header(void *ser)
+{
+	folio_put(virt_to_folio(ser));
+}
+EXPORT_SYMBOL_GPL(luo_memfd_release_header);
