@@ -6,14 +6,16 @@
 # usage: conformance/run.sh [--handler shmem|hugetlb-2M|hugetlb-1G|all] [--kernel luo|debug|stock]
 #                           [--require H1,H2] [--no-build]
 #
-# Chains (one QEMU run each, run directory build/runs/conformance-NAME):
+# Chains, in this order (one QEMU run each, run directory
+# build/runs/conformance-NAME; the debug kernel's last, as it may still be
+# building):
 #   kunit-K     KUnit suite luo_conformance booted on K (not on stock, which
 #               has no such suite), 3 GiB guest with 2 MiB and 1 GiB pools
-#   kunit-debug the same on the debug kernel (unless K is debug)
 #   K3          K,K,K (K = --kernel, default luo): three kernels, 3 GiB guest,
 #               HugeTLB pools, the 1 GiB variants (luo_conformance.big=1)
 #   stock-luo   stock -> luo, shmem (memfd-v2) only
 #   luo-stock   luo -> stock, shmem (memfd-v2) only
+#   kunit-debug kunit-K on the debug kernel (unless K is debug)
 #   debug       debug -> debug (KASAN, lockdep, DEBUG_VM, kmemleak), if
 #               build/kernel/debug/bzImage exists and --kernel is not debug
 # Prints each chain's "NAME: N passed, N failed, N skipped" line, then
@@ -84,15 +86,6 @@ if [ "$kernel" != stock ]; then
 	run_chain kunit-"$kernel" "$kernel" 3G 300 "$kpools $common" \
 		--kunit luo_conformance --stage "$kstage"
 fi
-# The debug kernel is built, or being built by scripts/run-tests.sh (the
-# runner waits for it).
-have_debug=0
-[ -f "$REPO/build/kernel/debug/bzImage" ] || [ -f "$REPO/build/kernel/debug/build.pending" ] &&
-	have_debug=1
-if [ "$kernel" = luo ] && [ $have_debug -eq 1 ]; then
-	run_chain kunit-debug debug 3G 600 "$kpools $common" \
-		--kunit luo_conformance --stage "$kstage"
-fi
 
 # End-to-end layer.
 run_chain "$kernel"3 "$kernel,$kernel,$kernel" 3G 420 "$pools $common luo_conformance.big=1" \
@@ -101,6 +94,15 @@ if [ "$handler" = all ] || [ "$handler" = shmem ]; then
 	# The 1 GiB shmem variant (luo_conformance.big=1) crosses stock -> luo too.
 	run_chain stock-luo stock,luo 3G 240 "luo_conformance.handlers=shmem luo_conformance.big=1"
 	run_chain luo-stock luo,stock 2G 240 "luo_conformance.handlers=shmem"
+fi
+# The debug kernel's chains come last: scripts/run-tests.sh builds it while
+# the first suites run, and the runner waits for a pending build.
+have_debug=0
+[ -f "$REPO/build/kernel/debug/bzImage" ] || [ -f "$REPO/build/kernel/debug/build.pending" ] &&
+	have_debug=1
+if [ "$kernel" = luo ] && [ $have_debug -eq 1 ]; then
+	run_chain kunit-debug debug 3G 600 "$kpools $common" \
+		--kunit luo_conformance --stage "$kstage"
 fi
 if [ "$kernel" != debug ]; then
 	if [ $have_debug -eq 1 ]; then

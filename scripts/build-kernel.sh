@@ -39,8 +39,30 @@ else
 	step "prepare luo tree (overlay + patches)" "$LOGS/prepare-tree.log" \
 		"$REPO/scripts/prepare-tree.sh" "$src" "$tree"
 fi
-obj=$CACHE/obj/$kver-$(echo "$src" | sha1sum | cut -c1-8)/$variant
+# Object dirs sit directly under their source tree (TREE/obj-VARIANT), so
+# kbuild uses the relative srctree ".." and a command line reads the same in
+# the pristine tree as in the luo tree. That lets the luo kernel's first
+# build start from a copy of the stock objects: kbuild rebuilds only what the
+# overlay, the patches and the changed config options reach. A KSRC of your
+# own is not written to: its stock objects go to the cache instead.
+case "$tree" in
+"$CACHE"/*) obj=$tree/obj-$variant ;;
+*) obj=$CACHE/obj/$kver-$(echo "$src" | sha1sum | cut -c1-8)/$variant ;;
+esac
+seeded=0
+if [ "$variant" = luo ] && [ ! -f "$obj/.luo-built" ] && [ -f "$src/obj-stock/.luo-built" ]; then
+	seed() {
+		rm -rf "$obj" && cp -a "$src/obj-stock" "$obj" &&
+		rm -f "$obj/.luo-built" "$obj/.luo-config-key" &&
+		# What the overlay and patches wrote must be newer than every
+		# copied object, however old the tree is.
+		(cd "$tree" && tr '\n' '\0' < .luo-manifest | xargs -0 -r touch)
+	}
+	step "seed luo objects from the stock build" "$LOGS/seed-luo.log" seed
+	seeded=1
+fi
 mkdir -p "$obj"
+rm -f "$obj/.luo-built"
 mk=(make -C "$tree" O="$obj" ARCH=x86_64 -j"$(nproc)")
 log=$LOGS/kernel-$variant.log
 
@@ -70,8 +92,20 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.luo-config-key" 2>/dev/null)" != "
 	echo "$cfg_key" > "$obj/.luo-config-key"
 fi
 
+# objtool's own build records absolute paths, so in the seeded objects it is
+# built again; every object depends on the objtool binary's mtime. It is the
+# same program (we do not touch its source): give its outputs the stock
+# binary's mtime, which is older than every copied object.
+if [ $seeded -eq 1 ]; then
+	objtool_again() {
+		"${mk[@]}" tools/objtool &&
+		find "$obj/tools/objtool" -exec touch -h -r "$src/obj-stock/tools/objtool/objtool" {} +
+	}
+	step "build objtool for the seeded objects" "$LOGS/objtool-$variant.log" objtool_again
+fi
 step "build $variant kernel ($kver)" "$log" "${mk[@]}" bzImage
 step "install $variant headers" "$LOGS/headers-$variant.log" "${mk[@]}" headers_install
+: > "$obj/.luo-built"
 
 out=$BUILD/kernel/$variant
 mkdir -p "$out"

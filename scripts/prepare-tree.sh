@@ -20,7 +20,8 @@ if [ ! -f "$tree/.luo-pristine" ] || [ "$(cat "$tree/.luo-pristine")" != "$src" 
 	echo "prepare-tree: copying pristine tree to $tree" >&2
 	rm -rf "$tree"
 	mkdir -p "$(dirname "$tree")"
-	cp -a "$src" "$tree"
+	# Not the object dirs a build may have left in the source (obj-*).
+	rsync -a --exclude='/obj-*' "$src/" "$tree/"
 	echo "$src" > "$tree/.luo-pristine"
 	: > "$tree/.luo-manifest"
 fi
