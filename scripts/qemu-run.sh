@@ -14,8 +14,11 @@
 # and the guest did not hang. Time limits catch hangs, never slowness
 # (docs/testing.md): the run is stopped as hung when neither serial port
 # has printed anything for the stall window (--stall, LUO_STALL_SECS,
-# default 600 s), and as a livelock only past LUO_CEILING_FACTOR (default
-# 10) times its --timeout budget. Last line: "NAME: N passed, N failed, N skipped".
+# default 600 s; before init has started in the first kernel, the boot
+# stall window, LUO_BOOT_STALL_SECS, default 180 s: a booting kernel prints
+# all the time, and a hung cold boot is booted again), and as a livelock
+# only past LUO_CEILING_FACTOR (default 10) times its --timeout budget.
+# Last line: "NAME: N passed, N failed, N skipped".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -34,7 +37,8 @@ usage: $0 --name NAME --stage PROG [options]
   --timeout SEC       the run's time on a good hour (default 300): progress lines name it;
                       only LUO_CEILING_FACTOR (10) times it stops a run that still prints
   --stall SEC         stop the run as hung after SEC without console or stage output
-                      (default \$LUO_STALL_SECS or 600)
+                      (default \$LUO_STALL_SECS or 600; until init has started in the
+                      first kernel, \$LUO_BOOT_STALL_SECS or 180)
   --skippable ERE     a "not ok ... # SKIP" line matching ERE counts as a skip, not a failure
   --no-retry          do not boot again after a cold boot that hung before init
   --no-ktap-required  pass even if the run printed no KTAP result (for plain programs)
@@ -43,7 +47,7 @@ USAGE
 }
 
 name="" stage="" chain="luo,luo" mem=2G cpus=2 append="" kunit="" timeout=300
-stall=${LUO_STALL_SECS:-600} factor=${LUO_CEILING_FACTOR:-10} skippable="" retry=1
+stall=${LUO_STALL_SECS:-600} boot_stall=${LUO_BOOT_STALL_SECS:-180} factor=${LUO_CEILING_FACTOR:-10} skippable="" retry=1
 ktap_required=1
 files=()
 declare -A stage_append=()
@@ -69,7 +73,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$name" ] && [ -n "$stage" ] || usage
 [ -f "$stage" ] || die "stage program $stage does not exist"
-for v in timeout stall factor; do
+for v in timeout stall boot_stall factor; do
 	[[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "--$v (or its LUO_ variable) must be a positive number of seconds"
 done
 ceiling=$((timeout * factor))
@@ -198,6 +202,8 @@ boot() {
 	trap 'kill -KILL "$qpid" 2>/dev/null || true' EXIT
 	# Watchdog: progress is output on either serial port.
 	t_start=$(date +%s) t_last=$t_start last_size=-1 longest=0 verdict="" next_note=60
+	# The boot stall window until init has started in the first kernel.
+	window=$((boot_stall < stall ? boot_stall : stall)) window_name="boot stall window"
 	while kill -0 "$qpid" 2>/dev/null; do
 		sleep 2
 		now=$(date +%s)
@@ -205,9 +211,13 @@ boot() {
 		if [ "$size" -ne "$last_size" ]; then
 			[ $((now - t_last)) -gt "$longest" ] && longest=$((now - t_last))
 			last_size=$size t_last=$now
+			if [ "$window" -ne "$stall" ] &&
+			   grep -q "LUO-RUNNER: stage 1 of" "$run/console.log" 2>/dev/null; then
+				window=$stall window_name="stall window"
+			fi
 		fi
-		if [ $((now - t_last)) -ge "$stall" ]; then
-			verdict="hang: no console or stage output for ${stall}s (stall window; last lines of $run/console.log below)"
+		if [ $((now - t_last)) -ge "$window" ]; then
+			verdict="hang: no console or stage output for ${window}s ($window_name; last lines of $run/console.log below)"
 			break
 		fi
 		if [ $((now - t_start)) -ge "$ceiling" ]; then

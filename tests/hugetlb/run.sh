@@ -16,6 +16,16 @@
 #   hugetlb-k-gt-n    2 MiB only, 27 pages preserved, next kernel hugepages=8:
 #                     boot pool 0, pool 27 once everything is back (set A's
 #                     exec-sealed, 12 KiB and late-sealed files run here too)
+#   hugetlb-to-stock-loss  luo -> stock with a HugeTLB file preserved: stock
+#                     loses the whole handover (EIO on open), logged
+#   hugetlb-to-stock-avoid  the same after the sender closed the HugeTLB
+#                     file's session: the shmem session comes back on stock
+#   hugetlb-pool-sysctl  next kernel without hugepages=: vm.nr_hugepages=12
+#                     written while 8 pages are owed allocates 4, the pool
+#                     ends at 12 once they are back (not 20)
+#   hugetlb-pool-surplus  next kernel hugepages=8 with 4 surplus pages in
+#                     use: the 4 finished pages make them persistent; the
+#                     pool ends at its 8 pages, all free
 #   hugetlb-pernode   2 MiB only, next kernel hugepages=0:40 (per node):
 #                     refused with a warning, node-balanced 40 - 27 at boot
 #   hugetlb-cma       hugetlb_cma=1G: a 1 GiB file from CMA is refused
@@ -53,7 +63,9 @@ build() {
 		-o "$out/hugetlb_stage" "$REPO/tests/hugetlb/hugetlb_stage.c" &&
 	make -s -C "$REPO" libluo &&
 	gcc -static -O2 -Wall -Wextra -Werror -I"$REPO/include" \
-		-o "$out/unknown" "$REPO/tests/hugetlb/unknown.c" "$BUILD/libluo/libluo.a"
+		-o "$out/unknown" "$REPO/tests/hugetlb/unknown.c" "$BUILD/libluo/libluo.a" &&
+	gcc -static -O2 -Wall -Wextra -Werror -I"$REPO/include" \
+		-o "$out/pool" "$REPO/tests/hugetlb/pool.c" "$BUILD/libluo/libluo.a"
 }
 step "build hugetlb stage programs" "$LOGS/hugetlb-build.log" build
 
@@ -77,6 +89,19 @@ run hugetlb-chain3 --chain $ours,$ours,$ours --mem 6G --stage "$out/hugetlb_stag
 run hugetlb-unknown --chain $ours,$ours --mem 2G --stage "$out/unknown" \
 	--append "hugepagesz=2M hugepages=4" \
 	--append-stage "2:initcall_blacklist=hml_init" --timeout 240
+# Into stock 7.3, which has no HugeTLB handler: what it costs, and the
+# sender's way to avoid it (docs/hugetlb.md, rollback to stock).
+run hugetlb-to-stock-loss --chain $ours,stock --mem 2G --stage "$out/unknown" \
+	--append "hugepagesz=2M hugepages=4 hlt.unknown=stock-loss" --timeout 240
+run hugetlb-to-stock-avoid --chain $ours,stock --mem 2G --stage "$out/unknown" \
+	--append "hugepagesz=2M hugepages=4 hlt.unknown=stock-avoid" --timeout 240
+# The pool when it is not set by hugepages= at boot alone (tests/hugetlb/pool.c).
+run hugetlb-pool-sysctl --chain $ours,$ours --mem 2G --stage "$out/pool" \
+	--append-stage "1:hugepagesz=2M hugepages=16" \
+	--append-stage "2:hugepagesz=2M hlt.pool=sysctl" --timeout 240
+run hugetlb-pool-surplus --chain $ours,$ours --mem 2G --stage "$out/pool" \
+	--append-stage "1:hugepagesz=2M hugepages=16" \
+	--append-stage "2:hugepagesz=2M hugepages=8 hlt.pool=surplus" --timeout 240
 run hugetlb-k-gt-n --chain $ours,$ours --mem 2G --stage "$out/hugetlb_stage" \
 	--append "hlt.mode=2m" \
 	--append-stage "1:hugepagesz=2M hugepages=64" \

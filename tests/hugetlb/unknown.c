@@ -11,6 +11,16 @@
  *            own retrieve with EOPNOTSUPP, the kernel log names its
  *            compatible string, and both sessions finish.
  *
+ * The same handover into stock 7.3 (chain luo,stock), which has no HugeTLB
+ * handler and no patch 0055 (docs/hugetlb.md, rollback to stock):
+ *   hlt.unknown=stock-loss: stage 2 cannot open /dev/liveupdate (EIO) and
+ *            the log names the compatible string: every session is lost,
+ *            the shmem ones too;
+ *   hlt.unknown=stock-avoid: stage 1 does what the docs tell a sender to do
+ *            before a rollback, closing the session that holds the HugeTLB
+ *            file before the kexec; stage 2 retrieves session "plain" with
+ *            its bytes, and "mixed" is gone (ENOENT).
+ *
  * usage: unknown STAGE
  */
 #define _GNU_SOURCE
@@ -31,6 +41,12 @@
 #define COMPAT "hugetlb-memfd-v1"
 #define STAGE1_TESTS 5
 #define STAGE2_TESTS 9
+#define LOSS_TESTS 2
+#define AVOID_STAGE1_TESTS (STAGE1_TESTS + 1)
+#define AVOID_TESTS 4
+
+enum { OURS, STOCK_LOSS, STOCK_AVOID };
+static int mode;
 
 static int test_nr, failures;
 
@@ -123,6 +139,10 @@ static void stage1(int dev)
 	result(!luo_session_preserve_fd(mixed, f1, 1), "preserve mixed/1 (shmem)", 0);
 	result(!luo_session_preserve_fd(mixed, f2, 2), "preserve mixed/2 (HugeTLB)", 0);
 	result(!luo_session_preserve_fd(plain, f3, 1), "preserve plain/1 (shmem)", 0);
+	if (mode == STOCK_AVOID) {
+		/* Rolling back to stock: the HugeTLB file's session goes first. */
+		result(!close(mixed), "close session mixed before a kexec into stock", errno);
+	}
 	if (fork() == 0) {
 		setsid();
 		close(0);
@@ -161,17 +181,62 @@ static void stage2(int dev)
 	result(!err, "finish session plain", err);
 }
 
+/* Stock 7.3 as the next kernel, nothing done about the HugeTLB file. */
+static void stage2_loss(int dev)
+{
+	result(dev == -EIO, "stock cannot open /dev/liveupdate (EIO): the whole handover is lost",
+	       dev < 0 ? dev : 0);
+	result(log_contains("No registered handler", COMPAT),
+	       "the stock kernel log names the compatible string", 0);
+}
+
+/* Stock 7.3 as the next kernel after the sender closed session mixed. */
+static void stage2_avoid(int dev)
+{
+	int plain = luo_session_retrieve(dev, "plain");
+	int mixed, fd, err;
+
+	result(plain >= 0, "retrieve session plain", plain);
+	fd = luo_session_retrieve_fd(plain, 1);
+	result(check_memfd(fd, SHMEM_SIZE, 3), "plain/1 (shmem) comes back intact on stock",
+	       fd < 0 ? fd : 0);
+	mixed = luo_session_retrieve(dev, "mixed");
+	result(mixed == -ENOENT, "session mixed was not handed over (ENOENT)",
+	       mixed < 0 ? mixed : 0);
+	err = luo_session_finish(plain);
+	result(!err, "finish session plain", err);
+}
+
 int main(int argc, char **argv)
 {
 	int stage, dev, planned;
+	char cmd[4096] = "";
+	int cfd = open("/proc/cmdline", O_RDONLY);
 
+	if (cfd >= 0) {
+		if (read(cfd, cmd, sizeof(cmd) - 1) < 0)
+			cmd[0] = 0;
+		close(cfd);
+	}
+	mode = strstr(cmd, "hlt.unknown=stock-loss") ? STOCK_LOSS :
+	       strstr(cmd, "hlt.unknown=stock-avoid") ? STOCK_AVOID : OURS;
 	if (argc < 2)
 		return 2;
 	stage = atoi(argv[1]);
-	planned = stage == 1 ? STAGE1_TESTS : STAGE2_TESTS;
+	if (stage == 1)
+		planned = mode == STOCK_AVOID ? AVOID_STAGE1_TESTS : STAGE1_TESTS;
+	else
+		planned = mode == STOCK_LOSS ? LOSS_TESTS :
+			  mode == STOCK_AVOID ? AVOID_TESTS : STAGE2_TESTS;
 	printf("KTAP version 1\n1..%d\n", planned);
 	fflush(stdout);
 	dev = luo_device_open(NULL);
+	if (stage == 2 && mode == STOCK_LOSS) {
+		stage2_loss(dev);
+		if (dev >= 0)
+			close(dev);
+		return failures ? 1 : 0;
+	}
 	if (dev < 0) {
 		printf("# open /dev/liveupdate: %s\n", strerror(-dev));
 		while (test_nr < planned)
@@ -180,6 +245,8 @@ int main(int argc, char **argv)
 	}
 	if (stage == 1)
 		stage1(dev);
+	else if (mode == STOCK_AVOID)
+		stage2_avoid(dev);
 	else
 		stage2(dev);
 	if (test_nr != planned) {

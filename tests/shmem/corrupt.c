@@ -12,6 +12,9 @@
  *            line naming the fault; its memory comes back (MemTotal); the
  *            intact file is retrieved unharmed; no kernel warning (the
  *            runner checks the log).
+ * With "shmem_corrupt=chain" one chain of NR_MODES + 1 kernels tries every
+ * mode: stage S checks the corruption stage S - 1 asked for (as stage 2
+ * above), then asks for mode S (as stage 1).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -55,6 +58,7 @@ static const char *const expect_msg[] = {
 	[5] = "is not a preserved folio head",
 	[6] = "could not map the folio array",
 	[7] = "could not map the folio array",
+	[8] = "could not map the folio array",
 };
 
 /*
@@ -62,12 +66,14 @@ static const char *const expect_msg[] = {
  * points the array's first chunk beyond RAM: no folio can be found, and the
  * next kernel must refuse it without reading or freeing what it does not
  * own. Mode 7 makes the chunk list loop: it cannot be mapped, but walked
- * chunk by chunk it still names every folio, and all come back.
+ * chunk by chunk it still names every folio, and all come back. Mode 8
+ * names the array's first page twice, in place of its second: the 256
+ * entries of the second page (16 bytes each) are lost, all others come back.
  */
 static const long lost_pages[] = {
-	[1] = 1, [5] = 1, [6] = CORRUPT_SIZE / 4096,
+	[1] = 1, [5] = 1, [6] = CORRUPT_SIZE / 4096, [8] = 4096 / 16,
 };
-#define NR_MODES 7
+#define NR_MODES 8
 
 static int session_op(int lu, unsigned long cmd, const char *name)
 {
@@ -146,6 +152,8 @@ static int cmdline_mode(void)
 		close(fd);
 	}
 	p = strstr(cmd, "shmem_corrupt=");
+	if (p && !strncmp(p + strlen("shmem_corrupt="), "chain", 5))
+		return -1;
 	return p ? atoi(p + strlen("shmem_corrupt=")) : 0;
 }
 
@@ -237,34 +245,48 @@ static void stage2(int lu, int mode)
 		result(0, "intact file in another session is unharmed", strerror(errno));
 	}
 	result(!finish(s2), "finish the intact session", strerror(errno));
+	/* A chain's next step creates sessions of the same names. */
+	if (fd >= 0)
+		close(fd);
+	close(s1);
+	close(s2);
 }
 
 int main(int argc, char **argv)
 {
-	int stage, mode = cmdline_mode(), lu, planned;
+	int stage, mode = cmdline_mode(), lu, planned, check, arm;
 
 	if (argc < 2)
 		return 2;
 	stage = atoi(argv[1]);
 	printf("KTAP version 1\n");
-	if (mode < 1 || mode > NR_MODES) {
-		printf("1..1\nnot ok 1 shmem_corrupt=N (1..%d) missing from the command line\n",
-		       NR_MODES);
+	if (mode == -1) {
+		/* chain: check what the last stage asked for, ask for the next */
+		check = stage > 1 && stage <= NR_MODES + 1 ? stage - 1 : 0;
+		arm = stage <= NR_MODES ? stage : 0;
+	} else {
+		check = stage == 2 ? mode : 0;
+		arm = stage == 1 ? mode : 0;
+	}
+	if (mode == 0 || mode > NR_MODES || (!check && !arm)) {
+		printf("1..1\nnot ok 1 shmem_corrupt=N (1..%d) or chain missing from the command line, or stage %d has nothing to do\n",
+		       NR_MODES, stage);
 		return 1;
 	}
-	printf("# corruption mode %d, stage %d\n", mode, stage);
+	printf("# stage %d: checks corruption mode %d, asks for mode %d (0: none)\n",
+	       stage, check, arm);
 	lu = open("/dev/liveupdate", O_RDWR);
 	if (lu < 0) {
 		printf("1..1\nnot ok 1 open /dev/liveupdate: %s\n", strerror(errno));
 		return 1;
 	}
-	planned = stage == 1 ? STAGE1_TESTS : STAGE2_TESTS;
+	planned = (check ? STAGE2_TESTS : 0) + (arm ? STAGE1_TESTS : 0);
 	printf("1..%d\n", planned);
 	fflush(stdout);
-	if (stage == 1)
-		stage1(lu, mode);
-	else
-		stage2(lu, mode);
+	if (check)
+		stage2(lu, check);
+	if (arm)
+		stage1(lu, arm);
 	if (test_nr != planned) {
 		printf("# BUG: %d results for a plan of %d\n", test_nr, planned);
 		failures++;

@@ -4,7 +4,10 @@
  * kernel's validation of untrusted input can be exercised across a real
  * kexec. /sys/kernel/debug/luo_memfd_common/corrupt selects the corruption,
  * corrupt_min_entries limits it to arrays with at least that many entries.
- * It is applied at freeze, after which the array is never unpreserved.
+ * It is applied at freeze, to one array per request (the knob reads 0 again
+ * afterwards). If the reboot is aborted and the array is unpreserved, the
+ * original entries and links are put back first, so the undo sees the array
+ * it preserved.
  */
 #define pr_fmt(fmt) "luo_memfd_common: " fmt
 
@@ -14,6 +17,7 @@
 #include <linux/kho/abi/memfd.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 
 #include <asm/sections.h>
 
@@ -28,12 +32,37 @@ enum {
 	LMC_CORRUPT_STALE_PFN,	/* entry 1 names a page that is not preserved */
 	LMC_CORRUPT_BAD_FIRST,	/* descriptor's first chunk beyond end of RAM */
 	LMC_CORRUPT_CHAIN_LOOP,	/* last chunk of the array links to the first */
+	LMC_CORRUPT_DUP_BLOCK,	/* the array's second page names its first */
 	LMC_CORRUPT_MAX,
 };
 
 static u32 lmc_corrupt_mode;
 /* Only arrays with at least this many entries are corrupted. */
 static u32 lmc_corrupt_min_entries;
+
+/* What the last corruption changed, for lmc_test_uncorrupt(). */
+static DEFINE_MUTEX(lmc_corrupt_lock);
+static struct {
+	struct luo_memfd_out *out;
+	struct luo_memfd_entry e[3], last;
+	phys_addr_t first, block1;
+	struct kho_vmalloc_chunk *tail;	/* CHAIN_LOOP: the chunk relinked */
+} lmc_saved;
+
+static struct kho_vmalloc_chunk *lmc_first_chunk(struct luo_memfd_out *out)
+{
+	return KHOSER_LOAD_PTR(out->desc->first);
+}
+
+/* The array's last chunk; stops at a link back to the first. */
+static struct kho_vmalloc_chunk *lmc_tail_chunk(struct luo_memfd_out *out)
+{
+	struct kho_vmalloc_chunk *c = lmc_first_chunk(out);
+
+	while (c->hdr.next.phys && c->hdr.next.phys != out->desc->first.phys)
+		c = KHOSER_LOAD_PTR(c->hdr.next);
+	return c;
+}
 
 /**
  * lmc_test_corrupt - Apply the requested corruption to an outgoing array.
@@ -49,9 +78,21 @@ void lmc_test_corrupt(struct luo_memfd_out *out)
 	    out->nr < READ_ONCE(lmc_corrupt_min_entries))
 		return;
 
+	guard(mutex)(&lmc_corrupt_lock);
+	if (lmc_saved.out)
+		return;
+	/* One array per request. */
+	WRITE_ONCE(lmc_corrupt_mode, 0);
+
 	/* Entries 0-2 are rewritten below; others go through @i. */
 	for (i = 0; i < 3; i++)
 		luo_memfd_decode_entry(out->ser, i, &e[i]);
+	memcpy(lmc_saved.e, e, sizeof(e));
+	luo_memfd_decode_entry(out->ser, out->nr - 1, &lmc_saved.last);
+	lmc_saved.first = out->desc->first.phys;
+	lmc_saved.block1 = lmc_first_chunk(out)->phys[1];
+	lmc_saved.tail = NULL;
+	lmc_saved.out = out;
 
 	switch (mode) {
 	case LMC_CORRUPT_DUP_PFN:
@@ -79,19 +120,42 @@ void lmc_test_corrupt(struct luo_memfd_out *out)
 	case LMC_CORRUPT_BAD_FIRST:
 		out->desc->first.phys = PFN_PHYS(max_pfn) + SZ_1G;
 		break;
-	case LMC_CORRUPT_CHAIN_LOOP: {
-		struct kho_vmalloc_chunk *c = KHOSER_LOAD_PTR(out->desc->first);
-
-		while (KHOSER_LOAD_PTR(c->hdr.next))
-			c = KHOSER_LOAD_PTR(c->hdr.next);
-		c->hdr.next.phys = out->desc->first.phys;
+	case LMC_CORRUPT_CHAIN_LOOP:
+		lmc_saved.tail = lmc_tail_chunk(out);
+		lmc_saved.tail->hdr.next.phys = out->desc->first.phys;
 		break;
-	}
+	case LMC_CORRUPT_DUP_BLOCK:
+		/* Arrays of one page have no second block to corrupt. */
+		if (lmc_saved.block1)
+			lmc_first_chunk(out)->phys[1] = lmc_first_chunk(out)->phys[0];
+		break;
 	}
 	for (i = 0; i < 3; i++)
 		luo_memfd_encode_entry(out->ser, i, &e[i]);
 	pr_warn("corrupted an outgoing folio array (%llu entries), mode %u\n",
 		out->nr, mode);
+}
+
+/**
+ * lmc_test_uncorrupt - Put back what lmc_test_corrupt() changed in @out.
+ * @out: An array about to be unpreserved (the reboot was aborted).
+ */
+void lmc_test_uncorrupt(struct luo_memfd_out *out)
+{
+	u64 i;
+
+	guard(mutex)(&lmc_corrupt_lock);
+	if (lmc_saved.out != out)
+		return;
+	luo_memfd_encode_entry(out->ser, out->nr - 1, &lmc_saved.last);
+	for (i = 0; i < 3; i++)
+		luo_memfd_encode_entry(out->ser, i, &lmc_saved.e[i]);
+	out->desc->first.phys = lmc_saved.first;
+	lmc_first_chunk(out)->phys[1] = lmc_saved.block1;
+	if (lmc_saved.tail)
+		lmc_saved.tail->hdr.next.phys = 0;
+	lmc_saved.out = NULL;
+	pr_info("restored a corrupted folio array before unpreserving it\n");
 }
 
 static int __init lmc_corrupt_init(void)

@@ -57,10 +57,11 @@ EXPORT_SYMBOL_GPL(luo_memfd_discard_entries);
  * chunk list directly: each chunk and each block of the array is checked to
  * be preserved memory before it is read, then restored, read one page at a
  * time and freed. Nothing is allocated, so this cannot fail for lack of
- * memory. The walk stops at the first link that is not preserved memory of
- * the expected order (what follows it cannot be found and stays reserved).
+ * memory. A block that is not preserved memory of the expected order (named
+ * twice, or not ours) is skipped; the walk stops at the first chunk that is
+ * not (what follows it cannot be found and stays reserved).
  *
- * Return: true if the whole chain was walked.
+ * Return: true if the whole chain was walked and every block was ours.
  */
 static bool lmc_discard_chain(const struct kho_vmalloc *desc,
 			      const struct luo_memfd_in *in)
@@ -68,6 +69,7 @@ static bool lmc_discard_chain(const struct kho_vmalloc *desc,
 	const unsigned long contig = 1UL << desc->order;
 	unsigned long left = desc->total_pages, nr_chunks = 0, max_chunks;
 	phys_addr_t chunk_phys = desc->first.phys;
+	bool all_ours = true;
 
 	/* kho_preserve_vmalloc() starts a new chunk whenever one fills up. */
 	max_chunks = left / contig / KHO_VMALLOC_SIZE + 1;
@@ -75,7 +77,6 @@ static bool lmc_discard_chain(const struct kho_vmalloc *desc,
 	while (chunk_phys) {
 		struct kho_vmalloc_chunk *chunk;
 		struct page *cpage;
-		bool ok = true;
 		int i;
 
 		if (++nr_chunks > max_chunks || !PAGE_ALIGNED(chunk_phys) ||
@@ -86,20 +87,24 @@ static bool lmc_discard_chain(const struct kho_vmalloc *desc,
 			return false;
 		chunk = page_address(cpage);
 
-		for (i = 0; ok && i < ARRAY_SIZE(chunk->phys) && chunk->phys[i]; i++) {
+		for (i = 0; i < ARRAY_SIZE(chunk->phys) && chunk->phys[i]; i++) {
 			phys_addr_t phys = chunk->phys[i];
-			struct page *page;
+			struct page *page = NULL;
 			unsigned long j;
 
-			ok = left >= contig &&
-			     IS_ALIGNED(phys, PAGE_SIZE << desc->order) &&
-			     kho_preserved_order(phys) == desc->order;
-			page = ok ? kho_restore_pages(phys, contig) : NULL;
-			if (!page) {
-				ok = false;
+			/* Never more blocks than the descriptor counts. */
+			if (left < contig) {
+				all_ours = false;
 				break;
 			}
 			left -= contig;
+			if (IS_ALIGNED(phys, PAGE_SIZE << desc->order) &&
+			    kho_preserved_order(phys) == desc->order)
+				page = kho_restore_pages(phys, contig);
+			if (!page) {
+				all_ours = false;
+				continue;
+			}
 			/* Entries (16 bytes) never straddle a page. */
 			for (j = 0; j < contig; j++) {
 				void *p = kmap_local_page(page + j);
@@ -109,12 +114,10 @@ static bool lmc_discard_chain(const struct kho_vmalloc *desc,
 				__free_page(page + j);
 			}
 		}
-		chunk_phys = ok ? chunk->hdr.next.phys : 0;
+		chunk_phys = chunk->hdr.next.phys;
 		__free_page(cpage);
-		if (!ok)
-			return false;
 	}
-	return !left;
+	return !left && all_ours;
 }
 
 /**
@@ -145,7 +148,7 @@ bool luo_memfd_discard(const struct luo_memfd_in *in)
 		return false;
 	}
 	if (!lmc_discard_chain(desc, in)) {
-		pr_err("%s: folio array chunk list is corrupt; the folios after the break stay reserved\n",
+		pr_err("%s: folio array chunk list is corrupt; the folios of blocks it cannot reach stay reserved\n",
 		       in->name ?: "memfd");
 		return false;
 	}

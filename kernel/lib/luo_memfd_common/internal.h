@@ -13,8 +13,13 @@ static inline bool lmc_inject(void)
 
 #ifdef CONFIG_LUO_MEMFD_COMMON_CORRUPT_TEST
 void lmc_test_corrupt(struct luo_memfd_out *out);
+void lmc_test_uncorrupt(struct luo_memfd_out *out);
 #else
 static inline void lmc_test_corrupt(struct luo_memfd_out *out)
+{
+}
+
+static inline void lmc_test_uncorrupt(struct luo_memfd_out *out)
 {
 }
 #endif

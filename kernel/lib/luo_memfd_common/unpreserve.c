@@ -28,6 +28,7 @@ void luo_memfd_unpreserve(struct luo_memfd_out *out)
 	u64 i;
 
 	if (out->nr) {
+		lmc_test_uncorrupt(out);
 		kho_unpreserve_vmalloc(out->desc);
 		for (i = 0; i < out->nr; i++) {
 			struct luo_memfd_entry e;
