@@ -240,6 +240,29 @@ static inline bool luo_memfd_inject_step(void)
 }
 #endif
 
+#ifdef CONFIG_LUO_MEMFD_COMMON_CORRUPT_TEST
+void luo_memfd_test_corrupt_header(const struct luo_memfd_out *out, u64 *pos,
+				   u64 *size, u32 *seals, u32 *flags);
+#else
+/**
+ * luo_memfd_test_corrupt_header - Corrupt one field of an outgoing header.
+ * @out:   The file's outgoing array (only large enough ones are corrupted).
+ * @pos:   The header's position field.
+ * @size:  The header's size field.
+ * @seals: The header's seals field.
+ * @flags: The header's flags field.
+ *
+ * For a handler's freeze(), after its header is final. Does something only
+ * on test kernels (CONFIG_LUO_MEMFD_COMMON_CORRUPT_TEST) when asked through
+ * /sys/kernel/debug/luo_memfd_common/corrupt.
+ */
+static inline void luo_memfd_test_corrupt_header(const struct luo_memfd_out *out,
+						 u64 *pos, u64 *size,
+						 u32 *seals, u32 *flags)
+{
+}
+#endif
+
 #ifdef CONFIG_LIVEUPDATE_CONFORMANCE_KUNIT_TEST
 #include <linux/liveupdate_conformance.h>
 

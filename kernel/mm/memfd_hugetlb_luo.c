@@ -165,6 +165,8 @@ static int hml_freeze(struct liveupdate_file_op_args *args)
 	ser->seals = seals;
 	ser->pos = args->file->f_pos;
 	luo_memfd_freeze(&priv->out);
+	luo_memfd_test_corrupt_header(&priv->out, &ser->pos, &ser->size,
+				      &ser->seals, &ser->flags);
 	return 0;
 }
 

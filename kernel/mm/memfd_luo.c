@@ -158,6 +158,8 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 		struct memfd_luo_private *priv = args->private_data;
 
 		luo_memfd_freeze(&priv->out);
+		luo_memfd_test_corrupt_header(&priv->out, &ser->pos, &ser->size,
+					      &ser->seals, &ser->flags);
 	}
 	return 0;
 }

@@ -7,11 +7,14 @@
 #   shmem-stock-luo-stock stock -> ours -> stock, the data written on the
 #                        first stock kernel read on the last
 #   shmem-luo-chain3     luo -> luo -> luo, re-preserving what was retrieved
-#   shmem-corrupt        every folio array corruption in one chain of nine
-#                        of our kernels: kernel N corrupts with mode N, kernel
-#                        N + 1 must refuse it (dup pfn, unsorted, flags, index
-#                        past EOF, stale pfn, first chunk beyond RAM, chunk
-#                        list that loops, a page of the array named twice)
+#   shmem-corrupt        every corruption in one chain of 13 of our kernels:
+#                        kernel N corrupts with mode N, kernel N + 1 must
+#                        refuse it and give the memory back. The folio array:
+#                        dup pfn, unsorted, flags, index past EOF, stale pfn,
+#                        first chunk beyond RAM, chunk list that loops, a page
+#                        of the array named twice; the header: position past
+#                        MAX_LFS_FILESIZE, size below the folios, unknown
+#                        file flag, unknown seal
 #   shmem-kunit          KUnit suite luo_memfd_common on the luo kernel
 # Each run prints "NAME: N passed, N failed, N skipped"; exits non-zero if
 # any run failed. Needs the stock and luo kernels built.
@@ -75,7 +78,7 @@ run shmem-luo-chain3 --chain $ours,$ours,$ours --stage "$out/interop" --timeout 
 # next kernel with a clear error, their memory given back. One chain, not a
 # run per mode: a boot less per mode (tests/shmem/corrupt.c,
 # shmem_corrupt=chain; shmem_corrupt=N runs one mode in a chain of two).
-run shmem-corrupt --chain "$(printf "$ours,%.0s" 1 2 3 4 5 6 7 8)$ours" \
+run shmem-corrupt --chain "$(printf "$ours,%.0s" $(seq 12))$ours" \
 	--stage "$out/corrupt" --timeout 1200 --append shmem_corrupt=chain
 run shmem-kunit --chain $ours --kunit 'luo_memfd_common*' \
 	--stage "$out/kunit-stage.sh" --timeout 600

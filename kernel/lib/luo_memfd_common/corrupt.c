@@ -12,6 +12,8 @@
 #define pr_fmt(fmt) "luo_memfd_common: " fmt
 
 #include <linux/debugfs.h>
+#include <linux/export.h>
+#include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/kho/abi/kexec_handover.h>
 #include <linux/kho/abi/memfd.h>
@@ -33,6 +35,12 @@ enum {
 	LMC_CORRUPT_BAD_FIRST,	/* descriptor's first chunk beyond end of RAM */
 	LMC_CORRUPT_CHAIN_LOOP,	/* last chunk of the array links to the first */
 	LMC_CORRUPT_DUP_BLOCK,	/* the array's second page names its first */
+	LMC_CORRUPT_ARRAY_MAX,
+	/* The file's header (luo_memfd_test_corrupt_header()): */
+	LMC_CORRUPT_POS = LMC_CORRUPT_ARRAY_MAX, /* position past MAX_LFS_FILESIZE */
+	LMC_CORRUPT_SIZE,	/* size one page: the array names pages past it */
+	LMC_CORRUPT_FILE_FLAGS,	/* an unknown file flag */
+	LMC_CORRUPT_SEALS,	/* an unknown seal */
 	LMC_CORRUPT_MAX,
 };
 
@@ -74,7 +82,7 @@ void lmc_test_corrupt(struct luo_memfd_out *out)
 	struct luo_memfd_entry e[3];
 	u64 i, tmp;
 
-	if (!mode || mode >= LMC_CORRUPT_MAX || out->nr < 3 ||
+	if (!mode || mode >= LMC_CORRUPT_ARRAY_MAX || out->nr < 3 ||
 	    out->nr < READ_ONCE(lmc_corrupt_min_entries))
 		return;
 
@@ -135,6 +143,49 @@ void lmc_test_corrupt(struct luo_memfd_out *out)
 	pr_warn("corrupted an outgoing folio array (%llu entries), mode %u\n",
 		out->nr, mode);
 }
+
+/**
+ * luo_memfd_test_corrupt_header - Corrupt one field of an outgoing header.
+ * @out:   The file's outgoing array (only large enough ones are corrupted).
+ * @pos:   The header's position field.
+ * @size:  The header's size field.
+ * @seals: The header's seals field.
+ * @flags: The header's flags field.
+ *
+ * For a handler's freeze(), after its header is final. An unpreserve after
+ * an aborted reboot does not read these fields, so nothing is put back.
+ */
+void luo_memfd_test_corrupt_header(const struct luo_memfd_out *out, u64 *pos,
+				   u64 *size, u32 *seals, u32 *flags)
+{
+	u32 mode = READ_ONCE(lmc_corrupt_mode);
+
+	if (mode < LMC_CORRUPT_ARRAY_MAX || mode >= LMC_CORRUPT_MAX ||
+	    out->nr < 3 || out->nr < READ_ONCE(lmc_corrupt_min_entries))
+		return;
+
+	guard(mutex)(&lmc_corrupt_lock);
+	if (!READ_ONCE(lmc_corrupt_mode))
+		return;
+	WRITE_ONCE(lmc_corrupt_mode, 0);
+	switch (mode) {
+	case LMC_CORRUPT_POS:
+		*pos = (u64)MAX_LFS_FILESIZE + 1;
+		break;
+	case LMC_CORRUPT_SIZE:
+		*size = PAGE_SIZE;
+		break;
+	case LMC_CORRUPT_FILE_FLAGS:
+		*flags |= 0x40;
+		break;
+	case LMC_CORRUPT_SEALS:
+		*seals |= 0x8000;
+		break;
+	}
+	pr_warn("corrupted an outgoing file header (%llu entries), mode %u\n",
+		out->nr, mode);
+}
+EXPORT_SYMBOL_GPL(luo_memfd_test_corrupt_header);
 
 /**
  * lmc_test_uncorrupt - Put back what lmc_test_corrupt() changed in @out.
