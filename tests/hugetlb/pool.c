@@ -34,6 +34,8 @@
 
 #include <libluo.h>
 
+#include "../common/stage.h"
+
 #define HUGE (2 * 1024 * 1024L)
 #define FILE_PAGES 4
 #define STRIDE 4096L
@@ -41,25 +43,6 @@
 #define STAGE1_TESTS 3
 #define SYSCTL_TESTS 9
 #define SURPLUS_TESTS 8
-
-static int test_nr, failures;
-
-static void result(int ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void result(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d ", ok ? "" : "not ", ++test_nr);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
 
 static long read_long(const char *path)
 {
@@ -170,14 +153,7 @@ static void stage1(int dev)
 	       "create sessions keep and drop and two 4-page HugeTLB memfds");
 	result(!luo_session_preserve_fd(keep, a, 1), "preserve keep/1");
 	result(!luo_session_preserve_fd(drop, b, 1), "preserve drop/1");
-	if (fork() == 0) {
-		setsid();
-		close(0);
-		close(1);
-		close(2);
-		for (;;)
-			pause();
-	}
+	hold_sessions();
 }
 
 /* Retrieve keep/1 and check its bytes; the fd, or -1. */
@@ -238,14 +214,9 @@ static void stage2_surplus(int keep, int drop)
 int main(int argc, char **argv)
 {
 	int stage, dev, planned, surplus, keep = -1, drop = -1;
-	char cmd[4096] = "";
-	int cfd = open("/proc/cmdline", O_RDONLY);
+	char cmd[4096];
 
-	if (cfd >= 0) {
-		if (read(cfd, cmd, sizeof(cmd) - 1) < 0)
-			cmd[0] = 0;
-		close(cfd);
-	}
+	read_cmdline(cmd, sizeof(cmd));
 	if (argc < 2)
 		return 2;
 	stage = atoi(argv[1]);

@@ -36,6 +36,8 @@
 
 #include <libluo.h>
 
+#include "../common/stage.h"
+
 #define SHMEM_SIZE (256 * 1024L)
 #define HUGE_SIZE (2 * 1024 * 1024L)
 #define COMPAT "hugetlb-memfd-v1"
@@ -48,17 +50,13 @@
 enum { OURS, STOCK_LOSS, STOCK_AVOID };
 static int mode;
 
-static int test_nr, failures;
-
-static void result(int ok, const char *what, int err)
+/* One KTAP line; on failure with @err (an errno, either sign) its text. */
+static void check(int ok, const char *what, int err)
 {
-	printf("%sok %d %s", ok ? "" : "not ", ++test_nr, what);
 	if (!ok && err)
-		printf(": %s", strerror(err < 0 ? -err : err));
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
+		result(0, "%s: %s", what, strerror(err < 0 ? -err : err));
+	else
+		result(ok, "%s", what);
 }
 
 static uint8_t pattern(uint8_t seed, long off)
@@ -132,25 +130,18 @@ static void stage1(int dev)
 	int f2 = make_memfd("mixed-huge", MFD_HUGETLB, HUGE_SIZE, 2);
 	int f3 = make_memfd("plain-shmem", 0, SHMEM_SIZE, 3);
 
-	result(mixed >= 0 && plain >= 0, "create sessions mixed and plain",
+	check(mixed >= 0 && plain >= 0, "create sessions mixed and plain",
 	       mixed < 0 ? mixed : plain);
-	result(f1 >= 0 && f2 >= 0 && f3 >= 0, "create the three memfds",
+	check(f1 >= 0 && f2 >= 0 && f3 >= 0, "create the three memfds",
 	       f1 < 0 ? f1 : f2 < 0 ? f2 : f3);
-	result(!luo_session_preserve_fd(mixed, f1, 1), "preserve mixed/1 (shmem)", 0);
-	result(!luo_session_preserve_fd(mixed, f2, 2), "preserve mixed/2 (HugeTLB)", 0);
-	result(!luo_session_preserve_fd(plain, f3, 1), "preserve plain/1 (shmem)", 0);
+	check(!luo_session_preserve_fd(mixed, f1, 1), "preserve mixed/1 (shmem)", 0);
+	check(!luo_session_preserve_fd(mixed, f2, 2), "preserve mixed/2 (HugeTLB)", 0);
+	check(!luo_session_preserve_fd(plain, f3, 1), "preserve plain/1 (shmem)", 0);
 	if (mode == STOCK_AVOID) {
 		/* Rolling back to stock: the HugeTLB file's session goes first. */
-		result(!close(mixed), "close session mixed before a kexec into stock", errno);
+		check(!close(mixed), "close session mixed before a kexec into stock", errno);
 	}
-	if (fork() == 0) {
-		setsid();
-		close(0);
-		close(1);
-		close(2);
-		for (;;)
-			pause();
-	}
+	hold_sessions();
 }
 
 static void stage2(int dev)
@@ -159,34 +150,34 @@ static void stage2(int dev)
 	int plain = luo_session_retrieve(dev, "plain");
 	int fd, err;
 
-	result(mixed >= 0, "retrieve session mixed", mixed);
-	result(plain >= 0, "retrieve session plain", plain);
+	check(mixed >= 0, "retrieve session mixed", mixed);
+	check(plain >= 0, "retrieve session plain", plain);
 	fd = luo_session_retrieve_fd(plain, 1);
-	result(check_memfd(fd, SHMEM_SIZE, 3), "plain/1 (shmem) comes back intact",
+	check(check_memfd(fd, SHMEM_SIZE, 3), "plain/1 (shmem) comes back intact",
 	       fd < 0 ? fd : 0);
 	fd = luo_session_retrieve_fd(mixed, 1);
-	result(check_memfd(fd, SHMEM_SIZE, 1),
+	check(check_memfd(fd, SHMEM_SIZE, 1),
 	       "mixed/1 (shmem) comes back intact beside a file of an unknown type",
 	       fd < 0 ? fd : 0);
 	err = luo_session_retrieve_fd(mixed, 2);
-	result(err == -EOPNOTSUPP, "mixed/2 (HugeTLB, no handler here) is refused with EOPNOTSUPP",
+	check(err == -EOPNOTSUPP, "mixed/2 (HugeTLB, no handler here) is refused with EOPNOTSUPP",
 	       err < 0 ? err : 0);
-	result(log_contains("token 2", COMPAT),
+	check(log_contains("token 2", COMPAT),
 	       "the kernel log names the file's token and compatible string", 0);
 	err = luo_session_retrieve_fd(mixed, 2);
-	result(err == -EOPNOTSUPP, "the refusal is sticky", err < 0 ? err : 0);
+	check(err == -EOPNOTSUPP, "the refusal is sticky", err < 0 ? err : 0);
 	err = luo_session_finish(mixed);
-	result(!err, "finish session mixed", err);
+	check(!err, "finish session mixed", err);
 	err = luo_session_finish(plain);
-	result(!err, "finish session plain", err);
+	check(!err, "finish session plain", err);
 }
 
 /* Stock 7.3 as the next kernel, nothing done about the HugeTLB file. */
 static void stage2_loss(int dev)
 {
-	result(dev == -EIO, "stock cannot open /dev/liveupdate (EIO): the whole handover is lost",
+	check(dev == -EIO, "stock cannot open /dev/liveupdate (EIO): the whole handover is lost",
 	       dev < 0 ? dev : 0);
-	result(log_contains("No registered handler", COMPAT),
+	check(log_contains("No registered handler", COMPAT),
 	       "the stock kernel log names the compatible string", 0);
 }
 
@@ -196,28 +187,23 @@ static void stage2_avoid(int dev)
 	int plain = luo_session_retrieve(dev, "plain");
 	int mixed, fd, err;
 
-	result(plain >= 0, "retrieve session plain", plain);
+	check(plain >= 0, "retrieve session plain", plain);
 	fd = luo_session_retrieve_fd(plain, 1);
-	result(check_memfd(fd, SHMEM_SIZE, 3), "plain/1 (shmem) comes back intact on stock",
+	check(check_memfd(fd, SHMEM_SIZE, 3), "plain/1 (shmem) comes back intact on stock",
 	       fd < 0 ? fd : 0);
 	mixed = luo_session_retrieve(dev, "mixed");
-	result(mixed == -ENOENT, "session mixed was not handed over (ENOENT)",
+	check(mixed == -ENOENT, "session mixed was not handed over (ENOENT)",
 	       mixed < 0 ? mixed : 0);
 	err = luo_session_finish(plain);
-	result(!err, "finish session plain", err);
+	check(!err, "finish session plain", err);
 }
 
 int main(int argc, char **argv)
 {
 	int stage, dev, planned;
-	char cmd[4096] = "";
-	int cfd = open("/proc/cmdline", O_RDONLY);
+	char cmd[4096];
 
-	if (cfd >= 0) {
-		if (read(cfd, cmd, sizeof(cmd) - 1) < 0)
-			cmd[0] = 0;
-		close(cfd);
-	}
+	read_cmdline(cmd, sizeof(cmd));
 	mode = strstr(cmd, "hlt.unknown=stock-loss") ? STOCK_LOSS :
 	       strstr(cmd, "hlt.unknown=stock-avoid") ? STOCK_AVOID : OURS;
 	if (argc < 2)
@@ -240,7 +226,7 @@ int main(int argc, char **argv)
 	if (dev < 0) {
 		printf("# open /dev/liveupdate: %s\n", strerror(-dev));
 		while (test_nr < planned)
-			result(0, "open /dev/liveupdate (every case needs it)", dev);
+			check(0, "open /dev/liveupdate (every case needs it)", dev);
 		return 1;
 	}
 	if (stage == 1)

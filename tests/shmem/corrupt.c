@@ -30,6 +30,8 @@
 #include <unistd.h>
 #include <linux/liveupdate.h>
 
+#include "../common/stage.h"
+
 #define KIB 1024L
 #define MIB (1024L * 1024L)
 #define CORRUPT_SIZE (4 * MIB)
@@ -39,15 +41,10 @@
 #define STAGE1_TESTS 5
 #define STAGE2_TESTS 8
 
-static int test_nr, failures;
-
-static void result(int ok, const char *what, const char *detail)
+/* One KTAP line, with @detail after the name if given. */
+static void check(int ok, const char *what, const char *detail)
 {
-	printf("%sok %d %s%s%s\n", ok ? "" : "not ", ++test_nr, what,
-	       detail ? ": " : "", detail ? detail : "");
-	fflush(stdout);
-	if (!ok)
-		failures++;
+	result(ok, "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
 }
 
 #define NR_MODES 12
@@ -160,14 +157,9 @@ static int make_memfd(const char *name, long size, uint8_t seed)
 
 static int cmdline_mode(void)
 {
-	char cmd[4096] = "", *p;
-	int fd = open("/proc/cmdline", O_RDONLY);
+	char cmd[4096], *p;
 
-	if (fd >= 0) {
-		if (read(fd, cmd, sizeof(cmd) - 1) < 0)
-			cmd[0] = 0;
-		close(fd);
-	}
+	read_cmdline(cmd, sizeof(cmd));
 	p = strstr(cmd, "shmem_corrupt=");
 	if (p && !strncmp(p + strlen("shmem_corrupt="), "chain", 5))
 		return -1;
@@ -183,27 +175,20 @@ static void stage1(int lu, int mode)
 	char buf[16];
 	int dfd;
 
-	result(s1 >= 0 && s2 >= 0 && f1 >= 0 && f2 >= 0, "setup", strerror(errno));
-	result(!preserve(s1, f1, 1), "preserve the 4 MiB memfd", NULL);
-	result(!preserve(s2, f2, 1), "preserve the 64 KiB memfd", NULL);
+	check(s1 >= 0 && s2 >= 0 && f1 >= 0 && f2 >= 0, "setup", strerror(errno));
+	check(!preserve(s1, f1, 1), "preserve the 4 MiB memfd", NULL);
+	check(!preserve(s2, f2, 1), "preserve the 64 KiB memfd", NULL);
 	/* Corrupt arrays of >= 256 entries: the 4 MiB file, not the 64 KiB one. */
 	dfd = open("/sys/kernel/debug/luo_memfd_common/corrupt_min_entries", O_WRONLY);
-	result(dfd >= 0 && write(dfd, "256", 3) == 3, "limit corruption to large arrays",
+	check(dfd >= 0 && write(dfd, "256", 3) == 3, "limit corruption to large arrays",
 	       strerror(errno));
 	if (dfd >= 0)
 		close(dfd);
 	dfd = open("/sys/kernel/debug/luo_memfd_common/corrupt", O_WRONLY);
 	snprintf(buf, sizeof(buf), "%d", mode);
-	result(dfd >= 0 && write(dfd, buf, strlen(buf)) > 0,
+	check(dfd >= 0 && write(dfd, buf, strlen(buf)) > 0,
 	       "request corruption of outgoing arrays", strerror(errno));
-	if (fork() == 0) {
-		setsid();
-		close(0);
-		close(1);
-		close(2);
-		for (;;)
-			pause();
-	}
+	hold_sessions();
 }
 
 static int log_contains(const char *needle)
@@ -225,26 +210,26 @@ static void stage2(int lu, int mode)
 	char detail[160];
 	int fd, err;
 
-	result(s1 >= 0 && s2 >= 0, "retrieve both sessions", strerror(errno));
+	check(s1 >= 0 && s2 >= 0, "retrieve both sessions", strerror(errno));
 	before = memtotal_kb();
 	errno = 0;
 	fd = retrieve(s1, 1);
 	err = errno;
 	snprintf(detail, sizeof(detail), "fd %d, %s", fd, strerror(err));
-	result(fd < 0 && err == expect_errno(mode), expect_errno(mode) == EINVAL ?
+	check(fd < 0 && err == expect_errno(mode), expect_errno(mode) == EINVAL ?
 	       "corrupt file is refused with EINVAL" : "corrupt file is refused with EOPNOTSUPP",
 	       detail);
-	result(log_contains(expect_msg[mode]), "kernel log names the fault",
+	check(log_contains(expect_msg[mode]), "kernel log names the fault",
 	       expect_msg[mode]);
 	errno = 0;
-	result(retrieve(s1, 1) < 0 && errno == expect_errno(mode), "refusal is sticky",
+	check(retrieve(s1, 1) < 0 && errno == expect_errno(mode), "refusal is sticky",
 	       strerror(errno));
-	result(!finish(s1), "finish the session of the corrupt file", strerror(errno));
+	check(!finish(s1), "finish the session of the corrupt file", strerror(errno));
 	after = memtotal_kb();
 	want = CORRUPT_SIZE / KIB - lost_pages[mode] * 4;
 	snprintf(detail, sizeof(detail), "%ld kB back, want >= %ld kB",
 		 after - before, want);
-	result(after - before >= want, "the corrupt file's memory is given back",
+	check(after - before >= want, "the corrupt file's memory is given back",
 	       detail);
 
 	fd = retrieve(s2, 1);
@@ -258,12 +243,12 @@ static void stage2(int lu, int mode)
 				break;
 			}
 		}
-		result(map != MAP_FAILED && bad < 0, "intact file in another session is unharmed",
+		check(map != MAP_FAILED && bad < 0, "intact file in another session is unharmed",
 		       NULL);
 	} else {
-		result(0, "intact file in another session is unharmed", strerror(errno));
+		check(0, "intact file in another session is unharmed", strerror(errno));
 	}
-	result(!finish(s2), "finish the intact session", strerror(errno));
+	check(!finish(s2), "finish the intact session", strerror(errno));
 	/* A chain's next step creates sessions of the same names. */
 	if (fd >= 0)
 		close(fd);
