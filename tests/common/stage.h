@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What every stage program needs (a start on issue 16, used by
- * tests/hugetlb/pool.c, tests/hugetlb/unknown.c and tests/shmem/corrupt.c):
+ * What every stage program needs (a start on issue 16; used by the stage
+ * programs in tests/hugetlb and tests/shmem):
  *   result()        one KTAP result line, counted in test_nr and failures;
  *   read_cmdline()  the kernel command line (for a stage's mode);
  *   hold_sessions() keep this process's session fds open across the kexec
@@ -35,7 +35,7 @@ static void result(int ok, const char *fmt, ...)
 }
 
 /* The kernel command line in @buf (empty if it cannot be read). */
-static void read_cmdline(char *buf, size_t size)
+static __attribute__((unused)) void read_cmdline(char *buf, size_t size)
 {
 	int fd = open("/proc/cmdline", O_RDONLY);
 	ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : -1;
@@ -49,7 +49,7 @@ static void read_cmdline(char *buf, size_t size)
  * Fork a child that holds every open fd (the sessions) until the kexec;
  * the stage itself returns and exits.
  */
-static void hold_sessions(void)
+static __attribute__((unused)) void hold_sessions(void)
 {
 	if (fork() == 0) {
 		setsid();

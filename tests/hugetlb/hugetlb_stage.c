@@ -79,24 +79,13 @@ enum { H2M, H1G, NR_SIZES };
 static const char *const size_name[NR_SIZES] = { "2048kB", "1048576kB" };
 static const long page_size_of[NR_SIZES] = { SZ_2M, GIB };
 
-static int test_nr, failures, planned;
+#include "../common/stage.h"
+
+static int planned;
 static int mode_2m, mode_cma, mode_corrupt;
 /* Why the stage stopped before the end of its plan. */
 static char stopped[128];
 
-static void result(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d ", ok ? "" : "not ", ++test_nr);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
 
 /* A planned check that cannot run: a failure, with the reason. */
 static void __attribute__((format(printf, 2, 3))) not_run(const char *why, const char *fmt, ...)
@@ -721,18 +710,6 @@ static void abort_behaviour(int lu)
 	result(p2.free == p0.free + 4 && p2.resv == p0.resv,
 	       "abort: closing the file frees its 4 pages (free %ld -> %ld, resv %ld)",
 	       p0.free, p2.free, p2.resv);
-}
-
-static void hold_sessions(void)
-{
-	if (fork() == 0) {
-		setsid();
-		close(0);
-		close(1);
-		close(2);
-		for (;;)
-			pause();
-	}
 }
 
 static int stage_preserve(int lu, int stage, int *fds)

@@ -57,7 +57,9 @@
 #define MIB (1024L * 1024L)
 #define UNRETRIEVED_SIZE (32 * MIB)
 
-static int test_nr, failures, planned;
+#include "../common/stage.h"
+
+static int planned;
 /* Set when this stage runs on stock 7.3 (shmem_kernel=stock on the cmdline). */
 static int on_stock;
 /*
@@ -68,19 +70,6 @@ static char late_kernel[16] = "unknown";
 /* Why the stage stopped before the end of its plan. */
 static char stopped[128];
 
-static void result(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d ", ok ? "" : "not ", ++test_nr);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
 
 /* A check that, if @stock, fails because of a stock 7.3 bug fixed in ours. */
 static void vresult_stock_bug(int ok, int stock, const char *bug,
@@ -583,14 +572,7 @@ static int stage_preserve(int lu, int stage, int *fds, int ret_session)
 	close(ufd);
 
 	/* Hold the sessions across kexec in a daemon. */
-	if (fork() == 0) {
-		setsid();
-		close(0);
-		close(1);
-		close(2);
-		for (;;)
-			pause();
-	}
+	hold_sessions();
 	close(session);
 	close(un);
 	if (ret_session >= 0)
