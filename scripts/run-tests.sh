@@ -30,12 +30,19 @@ set -euo pipefail
 
 want=("$@")
 
+# Whatever stops this script early, its last line is still a result line.
+summary_done=0
+trap 'rc=$?; if [ $summary_done -eq 0 ]; then
+	echo "run-tests: stopped before the summary (exit $rc); see the lines above" >&2
+	echo "0 passed, 1 failed, 0 skipped"
+fi' EXIT
+
 # Setup (not counted as tests): the kernels every QEMU suite boots. The
 # debug variants build in the background, one after the other, while the
 # first suites run; scripts/qemu-run.sh waits for a pending one.
 for v in stock luo; do
 	if ! "$REPO/scripts/build-kernel.sh" "$v"; then
-		echo "0 passed, 1 failed, 0 skipped"
+		echo "run-tests: the $v kernel did not build" >&2
 		exit 1
 	fi
 done
@@ -79,8 +86,9 @@ inputs_key=$( {
 	dpkg-query -W -f '${Package}=${Version}\n' gcc clang libcmocka-dev libc6-dev \
 		busybox-static qemu-system-x86 2>/dev/null
 	gcc --version | head -n1
-	env | grep -E '^(LUO_|KSRC=|CONFORMANCE_|CC=|CFLAGS=|LDFLAGS=)' |
-		grep -vE '^LUO_(T0|TEST_CACHE|TEST_JOBS)=' | sort
+	# No such variable is the common case: grep finding nothing is fine.
+	{ env | grep -E '^(LUO_|KSRC=|CONFORMANCE_|CC=|CFLAGS=|LDFLAGS=)' |
+		grep -vE '^LUO_(T0|TEST_CACHE|TEST_JOBS)=' | sort; } || true
 } | sha1sum | cut -d' ' -f1)
 
 # run_suite NAME CMD: run (or take from the cache) one suite; write
@@ -124,7 +132,16 @@ run_suite() {
 	echo "$p $f $s" > "$log.result"
 }
 
-names=()
+# Only suites count against LUO_TEST_JOBS, not the background kernel build:
+# a suite waiting for the debug kernel must not leave the other slot idle.
+names=() suite_pids=()
+running_suites() {
+	local n=0 p
+	for p in "${suite_pids[@]}"; do
+		kill -0 "$p" 2>/dev/null && n=$((n + 1))
+	done
+	echo "$n"
+}
 while read -r name cmd; do
 	case "$name" in ''|'#'*) continue ;; esac
 	if [ ${#want[@]} -gt 0 ] && ! printf '%s\n' "${want[@]}" | grep -qxF "$name"; then
@@ -132,10 +149,11 @@ while read -r name cmd; do
 	fi
 	names+=("$name")
 	rm -f "$LOGS/test-$name.log.result"
-	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+	while [ "$(running_suites)" -ge "$jobs_max" ]; do
 		wait -n || true
 	done
 	run_suite "$name" "$cmd" &
+	suite_pids+=($!)
 done < "$REPO/tests/suites"
 wait
 
@@ -161,5 +179,6 @@ for name in "${names[@]}"; do
 done
 [ $use_cache -eq 1 ] &&
 	echo "suites: ${#names[@]}, $cached of them cached (passed before with the same inputs; LUO_TEST_CACHE=0 reruns them)"
+summary_done=1
 echo "$total_p passed, $total_f failed, $total_s skipped"
 [ "$total_f" -eq 0 ]
