@@ -123,8 +123,16 @@ kernel_path() {
 # and the run would otherwise sit out the stall window.
 detectors="oops=panic watchdog_thresh=60 softlockup_panic=1 hung_task_timeout_secs=300 hung_task_panic=1"
 detectors="$detectors rcupdate.rcu_cpu_stall_timeout=60 sysctl.kernel.panic_on_rcu_stall=1"
+# tsc=reliable: no clocksource watchdog on the TSC. In 7.3 its skew check
+# (watchdog_check_skew(), IRQs off) waits for the other CPU with a timeout
+# read from the current clocksource; early in boot that is jiffies, which
+# stands still while both CPUs have IRQs off. When the check starts as the
+# other CPU enters stop_machine() for the switch to tsc-early, both spin
+# forever: the boot stops after "vgaarb: loaded" (hang-registers.txt:
+# watchdog_check_skew and stop_machine_yield, IF clear on both). TCG's TSC
+# follows the host clock, so nothing is lost by trusting it.
 cmdline_for() { # stage number (1-based)
-	local c="console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 $detectors liveupdate=on"
+	local c="console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 $detectors tsc=reliable liveupdate=on"
 	c="$c$append ${stage_append[$1]:-}"
 	[ "$1" = 1 ] && [ -n "$kunit" ] && c="$c kunit.enable=1 kunit.filter_glob=$kunit"
 	echo "$c" | tr -s ' '
