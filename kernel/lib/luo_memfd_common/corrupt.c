@@ -57,6 +57,12 @@ static struct {
 	struct kho_vmalloc_chunk *tail;	/* CHAIN_LOOP: the chunk relinked */
 } lmc_saved;
 
+/* Whether @out is large enough to be corrupted (corrupt_min_entries). */
+static bool lmc_large_enough(const struct luo_memfd_out *out)
+{
+	return out->nr >= 3 && out->nr >= READ_ONCE(lmc_corrupt_min_entries);
+}
+
 static struct kho_vmalloc_chunk *lmc_first_chunk(struct luo_memfd_out *out)
 {
 	return KHOSER_LOAD_PTR(out->desc->first);
@@ -82,8 +88,7 @@ void lmc_test_corrupt(struct luo_memfd_out *out)
 	struct luo_memfd_entry e[3];
 	u64 i, tmp;
 
-	if (!mode || mode >= LMC_CORRUPT_ARRAY_MAX || out->nr < 3 ||
-	    out->nr < READ_ONCE(lmc_corrupt_min_entries))
+	if (!mode || mode >= LMC_CORRUPT_ARRAY_MAX || !lmc_large_enough(out))
 		return;
 
 	guard(mutex)(&lmc_corrupt_lock);
@@ -161,7 +166,7 @@ void luo_memfd_test_corrupt_header(const struct luo_memfd_out *out, u64 *pos,
 	u32 mode = READ_ONCE(lmc_corrupt_mode);
 
 	if (mode < LMC_CORRUPT_ARRAY_MAX || mode >= LMC_CORRUPT_MAX ||
-	    out->nr < 3 || out->nr < READ_ONCE(lmc_corrupt_min_entries))
+	    !lmc_large_enough(out))
 		return;
 
 	guard(mutex)(&lmc_corrupt_lock);
