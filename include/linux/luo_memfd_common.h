@@ -246,7 +246,7 @@ void luo_memfd_test_corrupt_header(const struct luo_memfd_out *out, u64 *pos,
 #else
 /**
  * luo_memfd_test_corrupt_header - Corrupt one field of an outgoing header.
- * @out:   The file's outgoing array (only large enough ones are corrupted).
+ * @out:   The file's outgoing array (its entry count selects the request).
  * @pos:   The header's position field.
  * @size:  The header's size field.
  * @seals: The header's seals field.

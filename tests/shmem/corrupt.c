@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * End-to-end test of the next kernel's validation of untrusted folio arrays.
- * Needs a first kernel with CONFIG_LUO_MEMFD_COMMON_CORRUPT_TEST and a
- * second kernel running luo_memfd_common. KTAP output.
+ * End-to-end test of the next kernel's validation of untrusted folio arrays
+ * and file headers. Needs a first kernel with
+ * CONFIG_LUO_MEMFD_COMMON_CORRUPT_TEST and a second kernel running
+ * luo_memfd_common. KTAP output.
  *
- * The corruption mode comes from "shmem_corrupt=N" on the command line
- * (see lib/luo_memfd_common/corrupt.c for the modes).
- *   stage 1: preserve a 4 MiB memfd in session "corrupt" and a small one in
- *            session "intact", ask for the corruption, hold both across kexec;
- *   stage 2: retrieving the corrupt file fails with EINVAL (EOPNOTSUPP for
- *            an unknown header flag or seal) and a kernel log
- *            line naming the fault; its memory comes back (MemTotal); the
- *            intact file is retrieved unharmed; no kernel warning (the
- *            runner checks the log).
- * With "shmem_corrupt=chain" one chain of NR_MODES + 1 kernels tries every
- * mode: stage S checks the corruption stage S - 1 asked for (as stage 2
- * above), then asks for mode S (as stage 1).
+ * "shmem_corrupt=N" on the command line tries mode N (see
+ * lib/luo_memfd_common/corrupt.c for the modes), "shmem_corrupt=all" every
+ * mode, across one kexec:
+ *   stage 1: for each mode, preserve a memfd of CORRUPT_PAGES + mode pages
+ *            (the size selects the mode in the knob) in a session of its
+ *            own, "corrupt-MODE", and ask for that corruption; preserve a
+ *            small memfd in session "intact"; hold them all across kexec;
+ *   stage 2: for each mode, retrieving the corrupt file fails with EINVAL
+ *            (EOPNOTSUPP for an unknown header flag or seal), a kernel log
+ *            line printed during that retrieve names the fault, the refusal
+ *            is sticky, and once its session is finished its memory is
+ *            back (MemTotal); the intact file is retrieved unharmed; no
+ *            kernel warning (the runner checks the log).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/klog.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <linux/liveupdate.h>
@@ -33,21 +34,21 @@
 #include "../common/stage.h"
 
 #define KIB 1024L
-#define MIB (1024L * 1024L)
-#define CORRUPT_SIZE (4 * MIB)
+#define CORRUPT_PAGES 1024L
 #define INTACT_SIZE (64 * KIB)
+#define NR_MODES 12
 
-/* Results of stage1() and stage2(): each prints every line on every path. */
-#define STAGE1_TESTS 5
-#define STAGE2_TESTS 8
+/* Results of stage1() and stage2() for @n modes; every path prints each. */
+#define STAGE1_TESTS(n) (1 + (n) + 1)
+#define STAGE2_TESTS(n) (5 * (n) + 3)
+
+static long page_size;
 
 /* One KTAP line, with @detail after the name if given. */
 static void check(int ok, const char *what, const char *detail)
 {
 	result(ok, "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
 }
-
-#define NR_MODES 12
 
 /* Fault message each mode must produce in the next kernel's log. */
 static const char *const expect_msg[NR_MODES + 1] = {
@@ -76,18 +77,34 @@ static int expect_errno(int mode)
 	return mode >= 11 ? EOPNOTSUPP : EINVAL;
 }
 
+/* Pages of the file that carries @mode: each mode has its own size. */
+static long mode_pages(int mode)
+{
+	return CORRUPT_PAGES + mode;
+}
+
 /*
  * Folios each mode leaves unreachable (named by no entry any more). Mode 6
  * points the array's first chunk beyond RAM: no folio can be found, and the
  * next kernel must refuse it without reading or freeing what it does not
  * own. Mode 7 makes the chunk list loop: it cannot be mapped, but walked
  * chunk by chunk it still names every folio, and all come back. Mode 8
- * names the array's first page twice, in place of its second: the 256
- * entries of the second page (16 bytes each) are lost, all others come back.
+ * names the array's first page twice, in place of its second: the entries
+ * of the second page (16 bytes each) are lost, all others come back.
  */
-static const long lost_pages[NR_MODES + 1] = {
-	[1] = 1, [5] = 1, [6] = CORRUPT_SIZE / 4096, [8] = 4096 / 16,
-};
+static long lost_pages(int mode)
+{
+	switch (mode) {
+	case 1: case 5:
+		return 1;
+	case 6:
+		return mode_pages(mode);
+	case 8:
+		return page_size / 16;
+	default:
+		return 0;
+	}
+}
 
 static int session_op(int lu, unsigned long cmd, const char *name)
 {
@@ -155,142 +172,178 @@ static int make_memfd(const char *name, long size, uint8_t seed)
 	return fd;
 }
 
+/* Modes asked for on the command line: 1..NR_MODES, 0 for all, -1 if none. */
 static int cmdline_mode(void)
 {
 	char cmd[4096], *p;
 
 	read_cmdline(cmd, sizeof(cmd));
 	p = strstr(cmd, "shmem_corrupt=");
-	if (p && !strncmp(p + strlen("shmem_corrupt="), "chain", 5))
+	if (!p)
 		return -1;
-	return p ? atoi(p + strlen("shmem_corrupt=")) : 0;
+	p += strlen("shmem_corrupt=");
+	return strncmp(p, "all", 3) ? atoi(p) : 0;
 }
 
-static void stage1(int lu, int mode)
+static void stage1(int lu, int first, int last)
 {
-	int s1 = session_op(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, "corrupt");
-	int s2 = session_op(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, "intact");
-	int f1 = make_memfd("corrupt", CORRUPT_SIZE, 1);
-	int f2 = make_memfd("intact", INTACT_SIZE, 2);
-	char buf[16];
-	int dfd;
+	int s, f, ok, mode, dfd;
+	char name[32], buf[48];
 
-	check(s1 >= 0 && s2 >= 0 && f1 >= 0 && f2 >= 0, "setup", strerror(errno));
-	check(!preserve(s1, f1, 1), "preserve the 4 MiB memfd", NULL);
-	check(!preserve(s2, f2, 1), "preserve the 64 KiB memfd", NULL);
-	/* Corrupt arrays of >= 256 entries: the 4 MiB file, not the 64 KiB one. */
-	dfd = open("/sys/kernel/debug/luo_memfd_common/corrupt_min_entries", O_WRONLY);
-	check(dfd >= 0 && write(dfd, "256", 3) == 3, "limit corruption to large arrays",
-	       strerror(errno));
+	dfd = open("/sys/kernel/debug/luo_memfd_common/corrupt", O_WRONLY);
+	check(dfd >= 0, "open the corruption knob", strerror(errno));
+	for (mode = first; mode <= last; mode++) {
+		snprintf(name, sizeof(name), "corrupt-%d", mode);
+		s = session_op(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, name);
+		f = make_memfd(name, mode_pages(mode) * page_size, mode);
+		snprintf(buf, sizeof(buf), "%ld %d", mode_pages(mode), mode);
+		ok = s >= 0 && f >= 0 && !preserve(s, f, mode) && dfd >= 0 &&
+		     write(dfd, buf, strlen(buf)) == (ssize_t)strlen(buf);
+		snprintf(buf, sizeof(buf), "%ld pages, %s", mode_pages(mode),
+			 ok ? "ok" : strerror(errno));
+		result(ok, "mode %d: preserve a memfd in session %s and ask for the corruption (%s)",
+		       mode, name, buf);
+	}
 	if (dfd >= 0)
 		close(dfd);
-	dfd = open("/sys/kernel/debug/luo_memfd_common/corrupt", O_WRONLY);
-	snprintf(buf, sizeof(buf), "%d", mode);
-	check(dfd >= 0 && write(dfd, buf, strlen(buf)) > 0,
-	       "request corruption of outgoing arrays", strerror(errno));
+	s = session_op(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, "intact");
+	f = make_memfd("intact", INTACT_SIZE, 200);
+	check(s >= 0 && f >= 0 && !preserve(s, f, 1),
+	      "preserve a 64 KiB memfd in session intact", strerror(errno));
 	hold_sessions();
 }
 
-static int log_contains(const char *needle)
+/* /dev/kmsg opened at its end: what the kernel prints from now on. */
+static int log_open(void)
 {
-	static char buf[1 << 20];
-	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 
-	if (n < 0)
-		return 0;
-	buf[n] = 0;
-	return strstr(buf, needle) != NULL;
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
 }
 
-static void stage2(int lu, int mode)
+/* Whether a record printed since log_open() contains @needle; closes @fd. */
+static int log_since_contains(int fd, const char *needle)
 {
-	int s1 = session_op(lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "corrupt");
-	int s2 = session_op(lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "intact");
+	char rec[8192];
+	ssize_t n;
+	int found = 0;
+
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on */
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		if (strstr(rec, needle))
+			found = 1;
+	}
+	close(fd);
+	return found;
+}
+
+static void stage2_mode(int lu, int mode)
+{
 	long before, after, want;
-	char detail[160];
-	int fd, err;
+	char name[32], detail[200];
+	int s, fd, err, log;
 
-	check(s1 >= 0 && s2 >= 0, "retrieve both sessions", strerror(errno));
-	before = memtotal_kb();
-	errno = 0;
-	fd = retrieve(s1, 1);
+	snprintf(name, sizeof(name), "corrupt-%d", mode);
+	s = session_op(lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, name);
 	err = errno;
-	snprintf(detail, sizeof(detail), "fd %d, %s", fd, strerror(err));
-	check(fd < 0 && err == expect_errno(mode), expect_errno(mode) == EINVAL ?
-	       "corrupt file is refused with EINVAL" : "corrupt file is refused with EOPNOTSUPP",
-	       detail);
-	check(log_contains(expect_msg[mode]), "kernel log names the fault",
-	       expect_msg[mode]);
+	before = memtotal_kb();
+	log = log_open();
 	errno = 0;
-	check(retrieve(s1, 1) < 0 && errno == expect_errno(mode), "refusal is sticky",
-	       strerror(errno));
-	check(!finish(s1), "finish the session of the corrupt file", strerror(errno));
+	fd = s >= 0 ? retrieve(s, mode) : -1;
+	err = s >= 0 ? errno : err;
+	snprintf(detail, sizeof(detail), "session %s, fd %d, %s", name, fd,
+		 strerror(err));
+	result(s >= 0 && fd < 0 && err == expect_errno(mode),
+	       "mode %d: corrupt file is refused with %s (%s)", mode,
+	       expect_errno(mode) == EINVAL ? "EINVAL" : "EOPNOTSUPP", detail);
+	result(log_since_contains(log, expect_msg[mode]),
+	       "mode %d: the kernel log of that retrieve names the fault (%s)",
+	       mode, expect_msg[mode]);
+	errno = 0;
+	fd = s >= 0 ? retrieve(s, mode) : -1;
+	err = errno;
+	result(s >= 0 && fd < 0 && err == expect_errno(mode),
+	       "mode %d: refusal is sticky (fd %d, %s)", mode, fd, strerror(err));
+	err = s >= 0 ? finish(s) : -1;
+	result(!err, "mode %d: finish session %s%s%s", mode, name,
+	       err ? ": " : "", err ? strerror(errno) : "");
 	after = memtotal_kb();
-	want = CORRUPT_SIZE / KIB - lost_pages[mode] * 4;
-	snprintf(detail, sizeof(detail), "%ld kB back, want >= %ld kB",
-		 after - before, want);
-	check(after - before >= want, "the corrupt file's memory is given back",
-	       detail);
+	want = (mode_pages(mode) - lost_pages(mode)) * (page_size / KIB);
+	result(after - before >= want,
+	       "mode %d: the corrupt file's memory is given back (%ld kB back, want >= %ld kB)",
+	       mode, after - before, want);
+	if (s >= 0)
+		close(s);
+}
 
-	fd = retrieve(s2, 1);
+static void stage2(int lu, int first, int last)
+{
+	int s, fd, mode;
+
+	for (mode = first; mode <= last; mode++)
+		stage2_mode(lu, mode);
+
+	s = session_op(lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "intact");
+	check(s >= 0, "retrieve session intact", strerror(errno));
+	fd = s >= 0 ? retrieve(s, 1) : -1;
 	if (fd >= 0) {
 		uint8_t *map = mmap(NULL, INTACT_SIZE, PROT_READ, MAP_SHARED, fd, 0);
 		long i, bad = -1;
 
 		for (i = 0; map != MAP_FAILED && i < INTACT_SIZE; i++) {
-			if (map[i] != (uint8_t)(i * 13 + 2)) {
+			if (map[i] != (uint8_t)(i * 13 + 200)) {
 				bad = i;
 				break;
 			}
 		}
-		check(map != MAP_FAILED && bad < 0, "intact file in another session is unharmed",
-		       NULL);
+		check(map != MAP_FAILED && bad < 0,
+		      "intact file in another session is unharmed", NULL);
+		close(fd);
 	} else {
 		check(0, "intact file in another session is unharmed", strerror(errno));
 	}
-	check(!finish(s2), "finish the intact session", strerror(errno));
-	/* A chain's next step creates sessions of the same names. */
-	if (fd >= 0)
-		close(fd);
-	close(s1);
-	close(s2);
+	check(s >= 0 && !finish(s), "finish session intact", strerror(errno));
 }
 
 int main(int argc, char **argv)
 {
-	int stage, mode = cmdline_mode(), lu, planned, check, arm;
+	int stage, mode = cmdline_mode(), lu, planned, first, last;
 
 	if (argc < 2)
 		return 2;
 	stage = atoi(argv[1]);
+	page_size = sysconf(_SC_PAGESIZE);
 	printf("KTAP version 1\n");
-	if (mode == -1) {
-		/* chain: check what the last stage asked for, ask for the next */
-		check = stage > 1 && stage <= NR_MODES + 1 ? stage - 1 : 0;
-		arm = stage <= NR_MODES ? stage : 0;
-	} else {
-		check = stage == 2 ? mode : 0;
-		arm = stage == 1 ? mode : 0;
-	}
-	if (mode == 0 || mode > NR_MODES || (!check && !arm)) {
-		printf("1..1\nnot ok 1 shmem_corrupt=N (1..%d) or chain missing from the command line, or stage %d has nothing to do\n",
+	if (mode < 0 || mode > NR_MODES || stage < 1 || stage > 2) {
+		printf("1..1\nnot ok 1 shmem_corrupt=N (1..%d) or all missing from the command line, or stage %d is not 1 or 2\n",
 		       NR_MODES, stage);
 		return 1;
 	}
-	printf("# stage %d: checks corruption mode %d, asks for mode %d (0: none)\n",
-	       stage, check, arm);
+	first = mode ? mode : 1;
+	last = mode ? mode : NR_MODES;
+	printf("# stage %d: corruption modes %d to %d\n", stage, first, last);
 	lu = open("/dev/liveupdate", O_RDWR);
 	if (lu < 0) {
 		printf("1..1\nnot ok 1 open /dev/liveupdate: %s\n", strerror(errno));
 		return 1;
 	}
-	planned = (check ? STAGE2_TESTS : 0) + (arm ? STAGE1_TESTS : 0);
+	planned = stage == 1 ? STAGE1_TESTS(last - first + 1) :
+			       STAGE2_TESTS(last - first + 1);
 	printf("1..%d\n", planned);
 	fflush(stdout);
-	if (check)
-		stage2(lu, check);
-	if (arm)
-		stage1(lu, arm);
+	if (stage == 1)
+		stage1(lu, first, last);
+	else
+		stage2(lu, first, last);
 	if (test_nr != planned) {
 		printf("# BUG: %d results for a plan of %d\n", test_nr, planned);
 		failures++;

@@ -7,12 +7,13 @@
 #   shmem-stock-luo-stock stock -> ours -> stock, the data written on the
 #                        first stock kernel read on the last
 #   shmem-luo-chain3     luo -> luo -> luo, re-preserving what was retrieved
-#   shmem-corrupt        every corruption in one chain of 13 of our kernels:
-#                        kernel N corrupts with mode N, kernel N + 1 must
-#                        refuse it and give the memory back. The folio array:
-#                        dup pfn, unsorted, flags, index past EOF, stale pfn,
-#                        first chunk beyond RAM, chunk list that loops, a page
-#                        of the array named twice; the header: position past
+#   shmem-corrupt        every corruption across one kexec, each mode in a
+#                        file and session of its own: our kernel corrupts
+#                        them at freeze, the next must refuse each and give
+#                        its memory back. The folio array: dup pfn,
+#                        unsorted, flags, index past EOF, stale pfn, first
+#                        chunk beyond RAM, chunk list that loops, a page of
+#                        the array named twice; the header: position past
 #                        MAX_LFS_FILESIZE, size below the folios, unknown
 #                        file flag, unknown seal
 #   shmem-kunit          KUnit suite luo_memfd_common on the luo kernel
@@ -74,12 +75,12 @@ run shmem-luo-to-stock --chain $ours,stock --stage "$out/interop" --timeout 400 
 run shmem-stock-luo-stock --chain stock,$ours,stock --stage "$out/interop" --timeout 400 \
 	--append-stage 1:shmem_kernel=stock --append-stage 3:shmem_kernel=stock
 run shmem-luo-chain3 --chain $ours,$ours,$ours --stage "$out/interop" --timeout 600
-# Corrupted folio arrays (debugfs knob in each kernel) must be refused by the
-# next kernel with a clear error, their memory given back. One chain, not a
-# run per mode: a boot less per mode (tests/shmem/corrupt.c,
-# shmem_corrupt=chain; shmem_corrupt=N runs one mode in a chain of two).
-run shmem-corrupt --chain "$(printf "$ours,%.0s" $(seq 12))$ours" \
-	--stage "$out/corrupt" --timeout 1200 --append shmem_corrupt=chain
+# Corrupted folio arrays and headers (debugfs knob in the first kernel) must
+# be refused by the next kernel with a clear error, their memory given back.
+# All modes in one kexec (tests/shmem/corrupt.c, shmem_corrupt=all;
+# shmem_corrupt=N tries one).
+run shmem-corrupt --chain $ours,$ours --stage "$out/corrupt" --timeout 300 \
+	--append shmem_corrupt=all
 run shmem-kunit --chain $ours --kunit 'luo_memfd_common*' \
 	--stage "$out/kunit-stage.sh" --timeout 600
 exit $rc

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * luo_memfd_common: test-only corruption of outgoing folio arrays, so the next
- * kernel's validation of untrusted input can be exercised across a real
- * kexec. /sys/kernel/debug/luo_memfd_common/corrupt selects the corruption,
- * corrupt_min_entries limits it to arrays with at least that many entries.
- * It is applied at freeze, to one array per request (the knob reads 0 again
- * afterwards). If the reboot is aborted and the array is unpreserved, the
- * original entries and links are put back first, so the undo sees the array
- * it preserved.
+ * luo_memfd_common: test-only corruption of outgoing folio arrays and file
+ * headers, so the next kernel's validation of untrusted input can be
+ * exercised across a real kexec.
+ *
+ * Each write of "ENTRIES MODE" to /sys/kernel/debug/luo_memfd_common/corrupt
+ * adds a rule: the next outgoing file whose folio array has exactly ENTRIES
+ * entries is corrupted with MODE at freeze (once; reading the file lists the
+ * rules and whether each was applied). Files of distinct sizes can so carry
+ * every mode across one kexec, each in a session of its own. If the reboot
+ * is aborted and an array is unpreserved, its original entries and links are
+ * put back first, so the undo sees the array it preserved.
  */
 #define pr_fmt(fmt) "luo_memfd_common: " fmt
 
@@ -20,6 +23,8 @@
 #include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
 
 #include <asm/sections.h>
 
@@ -44,23 +49,40 @@ enum {
 	LMC_CORRUPT_MAX,
 };
 
-static u32 lmc_corrupt_mode;
-/* Only arrays with at least this many entries are corrupted. */
-static u32 lmc_corrupt_min_entries;
+#define LMC_MAX_RULES 16
 
-/* What the last corruption changed, for lmc_test_uncorrupt(). */
-static DEFINE_MUTEX(lmc_corrupt_lock);
-static struct {
-	struct luo_memfd_out *out;
+/* One request, and what it changed (for lmc_test_uncorrupt()). */
+struct lmc_rule {
+	u64 nr;			/* entries of the array to corrupt */
+	u32 mode;
+	bool applied;
+	struct luo_memfd_out *out;	/* array modes, until unpreserved */
 	struct luo_memfd_entry e[3], last;
 	phys_addr_t first, block1;
 	struct kho_vmalloc_chunk *tail;	/* CHAIN_LOOP: the chunk relinked */
-} lmc_saved;
+};
 
-/* Whether @out is large enough to be corrupted (corrupt_min_entries). */
-static bool lmc_large_enough(const struct luo_memfd_out *out)
+static DEFINE_MUTEX(lmc_corrupt_lock);
+static struct lmc_rule lmc_rules[LMC_MAX_RULES];
+static unsigned int lmc_nr_rules;
+
+/* The first unapplied rule for @out with a mode in [@lo, @hi). */
+static struct lmc_rule *lmc_find_rule(const struct luo_memfd_out *out, u32 lo,
+				      u32 hi)
 {
-	return out->nr >= 3 && out->nr >= READ_ONCE(lmc_corrupt_min_entries);
+	unsigned int i;
+
+	lockdep_assert_held(&lmc_corrupt_lock);
+	if (out->nr < 3)
+		return NULL;
+	for (i = 0; i < lmc_nr_rules; i++) {
+		struct lmc_rule *r = &lmc_rules[i];
+
+		if (!r->applied && r->nr == out->nr && r->mode >= lo &&
+		    r->mode < hi)
+			return r;
+	}
+	return NULL;
 }
 
 static struct kho_vmalloc_chunk *lmc_first_chunk(struct luo_memfd_out *out)
@@ -79,35 +101,32 @@ static struct kho_vmalloc_chunk *lmc_tail_chunk(struct luo_memfd_out *out)
 }
 
 /**
- * lmc_test_corrupt - Apply the requested corruption to an outgoing array.
+ * lmc_test_corrupt - Apply a requested corruption to an outgoing array.
  * @out: The array, preserved and about to be handed over.
  */
 void lmc_test_corrupt(struct luo_memfd_out *out)
 {
-	u32 mode = READ_ONCE(lmc_corrupt_mode);
 	struct luo_memfd_entry e[3];
+	struct lmc_rule *r;
 	u64 i, tmp;
 
-	if (!mode || mode >= LMC_CORRUPT_ARRAY_MAX || !lmc_large_enough(out))
-		return;
-
 	guard(mutex)(&lmc_corrupt_lock);
-	if (lmc_saved.out)
+	r = lmc_find_rule(out, LMC_CORRUPT_NONE + 1, LMC_CORRUPT_ARRAY_MAX);
+	if (!r)
 		return;
-	/* One array per request. */
-	WRITE_ONCE(lmc_corrupt_mode, 0);
+	r->applied = true;
 
 	/* Entries 0-2 are rewritten below; others go through @i. */
 	for (i = 0; i < 3; i++)
 		luo_memfd_decode_entry(out->ser, i, &e[i]);
-	memcpy(lmc_saved.e, e, sizeof(e));
-	luo_memfd_decode_entry(out->ser, out->nr - 1, &lmc_saved.last);
-	lmc_saved.first = out->desc->first.phys;
-	lmc_saved.block1 = lmc_first_chunk(out)->phys[1];
-	lmc_saved.tail = NULL;
-	lmc_saved.out = out;
+	memcpy(r->e, e, sizeof(e));
+	luo_memfd_decode_entry(out->ser, out->nr - 1, &r->last);
+	r->first = out->desc->first.phys;
+	r->block1 = lmc_first_chunk(out)->phys[1];
+	r->tail = NULL;
+	r->out = out;
 
-	switch (mode) {
+	switch (r->mode) {
 	case LMC_CORRUPT_DUP_PFN:
 		e[1].pfn = e[0].pfn;
 		break;
@@ -134,24 +153,24 @@ void lmc_test_corrupt(struct luo_memfd_out *out)
 		out->desc->first.phys = PFN_PHYS(max_pfn) + SZ_1G;
 		break;
 	case LMC_CORRUPT_CHAIN_LOOP:
-		lmc_saved.tail = lmc_tail_chunk(out);
-		lmc_saved.tail->hdr.next.phys = out->desc->first.phys;
+		r->tail = lmc_tail_chunk(out);
+		r->tail->hdr.next.phys = out->desc->first.phys;
 		break;
 	case LMC_CORRUPT_DUP_BLOCK:
 		/* Arrays of one page have no second block to corrupt. */
-		if (lmc_saved.block1)
+		if (r->block1)
 			lmc_first_chunk(out)->phys[1] = lmc_first_chunk(out)->phys[0];
 		break;
 	}
 	for (i = 0; i < 3; i++)
 		luo_memfd_encode_entry(out->ser, i, &e[i]);
 	pr_warn("corrupted an outgoing folio array (%llu entries), mode %u\n",
-		out->nr, mode);
+		out->nr, r->mode);
 }
 
 /**
  * luo_memfd_test_corrupt_header - Corrupt one field of an outgoing header.
- * @out:   The file's outgoing array (only large enough ones are corrupted).
+ * @out:   The file's outgoing array (its entry count selects the request).
  * @pos:   The header's position field.
  * @size:  The header's size field.
  * @seals: The header's seals field.
@@ -163,17 +182,14 @@ void lmc_test_corrupt(struct luo_memfd_out *out)
 void luo_memfd_test_corrupt_header(const struct luo_memfd_out *out, u64 *pos,
 				   u64 *size, u32 *seals, u32 *flags)
 {
-	u32 mode = READ_ONCE(lmc_corrupt_mode);
-
-	if (mode < LMC_CORRUPT_ARRAY_MAX || mode >= LMC_CORRUPT_MAX ||
-	    !lmc_large_enough(out))
-		return;
+	struct lmc_rule *r;
 
 	guard(mutex)(&lmc_corrupt_lock);
-	if (!READ_ONCE(lmc_corrupt_mode))
+	r = lmc_find_rule(out, LMC_CORRUPT_ARRAY_MAX, LMC_CORRUPT_MAX);
+	if (!r)
 		return;
-	WRITE_ONCE(lmc_corrupt_mode, 0);
-	switch (mode) {
+	r->applied = true;
+	switch (r->mode) {
 	case LMC_CORRUPT_POS:
 		*pos = (u64)MAX_LFS_FILESIZE + 1;
 		break;
@@ -188,7 +204,7 @@ void luo_memfd_test_corrupt_header(const struct luo_memfd_out *out, u64 *pos,
 		break;
 	}
 	pr_warn("corrupted an outgoing file header (%llu entries), mode %u\n",
-		out->nr, mode);
+		out->nr, r->mode);
 }
 EXPORT_SYMBOL_GPL(luo_memfd_test_corrupt_header);
 
@@ -198,29 +214,80 @@ EXPORT_SYMBOL_GPL(luo_memfd_test_corrupt_header);
  */
 void lmc_test_uncorrupt(struct luo_memfd_out *out)
 {
+	struct lmc_rule *r = NULL;
+	unsigned int n;
 	u64 i;
 
 	guard(mutex)(&lmc_corrupt_lock);
-	if (lmc_saved.out != out)
+	for (n = 0; n < lmc_nr_rules && !r; n++)
+		if (lmc_rules[n].out == out)
+			r = &lmc_rules[n];
+	if (!r)
 		return;
-	luo_memfd_encode_entry(out->ser, out->nr - 1, &lmc_saved.last);
+	luo_memfd_encode_entry(out->ser, out->nr - 1, &r->last);
 	for (i = 0; i < 3; i++)
-		luo_memfd_encode_entry(out->ser, i, &lmc_saved.e[i]);
-	out->desc->first.phys = lmc_saved.first;
-	lmc_first_chunk(out)->phys[1] = lmc_saved.block1;
-	if (lmc_saved.tail)
-		lmc_saved.tail->hdr.next.phys = 0;
-	lmc_saved.out = NULL;
+		luo_memfd_encode_entry(out->ser, i, &r->e[i]);
+	out->desc->first.phys = r->first;
+	lmc_first_chunk(out)->phys[1] = r->block1;
+	if (r->tail)
+		r->tail->hdr.next.phys = 0;
+	r->out = NULL;
 	pr_info("restored a corrupted folio array before unpreserving it\n");
 }
+
+static ssize_t lmc_corrupt_write(struct file *file, const char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	char buf[48];
+	u64 nr;
+	u32 mode;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	if (sscanf(buf, "%llu %u", &nr, &mode) != 2 || nr < 3 ||
+	    mode == LMC_CORRUPT_NONE || mode >= LMC_CORRUPT_MAX)
+		return -EINVAL;
+
+	guard(mutex)(&lmc_corrupt_lock);
+	if (lmc_nr_rules == LMC_MAX_RULES)
+		return -ENOSPC;
+	lmc_rules[lmc_nr_rules++] = (struct lmc_rule){ .nr = nr, .mode = mode };
+	return len;
+}
+
+static int lmc_corrupt_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	guard(mutex)(&lmc_corrupt_lock);
+	for (i = 0; i < lmc_nr_rules; i++)
+		seq_printf(m, "%llu %u %s\n", lmc_rules[i].nr, lmc_rules[i].mode,
+			   lmc_rules[i].applied ? "applied" : "pending");
+	return 0;
+}
+
+static int lmc_corrupt_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, lmc_corrupt_show, NULL);
+}
+
+static const struct file_operations lmc_corrupt_fops = {
+	.owner = THIS_MODULE,
+	.open = lmc_corrupt_open,
+	.read = seq_read,
+	.write = lmc_corrupt_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
 
 static int __init lmc_corrupt_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("luo_memfd_common", NULL);
 
-	debugfs_create_u32("corrupt", 0600, dir, &lmc_corrupt_mode);
-	debugfs_create_u32("corrupt_min_entries", 0600, dir,
-			   &lmc_corrupt_min_entries);
+	debugfs_create_file("corrupt", 0600, dir, NULL, &lmc_corrupt_fops);
 	return 0;
 }
 late_initcall(lmc_corrupt_init);
