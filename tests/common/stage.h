@@ -5,14 +5,19 @@
  *   result()        one KTAP result line, counted in test_nr and failures;
  *   read_cmdline()  the kernel command line (for a stage's mode);
  *   hold_sessions() keep this process's session fds open across the kexec
- *                   in a detached child, the way LUO wants them held.
+ *                   in a detached child, the way LUO wants them held;
+ *   log_open(), log_since_contains()
+ *                   whether the kernel printed a message since a point
+ *                   (e.g. during one ioctl), from /dev/kmsg.
  */
 #ifndef LUO_TESTS_STAGE_H
 #define LUO_TESTS_STAGE_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 static int test_nr, failures;
@@ -59,6 +64,39 @@ static __attribute__((unused)) void hold_sessions(void)
 		for (;;)
 			pause();
 	}
+}
+
+/* /dev/kmsg opened at its end: what the kernel prints from now on. */
+static __attribute__((unused)) int log_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Whether a record printed since log_open() contains @needle; closes @fd. */
+static __attribute__((unused)) int log_since_contains(int fd, const char *needle)
+{
+	char rec[8192];
+	ssize_t n;
+	int found = 0;
+
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on */
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		if (strstr(rec, needle))
+			found = 1;
+	}
+	close(fd);
+	return found;
 }
 
 #endif /* LUO_TESTS_STAGE_H */

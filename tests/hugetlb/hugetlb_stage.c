@@ -79,6 +79,7 @@ enum { H2M, H1G, NR_SIZES };
 static const char *const size_name[NR_SIZES] = { "2048kB", "1048576kB" };
 static const long page_size_of[NR_SIZES] = { SZ_2M, GIB };
 
+#include "../common/corrupt_modes.h"
 #include "../common/stage.h"
 
 static int planned;
@@ -1180,71 +1181,120 @@ static void cma_stage(int lu)
 }
 
 /*
- * Corruption chain: stage k preserves a 2M x8 file whose folio array the
- * old kernel corrupts at freeze with mode k (luo_memfd_common's test knob:
- * 1 duplicate pfn, 2 unsorted, 3 unknown flags, 4 index past EOF, 5 stale
- * pfn); stage k+1 must refuse it cleanly and give the pages back. A pfn
- * replaced by another (modes 1, 5) makes the real page unreachable: it stays
- * reserved, so the pool is one page short.
+ * Corruption (hlt.mode=corrupt, two stages): stage 1 preserves one 2 MiB
+ * file per mode of luo_memfd_common's test knob, mode m in a file of
+ * CORRUPT_BASE + m pages (the size selects the mode) and a session of its
+ * own, and asks the old kernel to corrupt each at freeze; stage 2 must refuse
+ * each file with a log line naming the fault and give its pages back to the
+ * pool (tests/common/corrupt_modes.h: which ones stay reserved). Mode 8
+ * needs an array of more than one page (257 huge pages): not tried here.
  */
-#define CORRUPT_PAGES 8
+#define CORRUPT_BASE 2
+#define CORRUPT_ARM_TESTS(n) (1 + (n))		/* corrupt_stage(), stage 1 */
+#define CORRUPT_VERIFY_TESTS(n) (1 + 5 * (n))	/* corrupt_stage(), stage 2 */
 
-static void corrupt_stage(int lu, int stage, int nstages)
+static int corrupt_mode_tried(int mode)
 {
-	static const struct spec c = { 41, "corrupt 2M x8", H2M, CORRUPT_PAGES,
-				       0, 0, 0, 'x', 0, 0 };
-	char name[32], v[16];
-	int sess, fd, ok;
+	return mode >= 1 && mode <= NR_CORRUPT_MODES && mode != 8;
+}
+
+static int nr_corrupt_modes(void)
+{
+	int m, n = 0;
+
+	for (m = 1; m <= NR_CORRUPT_MODES; m++)
+		n += corrupt_mode_tried(m);
+	return n;
+}
+
+static struct spec corrupt_spec(int mode)
+{
+	struct spec c = { 40 + mode, "corrupt", H2M, CORRUPT_BASE + mode,
+			  0, 0, 0, 'x', 0, 0 };
+
+	return c;
+}
+
+static void corrupt_arm(int lu)
+{
+	char name[32], v[32];
+	int sess, fd, ok, mode, knob;
+	struct spec c;
+
+	mkdir("/sys/kernel/debug", 0755);
+	mount("none", "/sys/kernel/debug", "debugfs", 0, NULL);
+	knob = open(CORRUPT_KNOB, O_WRONLY);
+	result(knob >= 0, "open the corruption knob (%s)", strerror(errno));
+	for (mode = 1; mode <= NR_CORRUPT_MODES; mode++) {
+		if (!corrupt_mode_tried(mode))
+			continue;
+		c = corrupt_spec(mode);
+		snprintf(name, sizeof(name), "hlt-c-%d", mode);
+		snprintf(v, sizeof(v), "%ld %d", c.pages, mode);
+		sess = create_session(lu, name);
+		fd = make_file(&c);
+		ok = sess >= 0 && fd >= 0 && !preserve_fd(sess, fd, c.token) &&
+		     knob >= 0 && write(knob, v, strlen(v)) == (ssize_t)strlen(v);
+		result(ok, "mode %d: preserve a 2M x%ld file in session %s and ask for the corruption (%s)",
+		       mode, c.pages, name, ok ? "ok" : strerror(errno));
+	}
+	if (knob >= 0)
+		close(knob);
+	hold_sessions();
+}
+
+static void corrupt_verify(int lu)
+{
+	long n = cmdline_n[H2M], held = 0, want;
+	char name[32];
+	int sess, fd, err, mode, log;
+	struct spec c;
 	struct pool p;
 
-	if (stage > 1) {
-		int mode = stage - 1, lost = (mode == 1 || mode == 5);
-		long n = cmdline_n[H2M];
-
-		pool_read(H2M, &p);
-		result(p.nr == n - CORRUPT_PAGES, "mode %d: boot pool %ld (want %ld)",
-		       mode, p.nr, n - CORRUPT_PAGES);
-		snprintf(name, sizeof(name), "hlt-c-%d", stage - 1);
+	for (mode = 1; mode <= NR_CORRUPT_MODES; mode++)
+		if (corrupt_mode_tried(mode))
+			held += corrupt_spec(mode).pages;
+	pool_read(H2M, &p);
+	result(p.nr == n - held, "boot pool %ld (want %ld: %ld pages held by corrupt files)",
+	       p.nr, n - held, held);
+	want = n - held;
+	for (mode = 1; mode <= NR_CORRUPT_MODES; mode++) {
+		if (!corrupt_mode_tried(mode))
+			continue;
+		c = corrupt_spec(mode);
+		snprintf(name, sizeof(name), "hlt-c-%d", mode);
 		sess = retrieve_session(lu, name);
+		log = log_open();
 		errno = 0;
 		fd = sess >= 0 ? retrieve_fd(sess, c.token) : -1;
-		result(sess >= 0 && fd < 0 && errno == EINVAL,
-		       "mode %d: corrupted file is refused with EINVAL (%s)", mode,
-		       strerror(errno));
-		result(!system("dmesg | grep -q 'hugetlb memfd: folio array'"),
-		       "mode %d: the kernel log names the bad entry", mode);
-		ok = sess >= 0 && !finish_session(sess);
-		result(ok, "mode %d: finish the session", mode);
+		err = errno;
+		result(sess >= 0 && fd < 0 && err == corrupt_errno(mode),
+		       "mode %d: corrupted file is refused with %s (session %s, fd %d, %s)",
+		       mode, corrupt_errno_name(mode), name, fd, strerror(err));
+		result(log_since_contains(log, corrupt_msg[mode]),
+		       "mode %d: the kernel log of that retrieve names the fault (%s)",
+		       mode, corrupt_msg[mode]);
+		errno = 0;
+		fd = sess >= 0 ? retrieve_fd(sess, c.token) : -1;
+		err = errno;
+		result(sess >= 0 && fd < 0 && err == corrupt_errno(mode),
+		       "mode %d: refusal is sticky (fd %d, %s)", mode, fd, strerror(err));
+		err = sess >= 0 ? finish_session(sess) : -1;
+		result(!err, "mode %d: finish the session%s%s", mode,
+		       err ? ": " : "", err ? strerror(errno) : "");
+		want += c.pages - corrupt_lost(mode, c.pages, 0);
 		pool_read(H2M, &p);
-		result(p.nr == n - lost && p.free == p.nr && p.resv == 0,
+		result(p.nr == want && p.free == p.nr && p.resv == 0,
 		       "mode %d: pages back in the pool: nr=%ld (want %ld) free=%ld resv=%ld",
-		       mode, p.nr, n - lost, p.free, p.resv);
+		       mode, p.nr, want, p.free, p.resv);
 		if (sess >= 0)
 			close(sess);
 	}
-	if (stage == nstages)
-		return;
-	mkdir("/sys/kernel/debug", 0755);
-	mount("none", "/sys/kernel/debug", "debugfs", 0, NULL);
-	snprintf(v, sizeof(v), "%d", stage);
-	ok = write_str("/sys/kernel/debug/luo_memfd_common/corrupt_min_entries", "8") &&
-	     write_str("/sys/kernel/debug/luo_memfd_common/corrupt", v);
-	result(ok, "arm corruption mode %d", stage);
-	snprintf(name, sizeof(name), "hlt-c-%d", stage);
-	sess = create_session(lu, name);
-	fd = make_file(&c);
-	result(sess >= 0 && fd >= 0 && !preserve_fd(sess, fd, c.token),
-	       "preserve a 2M x8 file to be corrupted");
-	hold_sessions();
-	close(sess);
-	close(fd);
 }
 
 /* ---- the plan --------------------------------------------------------- */
 
 #define CMA_TESTS 5		/* cma_stage() */
-#define CORRUPT_VERIFY_TESTS 5	/* corrupt_stage(), stage > 1 */
-#define CORRUPT_ARM_TESTS 2	/* corrupt_stage(), stage < nstages */
 
 /*
  * The number of results of this stage, from the same tables and conditions
@@ -1258,8 +1308,8 @@ static int planned_tests(int stage, int nstages)
 	if (mode_cma)
 		return CMA_TESTS;
 	if (mode_corrupt)
-		return (stage > 1 ? CORRUPT_VERIFY_TESTS : 0) +
-		       (stage != nstages ? CORRUPT_ARM_TESTS : 0);
+		return stage == 1 ? CORRUPT_ARM_TESTS(nr_corrupt_modes()) :
+				    CORRUPT_VERIFY_TESTS(nr_corrupt_modes());
 	if (stage > 1) {
 		/* stage_retrieve(): boot pools (+ per-node warning), cgroup, sessions */
 		n += NR_SIZES + (want_pernode() ? 1 : 0) + 1 + 3;
@@ -1321,6 +1371,11 @@ int main(int argc, char **argv)
 		printf("1..1\nnot ok 1 open /dev/liveupdate: %s\n", strerror(errno));
 		return 1;
 	}
+	if (mode_corrupt && (nstages != 2 || stage < 1 || stage > 2)) {
+		printf("1..1\nnot ok 1 hlt.mode=corrupt runs in a chain of two kernels, not %d\n",
+		       nstages);
+		return 1;
+	}
 	planned = planned_tests(stage, nstages);
 	printf("1..%d\n", planned);
 	fflush(stdout);
@@ -1329,7 +1384,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (mode_corrupt) {
-		corrupt_stage(lu, stage, nstages);
+		if (stage == 1)
+			corrupt_arm(lu);
+		else
+			corrupt_verify(lu);
 		goto out;
 	}
 	if (stage > 1 && stage_retrieve(lu, stage, fds, sessions))

@@ -30,9 +30,11 @@
 #                     refused with a warning, node-balanced 40 - 27 at boot
 #   hugetlb-cma       hugetlb_cma=1G: a 1 GiB file from CMA is refused
 #                     (EOPNOTSUPP, logged), a 2 MiB file is not
-#   hugetlb-corrupt   luo x6: stage k corrupts its outgoing folio array with
-#                     luo_memfd_common's test knob mode k; the next kernel
-#                     refuses it (EINVAL, logged) and gives the pages back
+#   hugetlb-corrupt   luo x2: the first kernel corrupts one file per mode of
+#                     luo_memfd_common's test knob at freeze (folio array:
+#                     modes 1-7; header: position, size, flag, seal); the
+#                     next refuses each (EINVAL or EOPNOTSUPP, logged during
+#                     its retrieve) and gives the pages back to the pool
 #   hugetlb-kunit     KUnit suites luo_memfd_hstate and memfd_hugetlb_luo
 # Each run prints "NAME: N passed, N failed, N skipped"; exits non-zero if
 # any run failed. Needs the luo kernel built (scripts/build-kernel.sh luo).
@@ -113,9 +115,8 @@ run hugetlb-pernode --chain $ours,$ours --mem 2G --stage "$out/hugetlb_stage" \
 run hugetlb-cma --chain $ours --mem 6G --stage "$out/hugetlb_stage" \
 	--append "hlt.mode=cma hugetlb_cma=1G hugepagesz=1G hugepages=0 hugepagesz=2M hugepages=8 kho_scratch=32M,128M,128M" \
 	--timeout 200
-run hugetlb-corrupt --chain $ours,$ours,$ours,$ours,$ours,$ours --mem 2G \
-	--stage "$out/hugetlb_stage" \
-	--append "hlt.mode=corrupt hugepagesz=2M hugepages=16" --timeout 300
+run hugetlb-corrupt --chain $ours,$ours --mem 2G --stage "$out/hugetlb_stage" \
+	--append "hlt.mode=corrupt hugepagesz=2M hugepages=112" --timeout 300
 run hugetlb-kunit --chain $ours --mem 6G --kunit '*memfd_h*' \
 	--append "hugepagesz=2M hugepages=8 hugepagesz=1G hugepages=2" \
 	--stage "$out/kunit-stage.sh" --timeout 300

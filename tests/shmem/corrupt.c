@@ -5,9 +5,9 @@
  * CONFIG_LUO_MEMFD_COMMON_CORRUPT_TEST and a second kernel running
  * luo_memfd_common. KTAP output.
  *
- * "shmem_corrupt=N" on the command line tries mode N (see
- * lib/luo_memfd_common/corrupt.c for the modes), "shmem_corrupt=all" every
- * mode, across one kexec:
+ * "shmem_corrupt=N" on the command line tries mode N (the modes are in
+ * tests/common/corrupt_modes.h), "shmem_corrupt=all" every mode, across one
+ * kexec:
  *   stage 1: for each mode, preserve a memfd of CORRUPT_PAGES + mode pages
  *            (the size selects the mode in the knob) in a session of its
  *            own, "corrupt-MODE", and ask for that corruption; preserve a
@@ -31,12 +31,13 @@
 #include <unistd.h>
 #include <linux/liveupdate.h>
 
+#include "../common/corrupt_modes.h"
 #include "../common/stage.h"
 
 #define KIB 1024L
 #define CORRUPT_PAGES 1024L
 #define INTACT_SIZE (64 * KIB)
-#define NR_MODES 12
+#define NR_MODES NR_CORRUPT_MODES
 
 /* Results of stage1() and stage2() for @n modes; every path prints each. */
 #define STAGE1_TESTS(n) (1 + (n) + 1)
@@ -50,60 +51,10 @@ static void check(int ok, const char *what, const char *detail)
 	result(ok, "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
 }
 
-/* Fault message each mode must produce in the next kernel's log. */
-static const char *const expect_msg[NR_MODES + 1] = {
-	[1] = "is not a preserved folio head",
-	[2] = "not above the previous entry",
-	[3] = "unknown folio flags",
-	[4] = "index beyond end of file",
-	[5] = "is not a preserved folio head",
-	[6] = "could not map the folio array",
-	[7] = "could not map the folio array",
-	[8] = "could not map the folio array",
-	[9] = "file position",
-	[10] = "entry count too large for the file size",
-	[11] = "unknown file flags",
-	[12] = "unsupported seals",
-};
-
-/*
- * Modes 9-12 corrupt the file's header, not its array: a position past
- * MAX_LFS_FILESIZE, a size of one page for 4 MiB of folios (EINVAL), an
- * unknown file flag or seal (EOPNOTSUPP: not corrupt, maybe newer, but not
- * for this kernel). Every folio still comes back.
- */
-static int expect_errno(int mode)
-{
-	return mode >= 11 ? EOPNOTSUPP : EINVAL;
-}
-
 /* Pages of the file that carries @mode: each mode has its own size. */
 static long mode_pages(int mode)
 {
 	return CORRUPT_PAGES + mode;
-}
-
-/*
- * Folios each mode leaves unreachable (named by no entry any more). Mode 6
- * points the array's first chunk beyond RAM: no folio can be found, and the
- * next kernel must refuse it without reading or freeing what it does not
- * own. Mode 7 makes the chunk list loop: it cannot be mapped, but walked
- * chunk by chunk it still names every folio, and all come back. Mode 8
- * names the array's first page twice, in place of its second: the entries
- * of the second page (16 bytes each) are lost, all others come back.
- */
-static long lost_pages(int mode)
-{
-	switch (mode) {
-	case 1: case 5:
-		return 1;
-	case 6:
-		return mode_pages(mode);
-	case 8:
-		return page_size / 16;
-	default:
-		return 0;
-	}
 }
 
 static int session_op(int lu, unsigned long cmd, const char *name)
@@ -190,7 +141,7 @@ static void stage1(int lu, int first, int last)
 	int s, f, ok, mode, dfd;
 	char name[32], buf[48];
 
-	dfd = open("/sys/kernel/debug/luo_memfd_common/corrupt", O_WRONLY);
+	dfd = open(CORRUPT_KNOB, O_WRONLY);
 	check(dfd >= 0, "open the corruption knob", strerror(errno));
 	for (mode = first; mode <= last; mode++) {
 		snprintf(name, sizeof(name), "corrupt-%d", mode);
@@ -213,39 +164,6 @@ static void stage1(int lu, int first, int last)
 	hold_sessions();
 }
 
-/* /dev/kmsg opened at its end: what the kernel prints from now on. */
-static int log_open(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-/* Whether a record printed since log_open() contains @needle; closes @fd. */
-static int log_since_contains(int fd, const char *needle)
-{
-	char rec[8192];
-	ssize_t n;
-	int found = 0;
-
-	if (fd < 0)
-		return 0;
-	for (;;) {
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten records: go on */
-		if (n <= 0)
-			break;
-		rec[n] = 0;
-		if (strstr(rec, needle))
-			found = 1;
-	}
-	close(fd);
-	return found;
-}
-
 static void stage2_mode(int lu, int mode)
 {
 	long before, after, want;
@@ -262,22 +180,24 @@ static void stage2_mode(int lu, int mode)
 	err = s >= 0 ? errno : err;
 	snprintf(detail, sizeof(detail), "session %s, fd %d, %s", name, fd,
 		 strerror(err));
-	result(s >= 0 && fd < 0 && err == expect_errno(mode),
+	result(s >= 0 && fd < 0 && err == corrupt_errno(mode),
 	       "mode %d: corrupt file is refused with %s (%s)", mode,
-	       expect_errno(mode) == EINVAL ? "EINVAL" : "EOPNOTSUPP", detail);
-	result(log_since_contains(log, expect_msg[mode]),
+	       corrupt_errno_name(mode), detail);
+	result(log_since_contains(log, corrupt_msg[mode]),
 	       "mode %d: the kernel log of that retrieve names the fault (%s)",
-	       mode, expect_msg[mode]);
+	       mode, corrupt_msg[mode]);
 	errno = 0;
 	fd = s >= 0 ? retrieve(s, mode) : -1;
 	err = errno;
-	result(s >= 0 && fd < 0 && err == expect_errno(mode),
+	result(s >= 0 && fd < 0 && err == corrupt_errno(mode),
 	       "mode %d: refusal is sticky (fd %d, %s)", mode, fd, strerror(err));
 	err = s >= 0 ? finish(s) : -1;
 	result(!err, "mode %d: finish session %s%s%s", mode, name,
 	       err ? ": " : "", err ? strerror(errno) : "");
 	after = memtotal_kb();
-	want = (mode_pages(mode) - lost_pages(mode)) * (page_size / KIB);
+	want = (mode_pages(mode) -
+		corrupt_lost(mode, mode_pages(mode), page_size / 16)) *
+	       (page_size / KIB);
 	result(after - before >= want,
 	       "mode %d: the corrupt file's memory is given back (%ld kB back, want >= %ld kB)",
 	       mode, after - before, want);
