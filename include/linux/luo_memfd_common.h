@@ -153,6 +153,9 @@ int luo_memfd_restore_entries(const void *buf, u64 buf_len,
 void luo_memfd_discard_entries(const void *buf, u64 buf_len,
 			       const struct luo_memfd_in *in);
 bool luo_memfd_check_in(const struct luo_memfd_in *in);
+int luo_memfd_check_file_in(const struct luo_memfd_in *in,
+			    const struct luo_memfd_file_hdr *f,
+			    u32 allowed_seals);
 void *luo_memfd_claim_header(u64 phys, size_t size);
 void luo_memfd_release_header(void *ser);
 

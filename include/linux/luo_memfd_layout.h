@@ -61,6 +61,12 @@ struct luo_memfd_entry {
  * @LUO_MEMFD_BAD_ORDER:      A folio's order is outside the accepted range.
  * @LUO_MEMFD_NOT_PRESERVED:  The pfn is not a preserved folio head (stale,
  *                            duplicated, or pointing into another folio).
+ * @LUO_MEMFD_BAD_SEALS:      The file header has seals this kernel does not
+ *                            know (maybe a newer sender).
+ * @LUO_MEMFD_BAD_FILE_FLAGS: The file header has flags this kernel does not
+ *                            know (maybe a newer sender).
+ * @LUO_MEMFD_BAD_POS:        The file position is beyond what the kernel
+ *                            allows.
  * @LUO_MEMFD_NR_FAULTS:      Number of fault codes.
  */
 enum luo_memfd_fault {
@@ -78,6 +84,9 @@ enum luo_memfd_fault {
 	LUO_MEMFD_MISALIGNED,
 	LUO_MEMFD_BAD_ORDER,
 	LUO_MEMFD_NOT_PRESERVED,
+	LUO_MEMFD_BAD_SEALS,
+	LUO_MEMFD_BAD_FILE_FLAGS,
+	LUO_MEMFD_BAD_POS,
 	LUO_MEMFD_NR_FAULTS,
 };
 
@@ -118,6 +127,19 @@ struct luo_memfd_verdict {
 	u64 value;
 };
 
+/**
+ * struct luo_memfd_file_hdr - The file fields of an incoming file header.
+ * @pos:   File position.
+ * @seals: F_SEAL_* bits.
+ * @flags: File flags and reserved bits; none is defined yet, so any set bit
+ *         is unknown.
+ */
+struct luo_memfd_file_hdr {
+	u64 pos;
+	u32 seals;
+	u32 flags;
+};
+
 /*
  * Per-hstate accounting record (planned FLB payload of the HugeTLB handler):
  * little-endian u32 order, u32 reserved (0), u64 number of preserved pages.
@@ -147,6 +169,9 @@ bool luo_memfd_check_array(const void *buf, const struct luo_memfd_limits *lim,
 bool luo_memfd_check_folio(const struct luo_memfd_limits *lim,
 			   const struct luo_memfd_entry *e, u64 i, u32 order,
 			   u64 *next_index, struct luo_memfd_verdict *v);
+bool luo_memfd_check_file(const struct luo_memfd_file_hdr *f,
+			  u32 allowed_seals, u64 max_pos,
+			  struct luo_memfd_verdict *v);
 
 void luo_memfd_encode_hstate(void *buf, u64 i,
 			     const struct luo_memfd_hstate_count *hc);

@@ -326,29 +326,25 @@ static void hml_finish(struct liveupdate_file_op_args *args)
 	luo_memfd_release_header(ser);
 }
 
-static int hml_check_ser(const struct hugetlb_memfd_luo_ser *ser,
+static int hml_check_ser(const struct luo_memfd_in *in,
+			 const struct hugetlb_memfd_luo_ser *ser,
 			 struct hstate **hp)
 {
 	struct hstate *h = hml_order_hstate(ser->order);
+	int err;
 
 	if (!h) {
 		pr_err("no huge page size of order %u in this kernel\n",
 		       ser->order);
 		return -EOPNOTSUPP;
 	}
-	if (ser->seals & ~MEMFD_LUO_ALL_SEALS) {
-		pr_err("unsupported seals %#x\n", ser->seals);
-		return -EOPNOTSUPP;
-	}
-	if (ser->flags || ser->reserved) {
-		pr_err("unknown file flags %#x/%#x\n", ser->flags,
-		       ser->reserved);
-		return -EOPNOTSUPP;
-	}
-	if (ser->pos > MAX_LFS_FILESIZE) {
-		pr_err("file position %llu out of range\n", ser->pos);
-		return -EINVAL;
-	}
+	/* The reserved word is a flag word nobody has defined yet. */
+	err = luo_memfd_check_file_in(in, &(struct luo_memfd_file_hdr){
+					.pos = ser->pos, .seals = ser->seals,
+					.flags = ser->flags | ser->reserved },
+				      MEMFD_LUO_ALL_SEALS);
+	if (err)
+		return err;
 	/*
 	 * Any size: fallocate() sets i_size to offset + len, so the last huge
 	 * page may extend past it. luo_memfd_check_in() bounds the size
@@ -379,7 +375,7 @@ static int hml_retrieve(struct liveupdate_file_op_args *args)
 	}
 	hml_in_init(&in, ser, &ctx);
 
-	err = hml_check_ser(ser, &ctx.h);
+	err = hml_check_ser(&in, ser, &ctx.h);
 	if (err)
 		goto err_discard;
 	if (!luo_memfd_check_in(&in)) {

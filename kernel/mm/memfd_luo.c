@@ -296,21 +296,12 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 	}
 	memfd_luo_in_init(&in, ser, &ctx);
 
-	if (ser->seals & ~MEMFD_LUO_ALL_SEALS) {
-		pr_err("unsupported seals %#x\n", ser->seals);
-		err = -EOPNOTSUPP;
+	err = luo_memfd_check_file_in(&in, &(struct luo_memfd_file_hdr){
+					.pos = ser->pos, .seals = ser->seals,
+					.flags = ser->flags },
+				      MEMFD_LUO_ALL_SEALS);
+	if (err)
 		goto err_discard;
-	}
-	if (ser->flags) {
-		pr_err("unknown file flags %#x\n", ser->flags);
-		err = -EOPNOTSUPP;
-		goto err_discard;
-	}
-	if (ser->pos > MAX_LFS_FILESIZE) {
-		pr_err("file position %llu out of range\n", ser->pos);
-		err = -EINVAL;
-		goto err_discard;
-	}
 	if (!luo_memfd_check_in(&in)) {
 		err = -EINVAL;
 		goto err_discard;

@@ -398,37 +398,38 @@ static void hml_test_check_ser(struct kunit *test)
 		.seals = F_SEAL_GROW | F_SEAL_SEAL,
 	};
 	static const u32 bad_orders[] = { 0, 1, 7, 31, 40, U32_MAX };
+	const struct luo_memfd_in in = { .name = "hugetlb memfd (KUnit)" };
 	int i;
 
 	if (!hugepages_supported())
 		kunit_skip(test, "no huge pages");
-	KUNIT_EXPECT_EQ(test, hml_check_ser(&good, &got), 0);
+	KUNIT_EXPECT_EQ(test, hml_check_ser(&in, &good, &got), 0);
 	KUNIT_EXPECT_PTR_EQ(test, got, h);
 
 	for (i = 0; i < ARRAY_SIZE(bad_orders); i++) {
 		ser = good;
 		ser.order = bad_orders[i];
-		KUNIT_EXPECT_EQ(test, hml_check_ser(&ser, &got), -EOPNOTSUPP);
+		KUNIT_EXPECT_EQ(test, hml_check_ser(&in, &ser, &got), -EOPNOTSUPP);
 	}
 	ser = good;
 	ser.seals |= 0x1000;
-	KUNIT_EXPECT_EQ(test, hml_check_ser(&ser, &got), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, hml_check_ser(&in, &ser, &got), -EOPNOTSUPP);
 	ser = good;
 	ser.flags = 1;
-	KUNIT_EXPECT_EQ(test, hml_check_ser(&ser, &got), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, hml_check_ser(&in, &ser, &got), -EOPNOTSUPP);
 	ser = good;
 	ser.reserved = 1;
-	KUNIT_EXPECT_EQ(test, hml_check_ser(&ser, &got), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, hml_check_ser(&in, &ser, &got), -EOPNOTSUPP);
 	ser = good;
 	ser.pos = (u64)MAX_LFS_FILESIZE + 1;
-	KUNIT_EXPECT_EQ(test, hml_check_ser(&ser, &got), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hml_check_ser(&in, &ser, &got), -EINVAL);
 	/* i_size inside a huge page (fallocate(fd, 0, 0, 12288)) is valid. */
 	ser = good;
 	ser.size = 3 * PAGE_SIZE;
-	KUNIT_EXPECT_EQ(test, hml_check_ser(&ser, &got), 0);
+	KUNIT_EXPECT_EQ(test, hml_check_ser(&in, &ser, &got), 0);
 	ser = good;
 	ser.size += PAGE_SIZE;
-	KUNIT_EXPECT_EQ(test, hml_check_ser(&ser, &got), 0);
+	KUNIT_EXPECT_EQ(test, hml_check_ser(&in, &ser, &got), 0);
 }
 
 static struct kunit_case hml_handler_cases[] = {

@@ -1,17 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for the incoming-array validator of luo_memfd_common.
+ * libFuzzer target for the incoming-data validators of luo_memfd_common.
  *
- * Input: a 48-byte header (count, size, max_pfn, flags, orders, page shift,
- * descriptor pages/order) followed by the array bytes. The array is copied
- * into an exactly sized heap buffer so ASan sees any read past it. When the
- * array validates, each entry is also run through luo_memfd_check_folio()
- * with an order taken from the input, as the kernel does after restore.
+ * Input: a 64-byte header (count, size, max_pfn, flags, orders, page shift,
+ * descriptor pages/order, then a file header's position, seals and flags)
+ * followed by the array bytes. The array is copied into an exactly sized
+ * heap buffer so ASan sees any read past it. When the array validates, each
+ * entry is also run through luo_memfd_check_folio() with an order taken from
+ * the input (up to 32, past LUO_MEMFD_MAX_ORDER, so 2 MiB and 1 GiB folios
+ * and insane orders are all tried), as the kernel does before restore. The
+ * same bytes are also read as a per-hstate count table, and the file header
+ * goes through luo_memfd_check_file(). tests/luo_memfd_common/corpus holds
+ * seeds (make-seeds.py): valid shmem, 2 MiB and 1 GiB arrays, hstate tables.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "lmc_compat.h"
+
+/* Bytes of fuzzer input before the array. */
+#define LMC_FUZZ_HDR 64
 
 static u64 rd64(const u8 *p)
 {
@@ -33,6 +41,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t len);
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t len)
 {
+	struct luo_memfd_file_hdr f;
 	struct luo_memfd_limits lim;
 	struct luo_memfd_verdict v;
 	struct luo_memfd_entry e;
@@ -40,7 +49,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t len)
 	u32 desc_order, order_seed;
 	u8 *buf;
 
-	if (len < 48)
+	if (len < LMC_FUZZ_HDR)
 		return 0;
 	lim.nr = rd64(data);
 	lim.size = rd64(data + 8);
@@ -56,12 +65,20 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t len)
 	/* Small counts are the interesting ones; big ones hit the header check. */
 	if (data[44] & 1)
 		lim.nr %= 4096;
-	lim.buf_len = len - 48;
+	lim.buf_len = len - LMC_FUZZ_HDR;
 
 	buf = malloc(lim.buf_len ? lim.buf_len : 1);
 	if (!buf)
 		return 0;
-	memcpy(buf, data + 48, lim.buf_len);
+	memcpy(buf, data + LMC_FUZZ_HDR, lim.buf_len);
+
+	/* The file header, against 7 known seals and a 2^63 - 1 position. */
+	f.pos = rd64(data + 48);
+	f.seals = rd32(data + 56);
+	f.flags = rd32(data + 60);
+	if (luo_memfd_check_file(&f, 0x7f, (u64)INT64_MAX, &v) &&
+	    ((f.seals & ~0x7fU) || f.flags || f.pos > (u64)INT64_MAX))
+		__builtin_trap();	/* accepted a field out of range */
 
 	luo_memfd_check_header(&lim, &v);
 	luo_memfd_check_desc(&lim, total_pages, desc_order, &v);
@@ -71,16 +88,19 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t len)
 		if (lim.nr > lim.buf_len / LUO_MEMFD_ENTRY_SIZE)
 			__builtin_trap();	/* validated past the buffer */
 		for (i = 0; i < lim.nr; i++) {
-			u32 order = (order_seed + (u32)i) % 12;
+			/* Every folio of the file's own order, or any order. */
+			u32 order = order_seed & 0x80 ? lim.min_order :
+				    (order_seed + (u32)i) % 33;
 
 			luo_memfd_decode_entry(buf, i, &e);
 			if (!e.pfn)
 				continue;
 			if (!luo_memfd_check_folio(&lim, &e, i, order, &next, &v))
 				break;
-			if (next > (((lim.size >> lim.page_shift) + 1 +
+			if (order > LUO_MEMFD_MAX_ORDER ||
+			    next > (((lim.size >> lim.page_shift) + 1 +
 				     (1ULL << order))))
-				__builtin_trap();	/* folio past EOF */
+				__builtin_trap();	/* insane order, or past EOF */
 		}
 	} else {
 		(void)luo_memfd_fault_str(v.fault);

@@ -372,6 +372,47 @@ static void test_hstates(void **state)
 	assert_false(luo_memfd_check_hstates(buf, sizeof(buf), 1, max_pfn, out, &v));
 }
 
+/*
+ * File header: each field alone outside what this kernel accepts is
+ * refused and named; at the limit it is accepted. The limits are the test's
+ * own (seals 0x1f, position 1 MiB), not the kernel's.
+ */
+static void test_file(void **state)
+{
+	const struct luo_memfd_file_hdr good = { .pos = 1 << 20, .seals = 0x1f };
+	struct luo_memfd_file_hdr f;
+	struct luo_memfd_verdict v;
+	u32 bit;
+
+	(void)state;
+	assert_true(luo_memfd_check_file(&good, 0x1f, 1 << 20, &v));
+	assert_int_equal(v.fault, LUO_MEMFD_OK);
+	for (bit = 5; bit < 32; bit++) {
+		f = good;
+		f.seals |= 1U << bit;
+		assert_false(luo_memfd_check_file(&f, 0x1f, 1 << 20, &v));
+		assert_int_equal(v.fault, LUO_MEMFD_BAD_SEALS);
+		assert_int_equal(v.value, f.seals);
+	}
+	for (bit = 0; bit < 32; bit++) {
+		f = good;
+		f.flags = 1U << bit;
+		assert_false(luo_memfd_check_file(&f, 0x1f, 1 << 20, &v));
+		assert_int_equal(v.fault, LUO_MEMFD_BAD_FILE_FLAGS);
+		assert_int_equal(v.value, f.flags);
+	}
+	f = good;
+	f.pos = (1 << 20) + 1;
+	assert_false(luo_memfd_check_file(&f, 0x1f, 1 << 20, &v));
+	assert_int_equal(v.fault, LUO_MEMFD_BAD_POS);
+	assert_int_equal(v.value, (1 << 20) + 1);
+	f.pos = ~0ULL;
+	assert_false(luo_memfd_check_file(&f, 0x1f, 1 << 20, &v));
+	assert_int_equal(v.fault, LUO_MEMFD_BAD_POS);
+	assert_string_equal(luo_memfd_fault_str(LUO_MEMFD_BAD_POS),
+			    "file position out of range");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_desc),
 		cmocka_unit_test(test_folio),
 		cmocka_unit_test(test_hstates),
+		cmocka_unit_test(test_file),
 	};
 
 	return cmocka_run_group_tests_name("luo_memfd_common", tests, NULL, NULL);

@@ -4,13 +4,15 @@
 # Include from the repository's top-level Makefile (paths are relative to
 # the repository root):
 #   lmc-unit        cmocka tests under ASan/UBSan
-#   lmc-fuzz-smoke  libFuzzer on the incoming-array validator, bounded (30 s)
+#   lmc-fuzz-smoke  libFuzzer on the incoming-data validators, bounded (30 s),
+#                   from the committed seeds in corpus/ (make-seeds.py)
 #   lmc-fuzz        the same, longer (LMC_FUZZ_TIME seconds, default 600)
 # Outputs under build/tests/luo_memfd_common/.
 
 LMC_SRC   := tests/luo_memfd_common
 LMC_OUT   := build/tests/luo_memfd_common
 LMC_LIB   := kernel/lib/luo_memfd_common/layout.c
+LMC_SEEDS := $(LMC_SRC)/corpus
 LMC_DEPS  := $(LMC_LIB) include/linux/luo_memfd_layout.h $(LMC_SRC)/lmc_compat.h
 LMC_CC    ?= clang
 LMC_FLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -I$(LMC_SRC) -idirafter include \
@@ -32,12 +34,13 @@ $(LMC_OUT)/lmc_fuzz: $(LMC_SRC)/lmc_fuzz.c $(LMC_DEPS)
 lmc-unit: $(LMC_OUT)/lmc_unit
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $<
 
-# -max_total_time bounds the run; the corpus persists between runs.
+# -max_total_time bounds the run; new inputs go to the first corpus
+# directory, which persists between runs; the seeds are read, never written.
 lmc-fuzz-smoke: $(LMC_OUT)/lmc_fuzz
 	@mkdir -p $(LMC_OUT)/corpus $(LMC_OUT)/artifacts
 	$< -max_total_time=$(LMC_FUZZ_SMOKE_TIME) -max_len=4096 -timeout=10 \
 		-artifact_prefix=$(LMC_OUT)/artifacts/ -print_final_stats=1 \
-		$(LMC_OUT)/corpus 2>$(LMC_OUT)/fuzz-smoke.log || \
+		$(LMC_OUT)/corpus $(LMC_SEEDS) 2>$(LMC_OUT)/fuzz-smoke.log || \
 		{ tail -40 $(LMC_OUT)/fuzz-smoke.log; exit 1; }
 	@grep -E 'stat::number_of_executed_units|Done' $(LMC_OUT)/fuzz-smoke.log | tail -2
 
@@ -45,6 +48,6 @@ lmc-fuzz: $(LMC_OUT)/lmc_fuzz
 	@mkdir -p $(LMC_OUT)/corpus $(LMC_OUT)/artifacts
 	$< -max_total_time=$(LMC_FUZZ_TIME) -max_len=65536 -timeout=10 \
 		-artifact_prefix=$(LMC_OUT)/artifacts/ -print_final_stats=1 \
-		$(LMC_OUT)/corpus 2>$(LMC_OUT)/fuzz.log || \
+		$(LMC_OUT)/corpus $(LMC_SEEDS) 2>$(LMC_OUT)/fuzz.log || \
 		{ tail -40 $(LMC_OUT)/fuzz.log; exit 1; }
 	@grep -E 'stat::number_of_executed_units|Done' $(LMC_OUT)/fuzz.log | tail -2

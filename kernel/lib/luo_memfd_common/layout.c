@@ -96,6 +96,9 @@ static const char * const lmc_fault_names[LUO_MEMFD_NR_FAULTS] = {
 	[LUO_MEMFD_MISALIGNED]	  = "index or pfn not aligned to the folio size",
 	[LUO_MEMFD_BAD_ORDER]	  = "folio order not accepted",
 	[LUO_MEMFD_NOT_PRESERVED] = "pfn is not a preserved folio head (stale or duplicate)",
+	[LUO_MEMFD_BAD_SEALS]	  = "unsupported seals",
+	[LUO_MEMFD_BAD_FILE_FLAGS] = "unknown file flags",
+	[LUO_MEMFD_BAD_POS]	  = "file position out of range",
 };
 
 /**
@@ -299,6 +302,33 @@ bool luo_memfd_check_folio(const struct luo_memfd_limits *lim,
 	return lmc_ok(v);
 }
 EXPORT_SYMBOL_GPL(luo_memfd_check_folio);
+
+/**
+ * luo_memfd_check_file - Check the file fields of an incoming file header.
+ * @f:             Position, seals and flags from the previous kernel.
+ * @allowed_seals: Seals this kernel can put back.
+ * @max_pos:       Largest file position this kernel accepts.
+ * @v:             Verdict: which field is wrong and its value.
+ *
+ * The same check for every memfd handler, before anything is built from
+ * the header. Unknown seals or flags may come from a newer kernel: the
+ * caller refuses them as unsupported rather than corrupt.
+ *
+ * Return: true if acceptable.
+ */
+bool luo_memfd_check_file(const struct luo_memfd_file_hdr *f,
+			  u32 allowed_seals, u64 max_pos,
+			  struct luo_memfd_verdict *v)
+{
+	if (f->seals & ~allowed_seals)
+		return lmc_fail(v, LUO_MEMFD_BAD_SEALS, 0, f->seals);
+	if (f->flags)
+		return lmc_fail(v, LUO_MEMFD_BAD_FILE_FLAGS, 0, f->flags);
+	if (f->pos > max_pos)
+		return lmc_fail(v, LUO_MEMFD_BAD_POS, 0, f->pos);
+	return lmc_ok(v);
+}
+EXPORT_SYMBOL_GPL(luo_memfd_check_file);
 
 /**
  * luo_memfd_encode_hstate - Write record @i of a per-hstate count table.

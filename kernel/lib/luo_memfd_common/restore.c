@@ -150,6 +150,33 @@ bad:
 EXPORT_SYMBOL_GPL(luo_memfd_check_in);
 
 /**
+ * luo_memfd_check_file_in - Validate the file fields of an incoming header.
+ * @in:            The file's incoming array (for its name in the log).
+ * @f:             Position, seals and flags from the previous kernel.
+ * @allowed_seals: Seals this kernel can put back.
+ *
+ * The prologue every memfd handler's retrieve() shares: luo_memfd_check_file()
+ * against MAX_LFS_FILESIZE, the reason logged on failure.
+ *
+ * Return: 0; -EOPNOTSUPP for seals or flags this kernel does not know (not
+ * corrupt, maybe from a newer kernel, but not for this one); -EINVAL for a
+ * position out of range.
+ */
+int luo_memfd_check_file_in(const struct luo_memfd_in *in,
+			    const struct luo_memfd_file_hdr *f,
+			    u32 allowed_seals)
+{
+	struct luo_memfd_verdict v;
+
+	if (luo_memfd_check_file(f, allowed_seals, MAX_LFS_FILESIZE, &v))
+		return 0;
+	pr_err("%s: file header: %s (%#llx)\n", in->name ?: "memfd",
+	       luo_memfd_fault_str(v.fault), v.value);
+	return v.fault == LUO_MEMFD_BAD_POS ? -EINVAL : -EOPNOTSUPP;
+}
+EXPORT_SYMBOL_GPL(luo_memfd_check_file_in);
+
+/**
  * luo_memfd_restore_entries - Validate an array and hand its folios over.
  * @buf:     The array, already mapped.
  * @buf_len: Bytes readable at @buf.
