@@ -245,13 +245,14 @@ static inline bool luo_memfd_inject_step(void)
 
 #ifdef CONFIG_LUO_MEMFD_COMMON_CORRUPT_TEST
 void luo_memfd_test_corrupt_header(const struct luo_memfd_out *out, u64 *pos,
-				   u64 *size, u32 *seals, u32 *flags);
+				   u64 *size, u64 *nr, u32 *seals, u32 *flags);
 #else
 /**
  * luo_memfd_test_corrupt_header - Corrupt one field of an outgoing header.
  * @out:   The file's outgoing array (its entry count selects the request).
  * @pos:   The header's position field.
  * @size:  The header's size field.
+ * @nr:    The header's folio count field.
  * @seals: The header's seals field.
  * @flags: The header's flags field.
  *
@@ -260,7 +261,7 @@ void luo_memfd_test_corrupt_header(const struct luo_memfd_out *out, u64 *pos,
  * /sys/kernel/debug/luo_memfd_common/corrupt.
  */
 static inline void luo_memfd_test_corrupt_header(const struct luo_memfd_out *out,
-						 u64 *pos, u64 *size,
+						 u64 *pos, u64 *size, u64 *nr,
 						 u32 *seals, u32 *flags)
 {
 }

@@ -67,6 +67,9 @@ struct luo_memfd_entry {
  *                            know (maybe a newer sender).
  * @LUO_MEMFD_BAD_POS:        The file position is beyond what the kernel
  *                            allows.
+ * @LUO_MEMFD_TRAILING:       The array has an entry past its count (the
+ *                            count was cut: the folio it names would be
+ *                            left out of the file).
  * @LUO_MEMFD_NR_FAULTS:      Number of fault codes.
  */
 enum luo_memfd_fault {
@@ -87,6 +90,7 @@ enum luo_memfd_fault {
 	LUO_MEMFD_BAD_SEALS,
 	LUO_MEMFD_BAD_FILE_FLAGS,
 	LUO_MEMFD_BAD_POS,
+	LUO_MEMFD_TRAILING,
 	LUO_MEMFD_NR_FAULTS,
 };
 

@@ -159,7 +159,8 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 
 		luo_memfd_freeze(&priv->out);
 		luo_memfd_test_corrupt_header(&priv->out, &ser->pos, &ser->size,
-					      &ser->seals, &ser->flags);
+					      &ser->nr_folios, &ser->seals,
+					      &ser->flags);
 	}
 	return 0;
 }

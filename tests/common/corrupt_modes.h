@@ -12,14 +12,16 @@
 #include <errno.h>
 
 #define CORRUPT_KNOB "/sys/kernel/debug/luo_memfd_common/corrupt"
-#define NR_CORRUPT_MODES 12
+#define NR_CORRUPT_MODES 14
 
 /*
  * Modes 1-8 corrupt the folio array: a duplicate pfn, unsorted indices,
  * an unknown folio flag, an index past EOF, a stale pfn, the first chunk
  * beyond RAM, a chunk list that loops, the array's first page named twice.
- * Modes 9-12 corrupt the file's header: a position past MAX_LFS_FILESIZE,
- * a size of one page for all the folios, an unknown file flag or seal.
+ * Modes 9-14 corrupt the file's header: a position past MAX_LFS_FILESIZE,
+ * a size of one page for all the folios, an unknown file flag or seal, a
+ * folio count one short (the last folio would silently be left out), a
+ * folio count of 2^40.
  * The fault message each mode must produce in the next kernel's log:
  */
 static const char *const corrupt_msg[NR_CORRUPT_MODES + 1] = {
@@ -35,6 +37,8 @@ static const char *const corrupt_msg[NR_CORRUPT_MODES + 1] = {
 	[10] = "entry count too large for the file size",
 	[11] = "unknown file flags",
 	[12] = "unsupported seals",
+	[13] = "entry past the array's count",
+	[14] = "entry count too large for the file size",
 };
 
 /*
@@ -43,7 +47,7 @@ static const char *const corrupt_msg[NR_CORRUPT_MODES + 1] = {
  */
 static inline int corrupt_errno(int mode)
 {
-	return mode >= 11 ? EOPNOTSUPP : EINVAL;
+	return mode == 11 || mode == 12 ? EOPNOTSUPP : EINVAL;
 }
 
 static inline const char *corrupt_errno_name(int mode)
@@ -60,7 +64,8 @@ static inline const char *corrupt_errno_name(int mode)
  * chunk list loop: it cannot be mapped, but walked chunk by chunk it still
  * names every folio, and all come back. Mode 8 names the array's first page
  * twice, in place of its second: the @per_page entries of the second page
- * are lost, all others come back. Header modes lose nothing.
+ * are lost, all others come back. Header modes lose nothing: a count one
+ * short still leaves the last entry in the array, where it is found.
  */
 static inline long corrupt_lost(int mode, long entries, long per_page)
 {

@@ -373,6 +373,35 @@ static void test_hstates(void **state)
 }
 
 /*
+ * A buffer longer than its count: zero slack is fine, anything in it (an
+ * entry whose count was cut, or a stray flag or index) is refused, naming
+ * the first such entry.
+ */
+static void test_trailing(void **state)
+{
+	struct luo_memfd_limits lim = base_limits(NR - 2);
+	struct luo_memfd_verdict v;
+	u8 *buf = make_array(NR);
+
+	(void)state;
+	lim.buf_len = (u64)NR * LUO_MEMFD_ENTRY_SIZE;
+	/* the count cut by two: entries NR - 2 and NR - 1 left out */
+	assert_false(luo_memfd_check_array(buf, &lim, &v));
+	assert_int_equal(v.fault, LUO_MEMFD_TRAILING);
+	assert_int_equal(v.entry, NR - 2);
+	memset(buf + (NR - 2) * LUO_MEMFD_ENTRY_SIZE, 0, 2 * LUO_MEMFD_ENTRY_SIZE);
+	assert_true(luo_memfd_check_array(buf, &lim, &v));
+	set_entry(buf, NR - 1, 0, 1, 0);		/* a flag alone */
+	assert_false(luo_memfd_check_array(buf, &lim, &v));
+	assert_int_equal(v.fault, LUO_MEMFD_TRAILING);
+	assert_int_equal(v.entry, NR - 1);
+	set_entry(buf, NR - 1, 0, 0, 5);		/* an index alone */
+	assert_false(luo_memfd_check_array(buf, &lim, &v));
+	assert_int_equal(v.fault, LUO_MEMFD_TRAILING);
+	free(buf);
+}
+
+/*
  * File header: each field alone outside what this kernel accepts is
  * refused and named; at the limit it is accepted. The limits are the test's
  * own (seals 0x1f, position 1 MiB), not the kernel's.
@@ -428,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_folio),
 		cmocka_unit_test(test_hstates),
 		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_trailing),
 	};
 
 	return cmocka_run_group_tests_name("luo_memfd_common", tests, NULL, NULL);

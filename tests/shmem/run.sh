@@ -15,7 +15,8 @@
 #                        chunk beyond RAM, chunk list that loops, a page of
 #                        the array named twice; the header: position past
 #                        MAX_LFS_FILESIZE, size below the folios, unknown
-#                        file flag, unknown seal
+#                        file flag, unknown seal, a folio count one short,
+#                        a folio count of 2^40
 #   shmem-kunit          KUnit suite luo_memfd_common on the luo kernel
 # Each run prints "NAME: N passed, N failed, N skipped"; exits non-zero if
 # any run failed. Needs the stock and luo kernels built.

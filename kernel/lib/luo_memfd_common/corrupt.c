@@ -46,6 +46,8 @@ enum {
 	LMC_CORRUPT_SIZE,	/* size one page: the array names pages past it */
 	LMC_CORRUPT_FILE_FLAGS,	/* an unknown file flag */
 	LMC_CORRUPT_SEALS,	/* an unknown seal */
+	LMC_CORRUPT_NR_LESS,	/* a folio count one short */
+	LMC_CORRUPT_NR_HUGE,	/* a folio count of 2^40 */
 	LMC_CORRUPT_MAX,
 };
 
@@ -173,6 +175,7 @@ void lmc_test_corrupt(struct luo_memfd_out *out)
  * @out:   The file's outgoing array (its entry count selects the request).
  * @pos:   The header's position field.
  * @size:  The header's size field.
+ * @nr:    The header's folio count field.
  * @seals: The header's seals field.
  * @flags: The header's flags field.
  *
@@ -180,7 +183,7 @@ void lmc_test_corrupt(struct luo_memfd_out *out)
  * an aborted reboot does not read these fields, so nothing is put back.
  */
 void luo_memfd_test_corrupt_header(const struct luo_memfd_out *out, u64 *pos,
-				   u64 *size, u32 *seals, u32 *flags)
+				   u64 *size, u64 *nr, u32 *seals, u32 *flags)
 {
 	struct lmc_rule *r;
 
@@ -201,6 +204,12 @@ void luo_memfd_test_corrupt_header(const struct luo_memfd_out *out, u64 *pos,
 		break;
 	case LMC_CORRUPT_SEALS:
 		*seals |= 0x8000;
+		break;
+	case LMC_CORRUPT_NR_LESS:
+		*nr -= 1;
+		break;
+	case LMC_CORRUPT_NR_HUGE:
+		*nr = 1ULL << 40;
 		break;
 	}
 	pr_warn("corrupted an outgoing file header (%llu entries), mode %u\n",

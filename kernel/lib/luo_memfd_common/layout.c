@@ -99,6 +99,7 @@ static const char * const lmc_fault_names[LUO_MEMFD_NR_FAULTS] = {
 	[LUO_MEMFD_BAD_SEALS]	  = "unsupported seals",
 	[LUO_MEMFD_BAD_FILE_FLAGS] = "unknown file flags",
 	[LUO_MEMFD_BAD_POS]	  = "file position out of range",
+	[LUO_MEMFD_TRAILING]	  = "entry past the array's count",
 };
 
 /**
@@ -229,7 +230,10 @@ EXPORT_SYMBOL_GPL(luo_memfd_check_desc);
  * buffer long enough for the count, flags known, pfn below end of memory,
  * index inside the file and aligned to @lim->min_order, indices strictly
  * increasing. Entries with pfn 0 are holes (never written by this library;
- * accepted for compatibility) and are not ordered.
+ * accepted for compatibility) and are not ordered. The rest of the buffer
+ * must be zero: both this library and stock memfd_luo allocate the array
+ * zeroed, so an entry past the count means the count was cut, and the folio
+ * it names would silently be missing from the file.
  *
  * Return: true if acceptable.
  */
@@ -260,6 +264,12 @@ bool luo_memfd_check_array(const void *buf, const struct luo_memfd_limits *lim,
 		if (e.index < min_next)
 			return lmc_fail(v, LUO_MEMFD_UNSORTED, i, e.index);
 		min_next = e.index + 1;
+	}
+	/* luo_memfd_check_desc() bounds the slack to less than one chunk. */
+	for (; i < lim->buf_len / LUO_MEMFD_ENTRY_SIZE; i++) {
+		luo_memfd_decode_entry(buf, i, &e);
+		if (e.pfn || e.flags || e.index)
+			return lmc_fail(v, LUO_MEMFD_TRAILING, i, e.pfn);
 	}
 	return lmc_ok(v);
 }
