@@ -246,6 +246,8 @@ static inline bool luo_memfd_inject_step(void)
 #ifdef CONFIG_LUO_MEMFD_COMMON_CORRUPT_TEST
 void luo_memfd_test_corrupt_header(const struct luo_memfd_out *out, u64 *pos,
 				   u64 *size, u64 *nr, u32 *seals, u32 *flags);
+void luo_memfd_test_corrupt_data(const struct luo_memfd_out *out, u64 *data);
+void luo_memfd_test_uncorrupt_data(const struct luo_memfd_out *out, u64 *data);
 #else
 /**
  * luo_memfd_test_corrupt_header - Corrupt one field of an outgoing header.
@@ -263,6 +265,30 @@ void luo_memfd_test_corrupt_header(const struct luo_memfd_out *out, u64 *pos,
 static inline void luo_memfd_test_corrupt_header(const struct luo_memfd_out *out,
 						 u64 *pos, u64 *size, u64 *nr,
 						 u32 *seals, u32 *flags)
+{
+}
+
+/**
+ * luo_memfd_test_corrupt_data - Corrupt where an outgoing header is.
+ * @out:  The file's outgoing array (its entry count selects the request).
+ * @data: The file's serialized_data, as freeze() hands it back to LUO.
+ *
+ * For a handler's freeze(), last. Does something only on test kernels.
+ */
+static inline void luo_memfd_test_corrupt_data(const struct luo_memfd_out *out,
+					       u64 *data)
+{
+}
+
+/**
+ * luo_memfd_test_uncorrupt_data - Put back what corrupt_data changed.
+ * @out:  The file's outgoing array.
+ * @data: The file's serialized_data, about to be unpreserved.
+ *
+ * For a handler's unpreserve(), first. Does something only on test kernels.
+ */
+static inline void luo_memfd_test_uncorrupt_data(const struct luo_memfd_out *out,
+						 u64 *data)
 {
 }
 #endif

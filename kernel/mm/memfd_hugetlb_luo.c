@@ -157,6 +157,8 @@ static int hml_freeze(struct liveupdate_file_op_args *args)
 	if (WARN_ON_ONCE(!args->serialized_data || !priv))
 		return -EINVAL;
 
+	/* Frozen before and the reboot aborted: find the real header. */
+	luo_memfd_test_uncorrupt_data(&priv->out, &args->serialized_data);
 	/* Size and pages are frozen; the position and the seals are not. */
 	seals = luo_memfd_file_seals(args->file);
 	if (seals < 0)
@@ -167,6 +169,7 @@ static int hml_freeze(struct liveupdate_file_op_args *args)
 	luo_memfd_freeze(&priv->out);
 	luo_memfd_test_corrupt_header(&priv->out, &ser->pos, &ser->size,
 				      &ser->nr_folios, &ser->seals, &ser->flags);
+	luo_memfd_test_corrupt_data(&priv->out, &args->serialized_data);
 	return 0;
 }
 
@@ -178,6 +181,7 @@ static void hml_unpreserve(struct liveupdate_file_op_args *args)
 	if (WARN_ON_ONCE(!args->serialized_data || !priv))
 		return;
 
+	luo_memfd_test_uncorrupt_data(&priv->out, &args->serialized_data);
 	inode_lock(inode);
 	WARN_ON(luo_memfd_hstate_account(priv->order, -(long)priv->out.nr));
 	luo_memfd_unpreserve(&priv->out);

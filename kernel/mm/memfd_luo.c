@@ -141,12 +141,16 @@ err_unfreeze:
 
 static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 {
+	struct memfd_luo_private *priv = args->private_data;
 	struct memfd_luo_ser *ser;
 	int seals;
 
 	if (WARN_ON_ONCE(!args->serialized_data))
 		return -EINVAL;
 
+	/* Frozen before and the reboot aborted: find the real header. */
+	if (priv)
+		luo_memfd_test_uncorrupt_data(&priv->out, &args->serialized_data);
 	/* The size is frozen; the position and the seals are not. */
 	seals = luo_memfd_file_seals(args->file);
 	if (seals < 0)
@@ -154,13 +158,12 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	ser = phys_to_virt(args->serialized_data);
 	ser->seals = seals;
 	ser->pos = args->file->f_pos;
-	if (args->private_data) {
-		struct memfd_luo_private *priv = args->private_data;
-
+	if (priv) {
 		luo_memfd_freeze(&priv->out);
 		luo_memfd_test_corrupt_header(&priv->out, &ser->pos, &ser->size,
 					      &ser->nr_folios, &ser->seals,
 					      &ser->flags);
+		luo_memfd_test_corrupt_data(&priv->out, &args->serialized_data);
 	}
 	return 0;
 }
@@ -173,6 +176,7 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
 	if (WARN_ON_ONCE(!args->serialized_data || !priv))
 		return;
 
+	luo_memfd_test_uncorrupt_data(&priv->out, &args->serialized_data);
 	inode_lock(inode);
 	luo_memfd_unpreserve(&priv->out);
 	kho_unpreserve_free(phys_to_virt(args->serialized_data));

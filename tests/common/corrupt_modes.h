@@ -12,7 +12,7 @@
 #include <errno.h>
 
 #define CORRUPT_KNOB "/sys/kernel/debug/luo_memfd_common/corrupt"
-#define NR_CORRUPT_MODES 14
+#define NR_CORRUPT_MODES 16
 
 /*
  * Modes 1-8 corrupt the folio array: a duplicate pfn, unsorted indices,
@@ -21,7 +21,8 @@
  * Modes 9-14 corrupt the file's header: a position past MAX_LFS_FILESIZE,
  * a size of one page for all the folios, an unknown file flag or seal, a
  * folio count one short (the last folio would silently be left out), a
- * folio count of 2^40.
+ * folio count of 2^40. Modes 15 and 16 corrupt where the header is (the
+ * file's serialized_data): beyond RAM, or in memory nobody preserved.
  * The fault message each mode must produce in the next kernel's log:
  */
 static const char *const corrupt_msg[NR_CORRUPT_MODES + 1] = {
@@ -39,6 +40,8 @@ static const char *const corrupt_msg[NR_CORRUPT_MODES + 1] = {
 	[12] = "unsupported seals",
 	[13] = "entry past the array's count",
 	[14] = "entry count too large for the file size",
+	[15] = "is not preserved memory",
+	[16] = "is not preserved memory",
 };
 
 /*
@@ -66,13 +69,14 @@ static inline const char *corrupt_errno_name(int mode)
  * twice, in place of its second: the @per_page entries of the second page
  * are lost, all others come back. Header modes lose nothing: a count one
  * short still leaves the last entry in the array, where it is found.
+ * Without its header (modes 15, 16) nothing of the file can be found.
  */
 static inline long corrupt_lost(int mode, long entries, long per_page)
 {
 	switch (mode) {
 	case 1: case 5:
 		return 1;
-	case 6:
+	case 6: case 15: case 16:
 		return entries;
 	case 8:
 		return per_page;

@@ -33,7 +33,8 @@
 #   hugetlb-corrupt   luo x2: the first kernel corrupts one file per mode of
 #                     luo_memfd_common's test knob at freeze (folio array:
 #                     modes 1-7; header: position, size, flag, seal, count
-#                     one short, count 2^40); the
+#                     one short, count 2^40; serialized_data beyond RAM or
+#                     not preserved); the
 #                     next refuses each (EINVAL or EOPNOTSUPP, logged during
 #                     its retrieve) and gives the pages back to the pool
 #   hugetlb-kunit     KUnit suites luo_memfd_hstate and memfd_hugetlb_luo
@@ -117,7 +118,7 @@ run hugetlb-cma --chain $ours --mem 6G --stage "$out/hugetlb_stage" \
 	--append "hlt.mode=cma hugetlb_cma=1G hugepagesz=1G hugepages=0 hugepagesz=2M hugepages=8 kho_scratch=32M,128M,128M" \
 	--timeout 200
 run hugetlb-corrupt --chain $ours,$ours --mem 2G --stage "$out/hugetlb_stage" \
-	--append "hlt.mode=corrupt hugepagesz=2M hugepages=160" --timeout 300
+	--append "hlt.mode=corrupt hugepagesz=2M hugepages=192" --timeout 300
 run hugetlb-kunit --chain $ours --mem 6G --kunit '*memfd_h*' \
 	--append "hugepagesz=2M hugepages=8 hugepagesz=1G hugepages=2" \
 	--stage "$out/kunit-stage.sh" --timeout 300

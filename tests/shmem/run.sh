@@ -16,7 +16,9 @@
 #                        the array named twice; the header: position past
 #                        MAX_LFS_FILESIZE, size below the folios, unknown
 #                        file flag, unknown seal, a folio count one short,
-#                        a folio count of 2^40
+#                        a folio count of 2^40; serialized_data beyond RAM
+#                        or in memory nobody preserved (its folios cannot
+#                        be found: they stay reserved)
 #   shmem-kunit          KUnit suite luo_memfd_common on the luo kernel
 # Each run prints "NAME: N passed, N failed, N skipped"; exits non-zero if
 # any run failed. Needs the stock and luo kernels built.

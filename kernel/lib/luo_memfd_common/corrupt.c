@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * luo_memfd_common: test-only corruption of outgoing folio arrays and file
- * headers, so the next kernel's validation of untrusted input can be
- * exercised across a real kexec.
+ * luo_memfd_common: test-only corruption of outgoing folio arrays, file
+ * headers and the handle to them, so the next kernel's validation of
+ * untrusted input can be exercised across a real kexec.
  *
  * Each write of "ENTRIES MODE" to /sys/kernel/debug/luo_memfd_common/corrupt
  * adds a rule: the next outgoing file whose folio array has exactly ENTRIES
@@ -10,7 +10,8 @@
  * rules and whether each was applied). Files of distinct sizes can so carry
  * every mode across one kexec, each in a session of its own. If the reboot
  * is aborted and an array is unpreserved, its original entries and links are
- * put back first, so the undo sees the array it preserved.
+ * put back first (and a corrupted serialized_data too), so the undo sees
+ * what it preserved.
  */
 #define pr_fmt(fmt) "luo_memfd_common: " fmt
 
@@ -48,6 +49,10 @@ enum {
 	LMC_CORRUPT_SEALS,	/* an unknown seal */
 	LMC_CORRUPT_NR_LESS,	/* a folio count one short */
 	LMC_CORRUPT_NR_HUGE,	/* a folio count of 2^40 */
+	LMC_CORRUPT_HEADER_MAX,
+	/* Where the header is (luo_memfd_test_corrupt_data()): */
+	LMC_CORRUPT_DATA_BEYOND_RAM = LMC_CORRUPT_HEADER_MAX,
+	LMC_CORRUPT_DATA_UNPRESERVED,	/* kernel text: memory, not preserved */
 	LMC_CORRUPT_MAX,
 };
 
@@ -62,6 +67,8 @@ struct lmc_rule {
 	struct luo_memfd_entry e[3], last;
 	phys_addr_t first, block1;
 	struct kho_vmalloc_chunk *tail;	/* CHAIN_LOOP: the chunk relinked */
+	const struct luo_memfd_out *data_out;	/* data modes, until undone */
+	u64 data;
 };
 
 static DEFINE_MUTEX(lmc_corrupt_lock);
@@ -188,7 +195,7 @@ void luo_memfd_test_corrupt_header(const struct luo_memfd_out *out, u64 *pos,
 	struct lmc_rule *r;
 
 	guard(mutex)(&lmc_corrupt_lock);
-	r = lmc_find_rule(out, LMC_CORRUPT_ARRAY_MAX, LMC_CORRUPT_MAX);
+	r = lmc_find_rule(out, LMC_CORRUPT_ARRAY_MAX, LMC_CORRUPT_HEADER_MAX);
 	if (!r)
 		return;
 	r->applied = true;
@@ -216,6 +223,59 @@ void luo_memfd_test_corrupt_header(const struct luo_memfd_out *out, u64 *pos,
 		out->nr, r->mode);
 }
 EXPORT_SYMBOL_GPL(luo_memfd_test_corrupt_header);
+
+/**
+ * luo_memfd_test_corrupt_data - Corrupt where an outgoing header is.
+ * @out:  The file's outgoing array (its entry count selects the request).
+ * @data: The file's serialized_data, as freeze() hands it back to LUO.
+ *
+ * For a handler's freeze(), last. The next kernel cannot find the file's
+ * header, hence not its folios either: they stay reserved there. Undone by
+ * luo_memfd_test_uncorrupt_data() if the reboot is aborted.
+ */
+void luo_memfd_test_corrupt_data(const struct luo_memfd_out *out, u64 *data)
+{
+	struct lmc_rule *r;
+
+	guard(mutex)(&lmc_corrupt_lock);
+	r = lmc_find_rule(out, LMC_CORRUPT_HEADER_MAX, LMC_CORRUPT_MAX);
+	if (!r)
+		return;
+	r->applied = true;
+	r->data_out = out;
+	r->data = *data;
+	if (r->mode == LMC_CORRUPT_DATA_BEYOND_RAM)
+		*data = PFN_PHYS(max_pfn) + SZ_1G;
+	else
+		*data = __pa_symbol(_text);
+	pr_warn("corrupted an outgoing file's serialized data (%llu entries), mode %u\n",
+		out->nr, r->mode);
+}
+EXPORT_SYMBOL_GPL(luo_memfd_test_corrupt_data);
+
+/**
+ * luo_memfd_test_uncorrupt_data - Put back what corrupt_data changed.
+ * @out:  The file's outgoing array.
+ * @data: The file's serialized_data, about to be unpreserved.
+ *
+ * For a handler's unpreserve(), first: after an aborted reboot it must find
+ * the header it preserved.
+ */
+void luo_memfd_test_uncorrupt_data(const struct luo_memfd_out *out, u64 *data)
+{
+	unsigned int i;
+
+	guard(mutex)(&lmc_corrupt_lock);
+	for (i = 0; i < lmc_nr_rules; i++) {
+		if (lmc_rules[i].data_out != out)
+			continue;
+		*data = lmc_rules[i].data;
+		lmc_rules[i].data_out = NULL;
+		pr_info("restored a corrupted serialized data before unpreserving it\n");
+		return;
+	}
+}
+EXPORT_SYMBOL_GPL(luo_memfd_test_uncorrupt_data);
 
 /**
  * lmc_test_uncorrupt - Put back what lmc_test_corrupt() changed in @out.
