@@ -45,6 +45,12 @@ static const char *const corrupt_msg[NR_CORRUPT_MODES + 1] = {
 };
 
 /*
+ * Not a file mode: HugeTLB's accounting FLB gets 2^50 pages added to its
+ * first count at the freeze of the file it is asked for.
+ */
+#define CORRUPT_HSTATES 17
+
+/*
  * Every mode is refused with EINVAL, except an unknown file flag or seal:
  * EOPNOTSUPP (not corrupt, maybe newer, but not for this kernel).
  */

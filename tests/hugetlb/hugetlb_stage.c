@@ -227,6 +227,8 @@ static void parse_cmdline(void)
 			mode_cma = 1;
 		} else if (!strcmp(tok, "hlt.mode=corrupt")) {
 			mode_corrupt = 1;
+		} else if (!strcmp(tok, "hlt.mode=corrupt-flb")) {
+			mode_corrupt = 2;
 		}
 	}
 }
@@ -1224,7 +1226,8 @@ static void corrupt_arm(int lu)
 	mkdir("/sys/kernel/debug", 0755);
 	mount("none", "/sys/kernel/debug", "debugfs", 0, NULL);
 	knob = open(CORRUPT_KNOB, O_WRONLY);
-	result(knob >= 0, "open the corruption knob (%s)", strerror(errno));
+	result(knob >= 0, "open the corruption knob (%s)",
+	       knob >= 0 ? "ok" : strerror(errno));
 	for (mode = 1; mode <= NR_CORRUPT_MODES; mode++) {
 		if (!corrupt_mode_tried(mode))
 			continue;
@@ -1292,6 +1295,90 @@ static void corrupt_verify(int lu)
 	}
 }
 
+/*
+ * Accounting FLB corruption (hlt.mode=corrupt-flb, two stages): stage 1
+ * preserves a 2M x5 file and a 2M x3 file, each in a session of its own, and
+ * asks the old kernel to add 2^50 pages to the FLB's first count when it
+ * freezes the first one (CORRUPT_HSTATES). The counts are only accounting:
+ * stage 2 must see them refused at boot (logged; the boot pool is then not
+ * reduced) and still get both files back with every byte, and every page in
+ * the pool once they are finished.
+ */
+#define FLB_ARM_TESTS 3
+#define FLB_VERIFY_TESTS 6
+
+static const struct spec flb_specs[2] = {
+	{ 60, "flb: 2M x5, carries the corruption", H2M, 5, 0, 7, 0, 'x', 0, 0 },
+	{ 61, "flb: 2M x3", H2M, 3, 0, 0, F_SEAL_GROW, 'x', 0, 0 },
+};
+
+static void flb_arm(int lu)
+{
+	char name[32], v[32];
+	int i, sess, fd, ok, knob;
+
+	mkdir("/sys/kernel/debug", 0755);
+	mount("none", "/sys/kernel/debug", "debugfs", 0, NULL);
+	knob = open(CORRUPT_KNOB, O_WRONLY);
+	result(knob >= 0, "open the corruption knob (%s)",
+	       knob >= 0 ? "ok" : strerror(errno));
+	for (i = 0; i < 2; i++) {
+		const struct spec *c = &flb_specs[i];
+
+		snprintf(name, sizeof(name), "hlt-f-%d", i);
+		snprintf(v, sizeof(v), "%ld %d", c->pages, CORRUPT_HSTATES);
+		sess = create_session(lu, name);
+		fd = make_file(c);
+		ok = sess >= 0 && fd >= 0 && !preserve_fd(sess, fd, c->token);
+		if (i == 0)
+			ok = ok && knob >= 0 &&
+			     write(knob, v, strlen(v)) == (ssize_t)strlen(v);
+		result(ok, "preserve %s in session %s%s (%s)", c->name, name,
+		       i ? "" : ", ask for the FLB corruption",
+		       ok ? "ok" : strerror(errno));
+	}
+	if (knob >= 0)
+		close(knob);
+	hold_sessions();
+}
+
+static void flb_verify(int lu)
+{
+	long n = cmdline_n[H2M], held = flb_specs[0].pages + flb_specs[1].pages;
+	int i, ok = 1, sess[2], fd[2];
+	char name[32], why[256] = "";
+	struct pool p;
+
+	result(!system("dmesg | grep -q 'hugetlb accounting FLB from the previous kernel is corrupt'"),
+	       "the kernel log says the accounting FLB is corrupt");
+	pool_read(H2M, &p);
+	result(p.nr == n, "boot pool %ld (want %ld: corrupt counts reduce nothing)",
+	       p.nr, n);
+	for (i = 0; i < 2; i++) {
+		snprintf(name, sizeof(name), "hlt-f-%d", i);
+		sess[i] = retrieve_session(lu, name);
+		fd[i] = sess[i] >= 0 ? retrieve_fd(sess[i], flb_specs[i].token) : -1;
+		if (fd[i] < 0)
+			snprintf(why, sizeof(why), "retrieve: %s", strerror(errno));
+		result(fd[i] >= 0 && check_file(fd[i], &flb_specs[i], why, sizeof(why)),
+		       "%s comes back whole (%s)", flb_specs[i].name,
+		       why[0] ? why : "ok");
+		why[0] = 0;
+	}
+	for (i = 0; i < 2; i++) {
+		if (fd[i] >= 0)
+			close(fd[i]);
+		ok = ok && sess[i] >= 0 && !finish_session(sess[i]);
+		if (sess[i] >= 0)
+			close(sess[i]);
+	}
+	result(ok, "finish both sessions (%s)", ok ? "ok" : strerror(errno));
+	pool_read(H2M, &p);
+	result(p.nr == n + held && p.free == p.nr && p.resv == 0,
+	       "every page in the pool: nr=%ld (want %ld) free=%ld resv=%ld",
+	       p.nr, n + held, p.free, p.resv);
+}
+
 /* ---- the plan --------------------------------------------------------- */
 
 #define CMA_TESTS 5		/* cma_stage() */
@@ -1307,6 +1394,8 @@ static int planned_tests(int stage, int nstages)
 
 	if (mode_cma)
 		return CMA_TESTS;
+	if (mode_corrupt == 2)
+		return stage == 1 ? FLB_ARM_TESTS : FLB_VERIFY_TESTS;
 	if (mode_corrupt)
 		return stage == 1 ? CORRUPT_ARM_TESTS(nr_corrupt_modes()) :
 				    CORRUPT_VERIFY_TESTS(nr_corrupt_modes());
@@ -1381,6 +1470,13 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (mode_cma) {
 		cma_stage(lu);
+		goto out;
+	}
+	if (mode_corrupt == 2) {
+		if (stage == 1)
+			flb_arm(lu);
+		else
+			flb_verify(lu);
 		goto out;
 	}
 	if (mode_corrupt) {

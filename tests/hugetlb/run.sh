@@ -37,6 +37,9 @@
 #                     not preserved); the
 #                     next refuses each (EINVAL or EOPNOTSUPP, logged during
 #                     its retrieve) and gives the pages back to the pool
+#   hugetlb-corrupt-flb luo x2: the accounting FLB's counts corrupted at
+#                     freeze; the next kernel refuses them at boot (logged,
+#                     pool not reduced), both files still come back whole
 #   hugetlb-kunit     KUnit suites luo_memfd_hstate and memfd_hugetlb_luo
 # Each run prints "NAME: N passed, N failed, N skipped"; exits non-zero if
 # any run failed. Needs the luo kernel built (scripts/build-kernel.sh luo).
@@ -119,6 +122,8 @@ run hugetlb-cma --chain $ours --mem 6G --stage "$out/hugetlb_stage" \
 	--timeout 200
 run hugetlb-corrupt --chain $ours,$ours --mem 2G --stage "$out/hugetlb_stage" \
 	--append "hlt.mode=corrupt hugepagesz=2M hugepages=192" --timeout 300
+run hugetlb-corrupt-flb --chain $ours,$ours --mem 2G --stage "$out/hugetlb_stage" \
+	--append "hlt.mode=corrupt-flb hugepagesz=2M hugepages=16" --timeout 300
 run hugetlb-kunit --chain $ours --mem 6G --kunit '*memfd_h*' \
 	--append "hugepagesz=2M hugepages=8 hugepagesz=1G hugepages=2" \
 	--stage "$out/kunit-stage.sh" --timeout 300

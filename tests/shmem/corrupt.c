@@ -142,7 +142,7 @@ static void stage1(int lu, int first, int last)
 	char name[32], buf[48];
 
 	dfd = open(CORRUPT_KNOB, O_WRONLY);
-	check(dfd >= 0, "open the corruption knob", strerror(errno));
+	check(dfd >= 0, "open the corruption knob", dfd >= 0 ? NULL : strerror(errno));
 	for (mode = first; mode <= last; mode++) {
 		snprintf(name, sizeof(name), "corrupt-%d", mode);
 		s = session_op(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, name);

@@ -19,8 +19,10 @@
 #include <linux/export.h>
 #include <linux/fs.h>
 #include <linux/init.h>
+#include <linux/kho/abi/hugetlb_memfd.h>
 #include <linux/kho/abi/kexec_handover.h>
 #include <linux/kho/abi/memfd.h>
+#include <linux/liveupdate.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -53,6 +55,8 @@ enum {
 	/* Where the header is (luo_memfd_test_corrupt_data()): */
 	LMC_CORRUPT_DATA_BEYOND_RAM = LMC_CORRUPT_HEADER_MAX,
 	LMC_CORRUPT_DATA_UNPRESERVED,	/* kernel text: memory, not preserved */
+	/* HugeTLB's accounting FLB, at the freeze of the file asked for: */
+	LMC_CORRUPT_HSTATES,	/* first count 2^50 pages higher */
 	LMC_CORRUPT_MAX,
 };
 
@@ -69,7 +73,11 @@ struct lmc_rule {
 	struct kho_vmalloc_chunk *tail;	/* CHAIN_LOOP: the chunk relinked */
 	const struct luo_memfd_out *data_out;	/* data modes, until undone */
 	u64 data;
+	const struct luo_memfd_out *hstates_out; /* HSTATES, until undone */
 };
+
+/* Added to (and later taken off) the first count of the accounting FLB. */
+#define LMC_HSTATES_OFFSET BIT_ULL(50)
 
 static DEFINE_MUTEX(lmc_corrupt_lock);
 static struct lmc_rule lmc_rules[LMC_MAX_RULES];
@@ -109,6 +117,27 @@ static struct kho_vmalloc_chunk *lmc_tail_chunk(struct luo_memfd_out *out)
 	return c;
 }
 
+/*
+ * Add @delta to the first count of HugeTLB's outgoing accounting FLB: more
+ * pages than memory holds, so the next kernel must refuse the counts. By an
+ * offset, not a saved copy, so that unpreserves in between stay counted.
+ */
+static bool lmc_shift_hstates(u64 delta)
+{
+	struct hugetlb_pool_luo_ser *ser;
+	void *obj;
+
+	if (liveupdate_flb_get_outgoing(&luo_memfd_hstate_flb, &obj)) {
+		pr_warn("no outgoing hugetlb accounting FLB to corrupt\n");
+		return false;
+	}
+	ser = obj;
+	if (ser->nr_counts)
+		ser->counts[0].nr_pages += delta;
+	liveupdate_flb_put_outgoing(&luo_memfd_hstate_flb);
+	return true;
+}
+
 /**
  * lmc_test_corrupt - Apply a requested corruption to an outgoing array.
  * @out: The array, preserved and about to be handed over.
@@ -120,6 +149,15 @@ void lmc_test_corrupt(struct luo_memfd_out *out)
 	u64 i, tmp;
 
 	guard(mutex)(&lmc_corrupt_lock);
+	r = lmc_find_rule(out, LMC_CORRUPT_HSTATES, LMC_CORRUPT_MAX);
+	if (r) {
+		r->applied = true;
+		if (lmc_shift_hstates(LMC_HSTATES_OFFSET)) {
+			r->hstates_out = out;
+			pr_warn("corrupted the outgoing hugetlb accounting FLB (%llu entries), mode %u\n",
+				out->nr, r->mode);
+		}
+	}
 	r = lmc_find_rule(out, LMC_CORRUPT_NONE + 1, LMC_CORRUPT_ARRAY_MAX);
 	if (!r)
 		return;
@@ -238,7 +276,7 @@ void luo_memfd_test_corrupt_data(const struct luo_memfd_out *out, u64 *data)
 	struct lmc_rule *r;
 
 	guard(mutex)(&lmc_corrupt_lock);
-	r = lmc_find_rule(out, LMC_CORRUPT_HEADER_MAX, LMC_CORRUPT_MAX);
+	r = lmc_find_rule(out, LMC_CORRUPT_HEADER_MAX, LMC_CORRUPT_HSTATES);
 	if (!r)
 		return;
 	r->applied = true;
@@ -288,6 +326,13 @@ void lmc_test_uncorrupt(struct luo_memfd_out *out)
 	u64 i;
 
 	guard(mutex)(&lmc_corrupt_lock);
+	for (n = 0; n < lmc_nr_rules; n++) {
+		if (lmc_rules[n].hstates_out != out)
+			continue;
+		lmc_shift_hstates(-LMC_HSTATES_OFFSET);
+		lmc_rules[n].hstates_out = NULL;
+		pr_info("restored the corrupted hugetlb accounting FLB\n");
+	}
 	for (n = 0; n < lmc_nr_rules && !r; n++)
 		if (lmc_rules[n].out == out)
 			r = &lmc_rules[n];
