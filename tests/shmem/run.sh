@@ -19,6 +19,10 @@
 #                        a folio count of 2^40; serialized_data beyond RAM
 #                        or in memory nobody preserved (its folios cannot
 #                        be found: they stay reserved)
+#   shmem-race           races: one file preserved from two sessions at once,
+#                        a session closed under a preserve, truncate and
+#                        fallocate under a preserve, writers under preserve
+#                        and freeze (one file in THP, khugepaged running)
 #   shmem-kunit          KUnit suite luo_memfd_common on the luo kernel
 # Each run prints "NAME: N passed, N failed, N skipped"; exits non-zero if
 # any run failed. Needs the stock and luo kernels built.
@@ -47,8 +51,8 @@ khdr=$BUILD/kernel/luo/usr/include
 [ -d "$khdr" ] || die "kernel luo is not built (make kernels)"
 
 build() {
-	for t in interop corrupt; do
-		gcc -static -O2 -Wall -Wextra -Werror -isystem "$khdr" \
+	for t in interop corrupt race; do
+		gcc -static -O2 -Wall -Wextra -Werror -pthread -isystem "$khdr" \
 			-o "$out/$t" "$REPO/tests/shmem/$t.c" || return 1
 	done
 }
@@ -84,6 +88,11 @@ run shmem-luo-chain3 --chain $ours,$ours,$ours --stage "$out/interop" --timeout 
 # shmem_corrupt=N tries one).
 run shmem-corrupt --chain $ours,$ours --stage "$out/corrupt" --timeout 300 \
 	--append shmem_corrupt=all
+# Races around preserve and freeze (tests/shmem/race.c): two sessions
+# preserving one file, a session closed under a preserve, truncate and
+# fallocate under a preserve, writers (one file in THP) under preserve and
+# freeze; the next kernel checks size and every word.
+run shmem-race --chain $ours,$ours --stage "$out/race" --timeout 300
 run shmem-kunit --chain $ours --kunit 'luo_memfd_common*' \
 	--stage "$out/kunit-stage.sh" --timeout 600
 exit $rc
