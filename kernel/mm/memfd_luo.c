@@ -41,6 +41,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/err.h>
+#include <linux/error-injection.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/io.h>
@@ -238,6 +239,9 @@ err_unlock:
 	folio_unlock(folio);
 	return err;
 }
+
+/* Fault injection (fail_function) can make it fail like a full memcg. */
+ALLOW_ERROR_INJECTION(memfd_luo_add_folio, ERRNO);
 
 static const struct luo_memfd_restore_ops memfd_luo_restore_ops = {
 	.add_folio = memfd_luo_add_folio,

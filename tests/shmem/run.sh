@@ -23,6 +23,9 @@
 #                        a session closed under a preserve, truncate and
 #                        fallocate under a preserve, writers under preserve
 #                        and freeze (one file in THP, khugepaged running)
+#   shmem-retry          (--debug only) a retrieve that fails for want of
+#                        memory (fail_function): a retry gives the whole
+#                        file, a finish without one gives its memory back
 #   shmem-kunit          KUnit suite luo_memfd_common on the luo kernel
 # Each run prints "NAME: N passed, N failed, N skipped"; exits non-zero if
 # any run failed. Needs the stock and luo kernels built.
@@ -51,7 +54,7 @@ khdr=$BUILD/kernel/luo/usr/include
 [ -d "$khdr" ] || die "kernel luo is not built (make kernels)"
 
 build() {
-	for t in interop corrupt race; do
+	for t in interop corrupt race retry; do
 		gcc -static -O2 -Wall -Wextra -Werror -pthread -isystem "$khdr" \
 			-o "$out/$t" "$REPO/tests/shmem/$t.c" || return 1
 	done
@@ -93,6 +96,12 @@ run shmem-corrupt --chain $ours,$ours --stage "$out/corrupt" --timeout 300 \
 # fallocate under a preserve, writers (one file in THP) under preserve and
 # freeze; the next kernel checks size and every word.
 run shmem-race --chain $ours,$ours --stage "$out/race" --timeout 300
+# A retrieve that runs out of memory (fail_function, debug kernel only) must
+# cost no data: retried it gives the whole file, never retried its memory
+# is back at finish (tests/shmem/retry.c; shmem and HugeTLB).
+[ "$ours" = debug ] &&
+	run shmem-retry --chain $ours,$ours --stage "$out/retry" --timeout 300 \
+		--append "hugepages=16"
 run shmem-kunit --chain $ours --kunit 'luo_memfd_common*' \
 	--stage "$out/kunit-stage.sh" --timeout 600
 exit $rc

@@ -30,5 +30,6 @@ void lmc_report(const struct luo_memfd_in *in,
 		const struct luo_memfd_verdict *v);
 struct folio *lmc_restore_one(const struct luo_memfd_in *in, u64 pfn);
 void lmc_give_back(const struct luo_memfd_in *in, struct folio *folio);
+void *lmc_map_array(const struct kho_vmalloc *desc);
 
 #endif /* _LUO_MEMFD_COMMON_INTERNAL_H */

@@ -4,6 +4,7 @@
  */
 #define pr_fmt(fmt) "luo_memfd_common: " fmt
 
+#include <linux/error-injection.h>
 #include <linux/export.h>
 #include <linux/fs.h>
 #include <linux/kexec_handover.h>
@@ -269,6 +270,16 @@ give_back_rest:
 }
 EXPORT_SYMBOL_GPL(luo_memfd_restore_entries);
 
+/*
+ * Map the incoming folio array. A function of its own so that fault
+ * injection (fail_function) can make it fail like an allocation would.
+ */
+noinline void *lmc_map_array(const struct kho_vmalloc *desc)
+{
+	return kho_restore_vmalloc(desc);
+}
+ALLOW_ERROR_INJECTION(lmc_map_array, NULL);
+
 /**
  * luo_memfd_restore - Restore an incoming folio array into the handler.
  * @in: Descriptor, count, size, limits and hooks from the handler.
@@ -299,7 +310,7 @@ int luo_memfd_restore(const struct luo_memfd_in *in)
 		return 0;
 	}
 
-	buf = kho_restore_vmalloc(in->desc);
+	buf = lmc_map_array(in->desc);
 	if (!buf) {
 		pr_err("%s: could not map the folio array (%llu entries); giving its folios back\n",
 		       in->name ?: "memfd", in->nr);

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * End-to-end test: a retrieve that runs out of memory costs no data. Needs
+ * the debug kernel (CONFIG_FAIL_FUNCTION) on the second side and a pool of
+ * 2 MiB huge pages (hugepages=16). KTAP output.
+ *
+ *   stage 1: preserve, each in a session of its own, three shmem memfds of
+ *            RETRY_PAGES pages and two HugeTLB memfds of HUGE_PAGES 2 MiB
+ *            pages, every byte a pattern of its own; hold them across
+ *            the kexec;
+ *   stage 2: with fail_function (Documentation/fault-injection), make one
+ *            step of each file's retrieve fail once with -ENOMEM: the
+ *            insertion of the shmem file's 300th folio into the page cache
+ *            (memfd_luo_add_folio), or the mapping of the folio array
+ *            (lmc_map_array, shmem and HugeTLB). Retrieve must fail with
+ *            ENOMEM; then either a second retrieve gives the whole file
+ *            back (size and every byte), or, never retried, finishing its
+ *            session gives all its memory back (MemTotal for shmem, the
+ *            exact free_hugepages count for HugeTLB, which must not move
+ *            before the finish: the pages wait for a retry).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/liveupdate.h>
+#include <linux/memfd.h>
+
+#include "../common/stage.h"
+
+#define FF "/sys/kernel/debug/fail_function/"
+#define HUGE_FREE "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
+#define RETRY_PAGES 1024L
+#define HUGE_PAGES 8L
+#define HUGE_SIZE (2L << 20)
+/* -ENOMEM as fail_function's retval file reads it (an unsigned long). */
+#define RETVAL_ENOMEM "0xfffffffffffffff4"
+
+enum outcome { RETRY, GIVE_UP };
+
+struct retry_case {
+	const char *session;
+	int huge;
+	const char *func;	/* fail_function injection point */
+	const char *retval;	/* NULL: the point returns NULL */
+	int interval;		/* fail the Nth call */
+	enum outcome outcome;
+};
+
+static const struct retry_case cases[] = {
+	{ "retry-add", 0, "memfd_luo_add_folio", RETVAL_ENOMEM, 300, RETRY },
+	{ "retry-map", 0, "lmc_map_array", NULL, 1, RETRY },
+	{ "retry-add-giveup", 0, "memfd_luo_add_folio", RETVAL_ENOMEM, 300, GIVE_UP },
+	{ "retry-huge-map", 1, "lmc_map_array", NULL, 1, RETRY },
+	{ "retry-huge-giveup", 1, "lmc_map_array", NULL, 1, GIVE_UP },
+};
+
+#define NR_CASES ((int)(sizeof(cases) / sizeof(cases[0])))
+/* arm, ENOMEM, then retry: fd, data, finish; give up: [held], finish, back */
+#define CASE_TESTS(c) (2 + ((c)->outcome == RETRY ? 3 : 2 + (c)->huge))
+
+static long page_size;
+
+static long file_size(const struct retry_case *c)
+{
+	return c->huge ? HUGE_PAGES * HUGE_SIZE : RETRY_PAGES * page_size;
+}
+
+static uint8_t pattern(const struct retry_case *c, long i)
+{
+	return (uint8_t)(i * 7 + (i >> 12) + (c - cases) * 31 + 1);
+}
+
+static int session_op(int lu, unsigned long cmd, const char *name)
+{
+	struct liveupdate_ioctl_create_session s = { .size = sizeof(s) };
+
+	snprintf((char *)s.name, sizeof(s.name), "%s", name);
+	if (ioctl(lu, cmd, &s))
+		return -1;
+	return s.fd;
+}
+
+static int preserve(int session, int fd, uint64_t token)
+{
+	struct liveupdate_session_preserve_fd p = {
+		.size = sizeof(p), .fd = fd, .token = token,
+	};
+
+	return ioctl(session, LIVEUPDATE_SESSION_PRESERVE_FD, &p);
+}
+
+static int retrieve(int session, uint64_t token)
+{
+	struct liveupdate_session_retrieve_fd r = { .size = sizeof(r), .token = token };
+
+	if (ioctl(session, LIVEUPDATE_SESSION_RETRIEVE_FD, &r))
+		return -1;
+	return r.fd;
+}
+
+static int finish(int session)
+{
+	struct liveupdate_session_finish f = { .size = sizeof(f) };
+
+	return ioctl(session, LIVEUPDATE_SESSION_FINISH, &f);
+}
+
+static long read_long(const char *path, const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen(path, "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!key) {
+			v = atol(line);
+			break;
+		}
+		if (!strncmp(line, key, strlen(key)))
+			v = atol(line + strlen(key));
+	}
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static int put(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	ssize_t n = fd >= 0 ? write(fd, val, strlen(val)) : -1;
+	int err = errno;
+
+	if (fd >= 0)
+		close(fd);
+	errno = err;
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/* Make the @c->interval-th call of @c->func fail, once. */
+static int arm(const struct retry_case *c, char *why, size_t len)
+{
+	char path[128], val[32];
+	const char *step;
+
+	step = "clear inject";
+	if (put(FF "inject", "\n"))
+		goto fail;
+	step = "add the function to inject";
+	if (put(FF "inject", c->func))
+		goto fail;
+	snprintf(path, sizeof(path), FF "%s/retval", c->func);
+	step = "retval";
+	if (c->retval && put(path, c->retval))
+		goto fail;
+	snprintf(val, sizeof(val), "%d", c->interval);
+	step = "probability, interval, verbose or times";
+	if (put(FF "probability", "100") || put(FF "interval", val) ||
+	    put(FF "verbose", "0") || put(FF "times", "1"))
+		goto fail;
+	snprintf(why, len, "%s, call %d", c->func, c->interval);
+	return 0;
+fail:
+	snprintf(why, len, "%s: %s: %s", c->func, step, strerror(errno));
+	return -1;
+}
+
+static int make_memfd(const struct retry_case *c)
+{
+	int fd = memfd_create(c->session, c->huge ? MFD_HUGETLB : 0);
+	long size = file_size(c), i;
+	uint8_t *map;
+
+	if (fd < 0 || ftruncate(fd, size))
+		return -1;
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -1;
+	for (i = 0; i < size; i++)
+		map[i] = pattern(c, i);
+	munmap(map, size);
+	return fd;
+}
+
+static void stage1(int lu)
+{
+	int i, s, fd;
+
+	for (i = 0; i < NR_CASES; i++) {
+		const struct retry_case *c = &cases[i];
+
+		s = session_op(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, c->session);
+		fd = make_memfd(c);
+		result(s >= 0 && fd >= 0 && !preserve(s, fd, i + 1),
+		       "%s: preserve a %ld KiB %s memfd (%s)", c->session,
+		       file_size(c) >> 10, c->huge ? "HugeTLB" : "shmem",
+		       strerror(errno));
+	}
+	hold_sessions();
+}
+
+/* Size and every byte of a retrieved file; "" if all is well. */
+static const char *check_data(const struct retry_case *c, int fd, char *buf,
+			      size_t len)
+{
+	long size = file_size(c), i;
+	struct stat st;
+	uint8_t *map;
+
+	if (fstat(fd, &st) || st.st_size != size) {
+		snprintf(buf, len, "size %lld, want %ld", (long long)st.st_size, size);
+		return buf;
+	}
+	map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		snprintf(buf, len, "mmap: %s", strerror(errno));
+		return buf;
+	}
+	for (i = 0; i < size; i++) {
+		if (map[i] != pattern(c, i)) {
+			snprintf(buf, len, "byte %ld is %#x, want %#x", i, map[i],
+				 pattern(c, i));
+			munmap(map, size);
+			return buf;
+		}
+	}
+	munmap(map, size);
+	return "";
+}
+
+static long memory_now(const struct retry_case *c)
+{
+	return c->huge ? read_long(HUGE_FREE, NULL) :
+			 read_long("/proc/meminfo", "MemTotal:");
+}
+
+static void stage2_case(int lu, int i)
+{
+	const struct retry_case *c = &cases[i];
+	long before, held, after, want;
+	char why[160], buf[128];
+	const char *bad;
+	int s, fd, err, armed;
+
+	s = session_op(lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, c->session);
+	armed = s >= 0 && !arm(c, why, sizeof(why));
+	if (s < 0)
+		snprintf(why, sizeof(why), "retrieve session: %s", strerror(errno));
+	result(armed, "%s: arm fail_function (%s)", c->session, why);
+
+	before = memory_now(c);
+	errno = 0;
+	fd = armed ? retrieve(s, i + 1) : -1;
+	err = errno;
+	put(FF "inject", "\n");
+	result(armed && fd < 0 && err == ENOMEM,
+	       "%s: retrieve fails with ENOMEM (fd %d, %s)", c->session, fd,
+	       strerror(err));
+	if (fd >= 0)
+		close(fd);
+
+	if (c->outcome == RETRY) {
+		errno = 0;
+		fd = s >= 0 ? retrieve(s, i + 1) : -1;
+		result(fd >= 0, "%s: a second retrieve gives the file (%s)",
+		       c->session, fd >= 0 ? "ok" : strerror(errno));
+		bad = fd >= 0 ? check_data(c, fd, buf, sizeof(buf)) : "no file";
+		result(!*bad, "%s: its size and every byte are the ones written%s%s",
+		       c->session, *bad ? ": " : "", bad);
+		if (fd >= 0)
+			close(fd);
+		err = s >= 0 ? finish(s) : -1;
+		result(!err, "%s: finish the session (%s)", c->session,
+		       err ? strerror(errno) : "ok");
+	} else {
+		if (c->huge) {
+			held = memory_now(c);
+			result(held == before,
+			       "%s: its pages wait for a retry (free_hugepages %ld, was %ld)",
+			       c->session, held, before);
+		}
+		err = s >= 0 ? finish(s) : -1;
+		result(!err, "%s: finish the session without a retry (%s)",
+		       c->session, err ? strerror(errno) : "ok");
+		after = memory_now(c);
+		if (c->huge) {
+			want = HUGE_PAGES;
+			result(after - before == want,
+			       "%s: every page is back in the pool (free_hugepages %ld -> %ld, want +%ld)",
+			       c->session, before, after, want);
+		} else {
+			want = RETRY_PAGES * (page_size >> 10);
+			result(after - before >= want,
+			       "%s: its memory is given back (%ld kB, want >= %ld kB)",
+			       c->session, after - before, want);
+		}
+	}
+	if (s >= 0)
+		close(s);
+}
+
+int main(int argc, char **argv)
+{
+	int stage, lu, planned = 0, i;
+
+	if (argc < 2)
+		return 2;
+	stage = atoi(argv[1]);
+	page_size = sysconf(_SC_PAGESIZE);
+	printf("KTAP version 1\n");
+	if (stage < 1 || stage > 2) {
+		printf("1..1\nnot ok 1 stage %d is not 1 or 2\n", stage);
+		return 1;
+	}
+	lu = open("/dev/liveupdate", O_RDWR);
+	if (lu < 0) {
+		printf("1..1\nnot ok 1 open /dev/liveupdate: %s\n", strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < NR_CASES; i++)
+		planned += stage == 1 ? 1 : CASE_TESTS(&cases[i]);
+	printf("1..%d\n", planned);
+	fflush(stdout);
+	if (stage == 1)
+		stage1(lu);
+	else
+		for (i = 0; i < NR_CASES; i++)
+			stage2_case(lu, i);
+	if (test_nr != planned) {
+		printf("# BUG: %d results for a plan of %d\n", test_nr, planned);
+		failures++;
+	}
+	return failures ? 1 : 0;
+}
