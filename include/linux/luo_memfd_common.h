@@ -109,9 +109,15 @@ void luo_memfd_freeze(struct luo_memfd_out *out);
  *                 restored folio and insert it at page index @index with
  *                 the entry's @flags. On error return a negative errno and
  *                 leave the folio as it was given: the library gives it
- *                 back with @discard_folio and stops.
+ *                 back with @discard_folio and stops (but see
+ *                 @add_may_retry).
  * @discard_folio: Optional. Give back a restored folio nobody will use.
  *                 Default: folio_put(). HugeTLB returns it to its hstate.
+ * @add_may_retry: @add_folio fails with -ENOMEM only when it left the folio
+ *                 exactly as it was given (not charged, not in the page
+ *                 cache), so that it can be added again: a resumable
+ *                 restore (luo_memfd_restore_resume()) then keeps the folio
+ *                 and the rest of the array for the next attempt.
  */
 struct luo_memfd_restore_ops {
 	int (*preserved_order)(phys_addr_t phys, void *arg);
@@ -119,6 +125,7 @@ struct luo_memfd_restore_ops {
 	int (*add_folio)(struct folio *folio, pgoff_t index, u32 flags,
 			 void *arg);
 	void (*discard_folio)(struct folio *folio, void *arg);
+	bool add_may_retry;
 };
 
 /**
@@ -146,7 +153,55 @@ struct luo_memfd_in {
 	const char *name;
 };
 
+/**
+ * struct luo_memfd_resume - Where a restore that ran out of memory stopped.
+ * @buf:        The mapped folio array, or NULL while it is not mapped.
+ * @buf_len:    Bytes readable at @buf.
+ * @next:       First entry of the array that is not in the file yet.
+ * @next_index: Lowest page index the entry at @next may have.
+ * @held:       The folio of entry @next, restored and checked but not
+ *              added yet, or NULL.
+ * @pending:    The last attempt stopped with -ENOMEM and can go on.
+ *
+ * All zero before the first attempt. luo_memfd_restore_resume() fills it in
+ * when it stops with -ENOMEM and clears it on any other outcome;
+ * luo_memfd_resume_abort() gives back whatever it still holds.
+ */
+struct luo_memfd_resume {
+	void *buf;
+	u64 buf_len;
+	u64 next;
+	u64 next_index;
+	struct folio *held;
+	bool pending;
+};
+
+/**
+ * struct luo_memfd_retrieval - A handler's retrieve() between attempts.
+ * @ser:    The handler's serialized struct, claimed from KHO.
+ * @file:   The file being filled in, or NULL before it is created.
+ * @resume: How far the restore of its folios got.
+ *
+ * Kept in the private_data of &struct liveupdate_file_op_args while a
+ * retrieve that ran out of memory waits for the next attempt or for finish.
+ */
+struct luo_memfd_retrieval {
+	void *ser;
+	struct file *file;
+	struct luo_memfd_resume resume;
+};
+
+struct liveupdate_file_op_args;
+
 int luo_memfd_restore(const struct luo_memfd_in *in);
+int luo_memfd_restore_resume(const struct luo_memfd_in *in,
+			     struct luo_memfd_resume *r);
+void luo_memfd_resume_abort(const struct luo_memfd_in *in,
+			    struct luo_memfd_resume *r);
+struct luo_memfd_retrieval *
+luo_memfd_retrieval_get(struct liveupdate_file_op_args *args, size_t size);
+void luo_memfd_retrieval_put(struct liveupdate_file_op_args *args,
+			     struct luo_memfd_retrieval *rt);
 bool luo_memfd_discard(const struct luo_memfd_in *in);
 int luo_memfd_restore_entries(const void *buf, u64 buf_len,
 			      const struct luo_memfd_in *in);

@@ -307,18 +307,28 @@ static void hml_in_init(struct luo_memfd_in *in,
 
 static void hml_finish(struct liveupdate_file_op_args *args)
 {
+	struct luo_memfd_retrieval *rt = args->private_data;
 	struct hugetlb_memfd_luo_ser *ser;
 	struct hml_restore_ctx ctx = {};
 	struct luo_memfd_in in;
 
 	/*
 	 * A successful retrieve owns everything; a failed one gave back all
-	 * it could. Only a never-retrieved file has pages to give back: to
-	 * the free pool of their size.
+	 * it could. A retrieve that ran out of memory left the rest in @rt.
+	 * A never-retrieved file has all its pages to give back: to the free
+	 * pool of their size.
 	 */
 	if (args->retrieve_status || !args->serialized_data)
 		return;
 
+	if (rt) {
+		hml_in_init(&in, rt->ser, &ctx);
+		luo_memfd_resume_abort(&in, &rt->resume);
+		if (rt->file)
+			fput(rt->file);
+		luo_memfd_retrieval_put(args, rt);
+		return;
+	}
 	ser = luo_memfd_claim_header(args->serialized_data, sizeof(*ser));
 	if (!ser) {
 		pr_err("serialized data %#llx is not preserved memory\n",
@@ -359,33 +369,12 @@ static int hml_check_ser(const struct luo_memfd_in *in,
 	return 0;
 }
 
-static int hml_retrieve(struct liveupdate_file_op_args *args)
+/* The new, empty file of @ser (sized; seals and position come last). */
+static struct file *hml_new_file(const struct hugetlb_memfd_luo_ser *ser,
+				 struct hstate *h)
 {
-	struct hugetlb_memfd_luo_ser *ser;
-	struct hml_restore_ctx ctx = {};
 	unsigned int mfd_flags;
-	struct luo_memfd_in in;
-	struct inode *inode;
 	struct file *file;
-	int err;
-
-	if (!args->serialized_data)
-		return -EINVAL;
-	ser = luo_memfd_claim_header(args->serialized_data, sizeof(*ser));
-	if (!ser) {
-		pr_err("serialized data %#llx is not preserved memory\n",
-		       args->serialized_data);
-		return -EINVAL;
-	}
-	hml_in_init(&in, ser, &ctx);
-
-	err = hml_check_ser(&in, ser, &ctx.h);
-	if (err)
-		goto err_discard;
-	if (!luo_memfd_check_in(&in)) {
-		err = -EINVAL;
-		goto err_discard;
-	}
 
 	/*
 	 * The mode is not in hugetlb-memfd-v1. Created executable (0777),
@@ -394,15 +383,57 @@ static int hml_retrieve(struct liveupdate_file_op_args *args)
 	 * MFD_NOEXEC_SEAL does it (mode 0666, F_SEAL_EXEC already set).
 	 */
 	mfd_flags = MFD_HUGETLB | MFD_ALLOW_SEALING |
-		    ((u32)huge_page_shift(ctx.h) << MFD_HUGE_SHIFT);
+		    ((u32)huge_page_shift(h) << MFD_HUGE_SHIFT);
 	if (ser->seals & F_SEAL_EXEC)
 		mfd_flags |= MFD_NOEXEC_SEAL;
 	file = memfd_alloc_file("", mfd_flags);
 	if (IS_ERR(file)) {
-		err = PTR_ERR(file);
 		pr_err("failed to set up the file: %pe\n", file);
-		goto err_discard;
+		return file;
 	}
+	i_size_write(file_inode(file), ser->size);
+	return file;
+}
+
+/*
+ * Out of memory before any huge page is taken (-ENOMEM: the state, the
+ * file, the mapping of the array) loses nothing: the next retrieve goes on
+ * from the state kept in args->private_data, or finish gives it all back.
+ * A failure while a page is being accounted into the file is not retried
+ * (hml_add_folio() may leave it charged): the rest is given back.
+ */
+static int hml_retrieve(struct liveupdate_file_op_args *args)
+{
+	struct hugetlb_memfd_luo_ser *ser;
+	struct luo_memfd_retrieval *rt;
+	struct hml_restore_ctx ctx = {};
+	struct luo_memfd_in in;
+	struct inode *inode;
+	struct file *file;
+	int err;
+
+	rt = luo_memfd_retrieval_get(args, sizeof(*ser));
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	ser = rt->ser;
+	hml_in_init(&in, ser, &ctx);
+
+	err = hml_check_ser(&in, ser, &ctx.h);
+	if (!err && !rt->file && !luo_memfd_check_in(&in))
+		err = -EINVAL;
+	if (err)
+		goto err_discard;
+	if (!rt->file) {
+		file = hml_new_file(ser, ctx.h);
+		if (IS_ERR(file)) {
+			err = PTR_ERR(file);
+			if (err == -ENOMEM)
+				return err;
+			goto err_discard;
+		}
+		rt->file = file;
+	}
+	file = rt->file;
 	inode = file_inode(file);
 
 	/* The pseudo vma hugetlbfs_fallocate() uses to charge new pages. */
@@ -412,9 +443,10 @@ static int hml_retrieve(struct liveupdate_file_op_args *args)
 	ctx.file = file;
 
 	inode_lock(inode);
-	i_size_write(inode, ser->size);
-	err = luo_memfd_restore(&in);
+	err = luo_memfd_restore_resume(&in, &rt->resume);
 	inode_unlock(inode);
+	if (rt->resume.pending)
+		return err;
 	/* Pages added before a failure belong to the file and go with it. */
 	if (err)
 		goto err_fput;
@@ -428,17 +460,23 @@ static int hml_retrieve(struct liveupdate_file_op_args *args)
 	vfs_setpos(file, ser->pos, MAX_LFS_FILESIZE);
 
 	args->file = file;
-	luo_memfd_release_header(ser);
+	luo_memfd_retrieval_put(args, rt);
 	return 0;
 
 err_fput:
 	fput(file);
-	luo_memfd_release_header(ser);
+	luo_memfd_retrieval_put(args, rt);
 	return err;
 
 err_discard:
-	luo_memfd_discard(&in);
-	luo_memfd_release_header(ser);
+	if (rt->file) {
+		/* Cannot happen: the header was checked before the file. */
+		luo_memfd_resume_abort(&in, &rt->resume);
+		fput(rt->file);
+	} else {
+		luo_memfd_discard(&in);
+	}
+	luo_memfd_retrieval_put(args, rt);
 	return err;
 }
 

@@ -215,7 +215,7 @@ static int memfd_luo_add_folio(struct folio *folio, pgoff_t index, u32 flags,
 
 	err = shmem_add_to_page_cache(folio, mapping, index, NULL, gfp);
 	if (err)
-		goto err_unlock;
+		goto err_uncharge;
 
 	if (flags & MEMFD_LUO_FOLIO_UPTODATE)
 		folio_mark_uptodate(folio);
@@ -225,7 +225,7 @@ static int memfd_luo_add_folio(struct folio *folio, pgoff_t index, u32 flags,
 	err = shmem_inode_acct_blocks(inode, npages);
 	if (err) {
 		filemap_remove_folio(folio);
-		goto err_unlock;
+		goto err_uncharge;
 	}
 
 	ctx->nr_added += npages;
@@ -234,6 +234,9 @@ static int memfd_luo_add_folio(struct folio *folio, pgoff_t index, u32 flags,
 	folio_put(folio);
 	return 0;
 
+err_uncharge:
+	/* As it was given: it may be added again (add_may_retry). */
+	mem_cgroup_uncharge(folio);
 err_unlock:
 	__folio_clear_swapbacked(folio);
 	folio_unlock(folio);
@@ -245,6 +248,7 @@ ALLOW_ERROR_INJECTION(memfd_luo_add_folio, ERRNO);
 
 static const struct luo_memfd_restore_ops memfd_luo_restore_ops = {
 	.add_folio = memfd_luo_add_folio,
+	.add_may_retry = true,
 };
 
 static void memfd_luo_in_init(struct luo_memfd_in *in, struct memfd_luo_ser *ser,
@@ -265,16 +269,26 @@ static void memfd_luo_in_init(struct luo_memfd_in *in, struct memfd_luo_ser *ser
 
 static void memfd_luo_finish(struct liveupdate_file_op_args *args)
 {
+	struct luo_memfd_retrieval *rt = args->private_data;
 	struct memfd_luo_ser *ser;
 	struct luo_memfd_in in;
 
 	/*
 	 * A successful retrieve owns everything; a failed one gave back all
-	 * it could. Only a never-retrieved file has folios to give back.
+	 * it could. A retrieve that ran out of memory left the rest in @rt.
+	 * A never-retrieved file has all its folios to give back.
 	 */
 	if (args->retrieve_status || !args->serialized_data)
 		return;
 
+	if (rt) {
+		memfd_luo_in_init(&in, rt->ser, NULL);
+		luo_memfd_resume_abort(&in, &rt->resume);
+		if (rt->file)
+			fput(rt->file);
+		luo_memfd_retrieval_put(args, rt);
+		return;
+	}
 	ser = luo_memfd_claim_header(args->serialized_data, sizeof(*ser));
 	if (!ser) {
 		pr_err("serialized data %#llx is not preserved memory\n",
@@ -286,35 +300,12 @@ static void memfd_luo_finish(struct liveupdate_file_op_args *args)
 	luo_memfd_release_header(ser);
 }
 
-static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
+/* The new, empty file of @ser (sealed, sized, positioned), or an ERR_PTR. */
+static struct file *memfd_luo_new_file(const struct memfd_luo_ser *ser)
 {
-	struct memfd_luo_restore_ctx ctx = {};
-	struct memfd_luo_ser *ser;
-	unsigned int mfd_flags;
-	struct luo_memfd_in in;
+	unsigned int mfd_flags = MFD_ALLOW_SEALING;
 	struct file *file;
 	int err;
-
-	if (!args->serialized_data)
-		return -EINVAL;
-	ser = luo_memfd_claim_header(args->serialized_data, sizeof(*ser));
-	if (!ser) {
-		pr_err("serialized data %#llx is not preserved memory\n",
-		       args->serialized_data);
-		return -EINVAL;
-	}
-	memfd_luo_in_init(&in, ser, &ctx);
-
-	err = luo_memfd_check_file_in(&in, &(struct luo_memfd_file_hdr){
-					.pos = ser->pos, .seals = ser->seals,
-					.flags = ser->flags },
-				      MEMFD_LUO_ALL_SEALS);
-	if (err)
-		goto err_discard;
-	if (!luo_memfd_check_in(&in)) {
-		err = -EINVAL;
-		goto err_discard;
-	}
 
 	/*
 	 * The mode is not in memfd-v2. An exec-sealed memfd must not come back
@@ -322,14 +313,12 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 	 * be executed but never chmod'ed): create it the way MFD_NOEXEC_SEAL
 	 * does, which also sets F_SEAL_EXEC.
 	 */
-	mfd_flags = MFD_ALLOW_SEALING;
 	if (ser->seals & F_SEAL_EXEC)
 		mfd_flags |= MFD_NOEXEC_SEAL;
 	file = memfd_alloc_file("", mfd_flags);
 	if (IS_ERR(file)) {
-		err = PTR_ERR(file);
 		pr_err("failed to set up the file: %pe\n", file);
-		goto err_discard;
+		return file;
 	}
 
 	err = memfd_add_seals(file, ser->seals);
@@ -337,30 +326,72 @@ static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
 		pr_err("failed to add seals %#x: %pe\n", ser->seals,
 		       ERR_PTR(err));
 		fput(file);
-		goto err_discard;
+		return ERR_PTR(err);
 	}
 
 	vfs_setpos(file, ser->pos, MAX_LFS_FILESIZE);
 	i_size_write(file_inode(file), ser->size);
+	return file;
+}
 
-	ctx.file = file;
-	err = luo_memfd_restore(&in);
-	/* Folios added before a failure belong to the file and go with it. */
-	shmem_recalc_inode(file_inode(file), ctx.nr_added, 0);
-	if (err) {
-		fput(file);
-		goto err_free_ser;
+/*
+ * Out of memory part way (-ENOMEM) loses nothing: what is done stays in
+ * the state kept in args->private_data, and the next retrieve goes on from
+ * there (or finish gives the rest back).
+ */
+static int memfd_luo_retrieve(struct liveupdate_file_op_args *args)
+{
+	struct memfd_luo_restore_ctx ctx = {};
+	struct luo_memfd_retrieval *rt;
+	struct memfd_luo_ser *ser;
+	struct luo_memfd_in in;
+	struct file *file;
+	int err;
+
+	rt = luo_memfd_retrieval_get(args, sizeof(*ser));
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	ser = rt->ser;
+	memfd_luo_in_init(&in, ser, &ctx);
+
+	if (!rt->file) {
+		err = luo_memfd_check_file_in(&in, &(struct luo_memfd_file_hdr){
+						.pos = ser->pos,
+						.seals = ser->seals,
+						.flags = ser->flags },
+					      MEMFD_LUO_ALL_SEALS);
+		if (!err && !luo_memfd_check_in(&in))
+			err = -EINVAL;
+		if (err)
+			goto err_discard;
+		file = memfd_luo_new_file(ser);
+		if (IS_ERR(file)) {
+			err = PTR_ERR(file);
+			if (err == -ENOMEM)
+				return err;
+			goto err_discard;
+		}
+		rt->file = file;
 	}
 
-	args->file = file;
-	luo_memfd_release_header(ser);
-	return 0;
+	ctx.file = rt->file;
+	err = luo_memfd_restore_resume(&in, &rt->resume);
+	/* Folios added before a failure belong to the file and go with it. */
+	shmem_recalc_inode(file_inode(rt->file), ctx.nr_added, 0);
+	if (rt->resume.pending)
+		return err;
+	if (err) {
+		fput(rt->file);
+		goto out;
+	}
+	args->file = rt->file;
+out:
+	luo_memfd_retrieval_put(args, rt);
+	return err;
 
 err_discard:
 	luo_memfd_discard(&in);
-err_free_ser:
-	luo_memfd_release_header(ser);
-	return err;
+	goto out;
 }
 
 static bool memfd_luo_can_preserve(struct liveupdate_file_handler *handler,

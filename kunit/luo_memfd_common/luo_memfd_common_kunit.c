@@ -578,6 +578,80 @@ static void lmc_inject_restore_test(struct kunit *test)
 	}
 }
 
+static const struct luo_memfd_restore_ops lmc_rops_retry = {
+	.preserved_order = lmc_preserved_order,
+	.restore_folio = lmc_restore,
+	.add_folio = lmc_add,
+	.discard_folio = lmc_discard,
+	.add_may_retry = true,
+};
+
+/*
+ * Out of memory at every entry of a resumable restore: nothing is given
+ * back, the folio of that entry waits (restored, not added) with every
+ * later one still preserved; then either a second attempt adds them all,
+ * or an abort gives back exactly the ones not added.
+ */
+static void lmc_resume_restore_test(struct kunit *test)
+{
+	const unsigned int *order = test->param_value;
+	struct luo_memfd_fault_inject fi = {};
+	struct luo_memfd_resume r;
+	struct luo_memfd_in in;
+	struct luo_memfd_entry e;
+	unsigned int i, fail_at;
+	bool abort;
+	struct lmc_ctx c;
+	int err;
+
+	for (fail_at = 1; fail_at <= 2 * LMC_NR; fail_at++) {
+		abort = fail_at > LMC_NR;
+		lmc_alloc(test, &c, *order);
+		r = (struct luo_memfd_resume){
+			.buf = vzalloc(PAGE_SIZE), .buf_len = PAGE_SIZE,
+		};
+		KUNIT_ASSERT_NOT_NULL(test, r.buf);
+		for (i = 0; i < c.nr; i++) {
+			e.pfn = folio_pfn(c.folios[i]);
+			e.flags = 0;
+			e.index = (u64)i << *order;
+			luo_memfd_encode_entry(r.buf, i, &e);
+		}
+		in = (struct luo_memfd_in){
+			.nr = c.nr, .size = ((u64)c.nr << *order) << PAGE_SHIFT,
+			.max_order = MAX_PAGE_ORDER, .ops = &lmc_rops_retry,
+			.arg = &c, .name = "lmc-kunit",
+		};
+		fi.fail_at = abort ? fail_at - LMC_NR : fail_at;
+		fi.steps = 0;
+		WRITE_ONCE(luo_memfd_inject, &fi);
+		err = luo_memfd_restore_resume(&in, &r);
+		WRITE_ONCE(luo_memfd_inject, NULL);
+		KUNIT_EXPECT_EQ(test, err, -ENOMEM);
+		KUNIT_EXPECT_TRUE(test, r.pending);
+		KUNIT_EXPECT_EQ(test, r.next, (u64)fi.fail_at - 1);
+		for (i = 0; i < c.nr; i++)
+			KUNIT_EXPECT_EQ(test, c.state[i],
+					i + 1 < fi.fail_at ? LMC_ADDED :
+					i + 1 == fi.fail_at ? LMC_RESTORED :
+					LMC_PRESERVED);
+		if (abort) {
+			luo_memfd_resume_abort(&in, &r);
+		} else {
+			err = luo_memfd_restore_resume(&in, &r);
+			KUNIT_EXPECT_EQ(test, err, 0);
+		}
+		KUNIT_EXPECT_FALSE(test, r.pending);
+		KUNIT_EXPECT_NULL(test, r.buf);	/* freed either way */
+		for (i = 0; i < c.nr; i++)
+			KUNIT_EXPECT_EQ(test, c.state[i],
+					!abort || i + 1 < fi.fail_at ?
+					LMC_ADDED : LMC_GIVEN_BACK);
+		KUNIT_EXPECT_EQ(test, c.bad_transitions, 0);
+		lmc_free(&c);
+	}
+}
+
 /* The pure decoder agrees with the C bitfield layout of memfd-v2. */
 static void lmc_layout_test(struct kunit *test)
 {
@@ -631,6 +705,7 @@ static struct kunit_case luo_memfd_common_cases[] = {
 	KUNIT_CASE_PARAM(lmc_inject_preserve_test, lmc_orders_gen_params),
 	KUNIT_CASE_PARAM(lmc_restore_test, lmc_orders_gen_params),
 	KUNIT_CASE_PARAM(lmc_inject_restore_test, lmc_orders_gen_params),
+	KUNIT_CASE_PARAM(lmc_resume_restore_test, lmc_orders_gen_params),
 	KUNIT_CASE(lmc_shmem_file_test),
 	{}
 };

@@ -177,48 +177,36 @@ int luo_memfd_check_file_in(const struct luo_memfd_in *in,
 }
 EXPORT_SYMBOL_GPL(luo_memfd_check_file_in);
 
-/**
- * luo_memfd_restore_entries - Validate an array and hand its folios over.
- * @buf:     The array, already mapped.
- * @buf_len: Bytes readable at @buf.
- * @in:      Count, size, limits and hooks; @in->ops->add_folio required.
- *
- * Validates the whole array first (luo_memfd_check_array()), then for each
- * entry checks the order KHO recorded for its block, alignment and overlap
- * (luo_memfd_check_folio()) before the block is restored, restores it and
- * passes it to @in->ops->add_folio(). On any failure the folios already
- * added stay with the handler; the failing one and every later one still
- * preserved with an order the file accepts are given back. Linear in the
- * count.
- *
- * Context: Process context, may sleep.
- * Return: 0, -EINVAL for corrupt data, or the error of add_folio().
+/*
+ * Restore entries from @r->next on (the array was checked as a whole), each
+ * after checking the order KHO recorded for its block, alignment and
+ * overlap, and pass them to @in->ops->add_folio(). If add_folio() runs out
+ * of memory and may be retried (@in->ops->add_may_retry), stop there: the
+ * folio is kept in @r->held, and everything from it on stays for the next
+ * attempt. On any other failure the folios already added stay with the
+ * handler; the failing one and every later one still preserved with an
+ * order the file accepts are given back.
  */
-int luo_memfd_restore_entries(const void *buf, u64 buf_len,
-			      const struct luo_memfd_in *in)
+static int lmc_restore_from(const struct luo_memfd_in *in,
+			    struct luo_memfd_resume *r)
 {
 	struct luo_memfd_limits lim;
 	struct luo_memfd_verdict v;
 	struct luo_memfd_entry e;
 	struct folio *folio;
-	u64 i, next = 0;
 	int err, order;
+	u64 i;
 
-	if (WARN_ON_ONCE(!in->ops || !in->ops->add_folio))
-		return -EINVAL;
-
-	lmc_fill_limits(in, buf_len, &lim);
-	if (!luo_memfd_check_array(buf, &lim, &v)) {
-		lmc_report(in, &v);
-		luo_memfd_discard_entries(buf, buf_len, in);
-		return -EINVAL;
-	}
-
-	for (i = 0; i < in->nr; i++) {
-		luo_memfd_decode_entry(buf, i, &e);
+	lmc_fill_limits(in, r->buf_len, &lim);
+	for (i = r->next; i < in->nr; i++) {
+		luo_memfd_decode_entry(r->buf, i, &e);
 		if (!e.pfn)
 			continue;
 
+		folio = r->held;
+		r->held = NULL;
+		if (folio)
+			goto add;
 		/* Check before taking: a bad entry may name another's block. */
 		order = lmc_probe(in, e.pfn);
 		if (order < 0) {
@@ -229,7 +217,8 @@ int luo_memfd_restore_entries(const void *buf, u64 buf_len,
 			err = -EINVAL;
 			goto give_back_rest;
 		}
-		if (!luo_memfd_check_folio(&lim, &e, i, order, &next, &v)) {
+		if (!luo_memfd_check_folio(&lim, &e, i, order, &r->next_index,
+					   &v)) {
 			lmc_report(in, &v);
 			err = -EINVAL;
 			goto give_back_rest;
@@ -243,8 +232,17 @@ int luo_memfd_restore_entries(const void *buf, u64 buf_len,
 			err = -EINVAL;
 			goto give_back_rest;
 		}
+add:
 		err = lmc_inject() ? -ENOMEM :
 		      in->ops->add_folio(folio, e.index, e.flags, in->arg);
+		if (err == -ENOMEM && in->ops->add_may_retry) {
+			r->held = folio;
+			r->next = i;
+			r->pending = true;
+			pr_warn("%s: folio array entry %llu: out of memory; entries %llu to %llu wait for the next retrieve\n",
+				in->name ?: "memfd", i, i, in->nr - 1);
+			return err;
+		}
 		if (err) {
 			pr_err("%s: folio array entry %llu: handler refused the folio: %pe\n",
 			       in->name ?: "memfd", i, ERR_PTR(err));
@@ -252,6 +250,7 @@ int luo_memfd_restore_entries(const void *buf, u64 buf_len,
 		}
 		cond_resched();
 	}
+	r->next = i;
 	return 0;
 
 give_back:
@@ -260,11 +259,62 @@ give_back:
 give_back_rest:
 	/* From the failing entry on (lmc_restore_one() filters by order). */
 	for (; i < in->nr; i++) {
-		luo_memfd_decode_entry(buf, i, &e);
+		luo_memfd_decode_entry(r->buf, i, &e);
 		folio = lmc_restore_one(in, e.pfn);
 		if (folio)
 			lmc_give_back(in, folio);
 		cond_resched();
+	}
+	r->next = in->nr;
+	return err;
+}
+
+/* Check the whole mapped array; on failure give back what it names. */
+static int lmc_check_mapped(const struct luo_memfd_in *in,
+			    const struct luo_memfd_resume *r)
+{
+	struct luo_memfd_limits lim;
+	struct luo_memfd_verdict v;
+
+	lmc_fill_limits(in, r->buf_len, &lim);
+	if (luo_memfd_check_array(r->buf, &lim, &v))
+		return 0;
+	lmc_report(in, &v);
+	luo_memfd_discard_entries(r->buf, r->buf_len, in);
+	return -EINVAL;
+}
+
+/**
+ * luo_memfd_restore_entries - Validate an array and hand its folios over.
+ * @buf:     The array, already mapped.
+ * @buf_len: Bytes readable at @buf.
+ * @in:      Count, size, limits and hooks; @in->ops->add_folio required.
+ *
+ * Validates the whole array first (luo_memfd_check_array()), then for each
+ * entry checks the order KHO recorded for its block, alignment and overlap
+ * (luo_memfd_check_folio()) before the block is restored, restores it and
+ * passes it to @in->ops->add_folio(). On any failure the folios already
+ * added stay with the handler; the failing one and every later one still
+ * preserved with an order the file accepts are given back. Linear in the
+ * count. Not resumable: see luo_memfd_restore_resume().
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, -EINVAL for corrupt data, or the error of add_folio().
+ */
+int luo_memfd_restore_entries(const void *buf, u64 buf_len,
+			      const struct luo_memfd_in *in)
+{
+	struct luo_memfd_resume r = { .buf = (void *)buf, .buf_len = buf_len };
+	int err;
+
+	if (WARN_ON_ONCE(!in->ops || !in->ops->add_folio))
+		return -EINVAL;
+	err = lmc_check_mapped(in, &r);
+	if (!err)
+		err = lmc_restore_from(in, &r);
+	if (r.pending) {
+		/* A caller that cannot resume gets the old contract. */
+		luo_memfd_resume_abort(in, &r);
 	}
 	return err;
 }
@@ -276,51 +326,132 @@ EXPORT_SYMBOL_GPL(luo_memfd_restore_entries);
  */
 noinline void *lmc_map_array(const struct kho_vmalloc *desc)
 {
-	return kho_restore_vmalloc(desc);
+	return kho_restore_vmalloc_err(desc);
 }
-ALLOW_ERROR_INJECTION(lmc_map_array, NULL);
+ALLOW_ERROR_INJECTION(lmc_map_array, ERRNO_NULL);
 
 /**
- * luo_memfd_restore - Restore an incoming folio array into the handler.
- * @in: Descriptor, count, size, limits and hooks from the handler.
+ * luo_memfd_restore_resume - Restore an incoming array, resumably.
+ * @in: Descriptor, count, size, limits and hooks.
+ * @r:  Where a previous attempt stopped; all zero for the first one.
  *
- * Validates the header and descriptor, maps the array with
- * kho_restore_vmalloc(), runs luo_memfd_restore_entries() and frees the
- * array. If the array cannot be mapped (no memory, or a chunk list that
- * kho_restore_vmalloc() refuses; it then restores nothing), it is walked
- * without mapping by luo_memfd_discard() and every folio that can still be
- * found is given back. After a failure the handler has nothing left to
- * give back in finish().
+ * Like luo_memfd_restore(), except that running out of memory loses
+ * nothing: if the array cannot be mapped for lack of memory (nothing is
+ * restored then), or @in->ops->add_folio() fails with -ENOMEM and
+ * @in->ops->add_may_retry is set, it returns -ENOMEM and @r says where to
+ * go on; calling it again with the same @r continues from there, and
+ * luo_memfd_resume_abort() gives back what is left instead. On every other
+ * outcome @r is cleared and the array is freed.
  *
  * Context: Process context, may sleep.
- * Return: 0, -EINVAL for corrupt data, -ENOMEM, or the error of add_folio().
+ * Return: 0, -ENOMEM (resumable, see above), -EINVAL for corrupt data, or
+ * the error of add_folio().
  */
-int luo_memfd_restore(const struct luo_memfd_in *in)
+int luo_memfd_restore_resume(const struct luo_memfd_in *in,
+			     struct luo_memfd_resume *r)
 {
 	void *buf;
 	int err;
 
-	if (!luo_memfd_check_in(in)) {
-		luo_memfd_discard(in);
+	if (WARN_ON_ONCE(!in->ops || !in->ops->add_folio))
 		return -EINVAL;
+	r->pending = false;
+	if (!r->buf) {
+		if (!luo_memfd_check_in(in)) {
+			luo_memfd_discard(in);
+			return -EINVAL;
+		}
+		if (!in->nr) {
+			/* Nothing to restore; free a stray array if any. */
+			luo_memfd_discard(in);
+			return 0;
+		}
+		buf = lmc_map_array(in->desc);
+		if (IS_ERR_OR_NULL(buf)) {
+			err = buf ? PTR_ERR(buf) : -ENOMEM;
+			if (err == -ENOMEM) {
+				pr_warn("%s: no memory to map the folio array (%llu entries); it waits for the next retrieve\n",
+					in->name ?: "memfd", in->nr);
+				r->pending = true;
+				return err;
+			}
+			pr_err("%s: could not map the folio array (%llu entries): %pe; giving its folios back\n",
+			       in->name ?: "memfd", in->nr, ERR_PTR(err));
+			luo_memfd_discard(in);
+			return -EINVAL;
+		}
+		r->buf = buf;
+		r->buf_len = (u64)in->desc->total_pages << PAGE_SHIFT;
+		err = lmc_check_mapped(in, r);
+		if (err)
+			goto out;
 	}
-	if (!in->nr) {
-		/* Nothing to restore; free a stray array if there is one. */
-		luo_memfd_discard(in);
-		return 0;
-	}
+	err = lmc_restore_from(in, r);
+	if (r->pending)
+		return err;
+out:
+	vfree(r->buf);
+	*r = (struct luo_memfd_resume){};
+	return err;
+}
+EXPORT_SYMBOL_GPL(luo_memfd_restore_resume);
 
-	buf = lmc_map_array(in->desc);
-	if (!buf) {
-		pr_err("%s: could not map the folio array (%llu entries); giving its folios back\n",
-		       in->name ?: "memfd", in->nr);
-		/* A chain that walks cleanly could only not be mapped. */
-		return luo_memfd_discard(in) ? -ENOMEM : -EINVAL;
+/**
+ * luo_memfd_resume_abort - Give back what a stopped restore still holds.
+ * @in: The same descriptor and hooks as for luo_memfd_restore_resume().
+ * @r:  Where it stopped; cleared.
+ *
+ * For finish() of a file whose retrieve ran out of memory and was never
+ * tried again: the held folio and every later entry's folio are given
+ * back, or, if the array was never mapped, the whole array as by
+ * luo_memfd_discard(). Needs no memory.
+ *
+ * Context: Process context, may sleep.
+ */
+void luo_memfd_resume_abort(const struct luo_memfd_in *in,
+			    struct luo_memfd_resume *r)
+{
+	struct luo_memfd_entry e;
+	struct folio *folio;
+	u64 i;
+
+	if (!r->buf) {
+		luo_memfd_discard(in);
+		return;
 	}
-	err = luo_memfd_restore_entries(buf,
-					(u64)in->desc->total_pages << PAGE_SHIFT,
-					in);
-	vfree(buf);
+	if (r->held)
+		lmc_give_back(in, r->held);
+	for (i = r->next + !!r->held; i < in->nr; i++) {
+		luo_memfd_decode_entry(r->buf, i, &e);
+		folio = lmc_restore_one(in, e.pfn);
+		if (folio)
+			lmc_give_back(in, folio);
+		cond_resched();
+	}
+	vfree(r->buf);
+	*r = (struct luo_memfd_resume){};
+}
+EXPORT_SYMBOL_GPL(luo_memfd_resume_abort);
+
+/**
+ * luo_memfd_restore - Map an incoming array and restore its folios.
+ * @in: Descriptor, count, size, limits and hooks.
+ *
+ * luo_memfd_restore_resume() in one go: whatever a failure leaves is given
+ * back at once. A descriptor whose chain cannot be mapped is given back
+ * without mapping it (luo_memfd_discard()).
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, -EINVAL for corrupt data, -ENOMEM, or the error of
+ * add_folio().
+ */
+int luo_memfd_restore(const struct luo_memfd_in *in)
+{
+	struct luo_memfd_resume r = {};
+	int err = luo_memfd_restore_resume(in, &r);
+
+	if (r.pending)
+		luo_memfd_resume_abort(in, &r);
 	return err;
 }
 EXPORT_SYMBOL_GPL(luo_memfd_restore);
