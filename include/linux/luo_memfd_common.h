@@ -202,6 +202,9 @@ struct luo_memfd_retrieval *
 luo_memfd_retrieval_get(struct liveupdate_file_op_args *args, size_t size);
 void luo_memfd_retrieval_put(struct liveupdate_file_op_args *args,
 			     struct luo_memfd_retrieval *rt);
+void luo_memfd_retrieval_abort(struct liveupdate_file_op_args *args,
+			       struct luo_memfd_retrieval *rt,
+			       const struct luo_memfd_in *in);
 bool luo_memfd_discard(const struct luo_memfd_in *in);
 int luo_memfd_restore_entries(const void *buf, u64 buf_len,
 			      const struct luo_memfd_in *in);

@@ -323,10 +323,7 @@ static void hml_finish(struct liveupdate_file_op_args *args)
 
 	if (rt) {
 		hml_in_init(&in, rt->ser, &ctx);
-		luo_memfd_resume_abort(&in, &rt->resume);
-		if (rt->file)
-			fput(rt->file);
-		luo_memfd_retrieval_put(args, rt);
+		luo_memfd_retrieval_abort(args, rt, &in);
 		return;
 	}
 	ser = luo_memfd_claim_header(args->serialized_data, sizeof(*ser));
@@ -469,14 +466,8 @@ err_fput:
 	return err;
 
 err_discard:
-	if (rt->file) {
-		/* Cannot happen: the header was checked before the file. */
-		luo_memfd_resume_abort(&in, &rt->resume);
-		fput(rt->file);
-	} else {
-		luo_memfd_discard(&in);
-	}
-	luo_memfd_retrieval_put(args, rt);
+	/* A later attempt checks the same header again: never with a file. */
+	luo_memfd_retrieval_abort(args, rt, &in);
 	return err;
 }
 

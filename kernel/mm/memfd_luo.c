@@ -283,10 +283,7 @@ static void memfd_luo_finish(struct liveupdate_file_op_args *args)
 
 	if (rt) {
 		memfd_luo_in_init(&in, rt->ser, NULL);
-		luo_memfd_resume_abort(&in, &rt->resume);
-		if (rt->file)
-			fput(rt->file);
-		luo_memfd_retrieval_put(args, rt);
+		luo_memfd_retrieval_abort(args, rt, &in);
 		return;
 	}
 	ser = luo_memfd_claim_header(args->serialized_data, sizeof(*ser));

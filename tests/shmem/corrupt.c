@@ -32,6 +32,7 @@
 #include <linux/liveupdate.h>
 
 #include "../common/corrupt_modes.h"
+#include "../common/session.h"
 #include "../common/stage.h"
 
 #define KIB 1024L
@@ -55,41 +56,6 @@ static void check(int ok, const char *what, const char *detail)
 static long mode_pages(int mode)
 {
 	return CORRUPT_PAGES + mode;
-}
-
-static int session_op(int lu, unsigned long cmd, const char *name)
-{
-	struct liveupdate_ioctl_create_session s = { .size = sizeof(s) };
-
-	snprintf((char *)s.name, sizeof(s.name), "%s", name);
-	if (ioctl(lu, cmd, &s))
-		return -1;
-	return s.fd;
-}
-
-static int preserve(int session, int fd, uint64_t token)
-{
-	struct liveupdate_session_preserve_fd p = {
-		.size = sizeof(p), .fd = fd, .token = token,
-	};
-
-	return ioctl(session, LIVEUPDATE_SESSION_PRESERVE_FD, &p);
-}
-
-static int retrieve(int session, uint64_t token)
-{
-	struct liveupdate_session_retrieve_fd r = { .size = sizeof(r), .token = token };
-
-	if (ioctl(session, LIVEUPDATE_SESSION_RETRIEVE_FD, &r))
-		return -1;
-	return r.fd;
-}
-
-static int finish(int session)
-{
-	struct liveupdate_session_finish f = { .size = sizeof(f) };
-
-	return ioctl(session, LIVEUPDATE_SESSION_FINISH, &f);
 }
 
 static long memtotal_kb(void)
@@ -145,10 +111,10 @@ static void stage1(int lu, int first, int last)
 	check(dfd >= 0, "open the corruption knob", dfd >= 0 ? NULL : strerror(errno));
 	for (mode = first; mode <= last; mode++) {
 		snprintf(name, sizeof(name), "corrupt-%d", mode);
-		s = session_op(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, name);
+		s = lu_session(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, name);
 		f = make_memfd(name, mode_pages(mode) * page_size, mode);
 		snprintf(buf, sizeof(buf), "%ld %d", mode_pages(mode), mode);
-		ok = s >= 0 && f >= 0 && !preserve(s, f, mode) && dfd >= 0 &&
+		ok = s >= 0 && f >= 0 && !lu_preserve(s, f, mode) && dfd >= 0 &&
 		     write(dfd, buf, strlen(buf)) == (ssize_t)strlen(buf);
 		snprintf(buf, sizeof(buf), "%ld pages, %s", mode_pages(mode),
 			 ok ? "ok" : strerror(errno));
@@ -157,9 +123,9 @@ static void stage1(int lu, int first, int last)
 	}
 	if (dfd >= 0)
 		close(dfd);
-	s = session_op(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, "intact");
+	s = lu_session(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, "intact");
 	f = make_memfd("intact", INTACT_SIZE, 200);
-	check(s >= 0 && f >= 0 && !preserve(s, f, 1),
+	check(s >= 0 && f >= 0 && !lu_preserve(s, f, 1),
 	      "preserve a 64 KiB memfd in session intact", strerror(errno));
 	hold_sessions();
 }
@@ -171,12 +137,12 @@ static void stage2_mode(int lu, int mode)
 	int s, fd, err, log;
 
 	snprintf(name, sizeof(name), "corrupt-%d", mode);
-	s = session_op(lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, name);
+	s = lu_session(lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, name);
 	err = errno;
 	before = memtotal_kb();
 	log = log_open();
 	errno = 0;
-	fd = s >= 0 ? retrieve(s, mode) : -1;
+	fd = s >= 0 ? lu_retrieve(s, mode) : -1;
 	err = s >= 0 ? errno : err;
 	snprintf(detail, sizeof(detail), "session %s, fd %d, %s", name, fd,
 		 strerror(err));
@@ -187,11 +153,11 @@ static void stage2_mode(int lu, int mode)
 	       "mode %d: the kernel log of that retrieve names the fault (%s)",
 	       mode, corrupt_msg[mode]);
 	errno = 0;
-	fd = s >= 0 ? retrieve(s, mode) : -1;
+	fd = s >= 0 ? lu_retrieve(s, mode) : -1;
 	err = errno;
 	result(s >= 0 && fd < 0 && err == corrupt_errno(mode),
 	       "mode %d: refusal is sticky (fd %d, %s)", mode, fd, strerror(err));
-	err = s >= 0 ? finish(s) : -1;
+	err = s >= 0 ? lu_finish(s) : -1;
 	result(!err, "mode %d: finish session %s%s%s", mode, name,
 	       err ? ": " : "", err ? strerror(errno) : "");
 	after = memtotal_kb();
@@ -212,9 +178,9 @@ static void stage2(int lu, int first, int last)
 	for (mode = first; mode <= last; mode++)
 		stage2_mode(lu, mode);
 
-	s = session_op(lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "intact");
+	s = lu_session(lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "intact");
 	check(s >= 0, "retrieve session intact", strerror(errno));
-	fd = s >= 0 ? retrieve(s, 1) : -1;
+	fd = s >= 0 ? lu_retrieve(s, 1) : -1;
 	if (fd >= 0) {
 		uint8_t *map = mmap(NULL, INTACT_SIZE, PROT_READ, MAP_SHARED, fd, 0);
 		long i, bad = -1;
@@ -231,7 +197,7 @@ static void stage2(int lu, int first, int last)
 	} else {
 		check(0, "intact file in another session is unharmed", strerror(errno));
 	}
-	check(s >= 0 && !finish(s), "finish session intact", strerror(errno));
+	check(s >= 0 && !lu_finish(s), "finish session intact", strerror(errno));
 }
 
 int main(int argc, char **argv)

@@ -37,6 +37,7 @@
 #include <linux/falloc.h>
 #include <linux/liveupdate.h>
 
+#include "../common/session.h"
 #include "../common/stage.h"
 
 #define RACE_ROUNDS 100
@@ -54,41 +55,6 @@
 #define TOKEN_WRITE 10
 
 static int lu;
-
-static int session_op(unsigned long cmd, const char *name)
-{
-	struct liveupdate_ioctl_create_session s = { .size = sizeof(s) };
-
-	snprintf((char *)s.name, sizeof(s.name), "%s", name);
-	if (ioctl(lu, cmd, &s))
-		return -1;
-	return s.fd;
-}
-
-static int preserve(int session, int fd, uint64_t token)
-{
-	struct liveupdate_session_preserve_fd p = {
-		.size = sizeof(p), .fd = fd, .token = token,
-	};
-
-	return ioctl(session, LIVEUPDATE_SESSION_PRESERVE_FD, &p) ? -errno : 0;
-}
-
-static int retrieve(int session, uint64_t token)
-{
-	struct liveupdate_session_retrieve_fd r = { .size = sizeof(r), .token = token };
-
-	if (ioctl(session, LIVEUPDATE_SESSION_RETRIEVE_FD, &r))
-		return -1;
-	return r.fd;
-}
-
-static int finish(int session)
-{
-	struct liveupdate_session_finish f = { .size = sizeof(f) };
-
-	return ioctl(session, LIVEUPDATE_SESSION_FINISH, &f);
-}
 
 static uint8_t data_byte(long off)
 {
@@ -128,7 +94,7 @@ static void *two_thread(void *p)
 	struct two_arg *a = p;
 
 	pthread_barrier_wait(a->bar);
-	a->err = preserve(a->session, a->fd, 1);
+	a->err = lu_preserve(a->session, a->fd, 1) ? -errno : 0;
 	return NULL;
 }
 
@@ -145,7 +111,7 @@ static void race_two(void)
 
 		for (i = 0; i < 2; i++) {
 			a[i] = (struct two_arg){ .bar = &bar, .fd = fd };
-			a[i].session = session_op(LIVEUPDATE_IOCTL_CREATE_SESSION,
+			a[i].session = lu_session(lu, LIVEUPDATE_IOCTL_CREATE_SESSION,
 						  i ? "race-two-b" : "race-two-a");
 			setup = setup && fd >= 0 && a[i].session >= 0;
 		}
@@ -190,7 +156,7 @@ static void *close_preserver(void *p)
 	int i;
 
 	for (i = 0; i < CLOSE_FILES; i++)
-		if (!preserve(a->session, a->fds[i], 100 + i))
+		if (!lu_preserve(a->session, a->fds[i], 100 + i))
 			a->done++;
 	return NULL;
 }
@@ -208,7 +174,7 @@ static void race_close(void)
 			a.fds[i] = small_memfd("close", 4 * 4096);
 			ok = ok && a.fds[i] >= 0;
 		}
-		a.session = session_op(LIVEUPDATE_IOCTL_CREATE_SESSION, "race-close");
+		a.session = lu_session(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, "race-close");
 		ok = ok && a.session >= 0;
 		if (ok) {
 			pthread_create(&t, NULL, close_preserver, &a);
@@ -218,10 +184,10 @@ static void race_close(void)
 			pthread_join(t, NULL);
 			partial += a.done > 0 && a.done < CLOSE_FILES;
 			/* Every file free again: a new session takes them all. */
-			s = session_op(LIVEUPDATE_IOCTL_CREATE_SESSION, "race-close");
+			s = lu_session(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, "race-close");
 			for (i = 0; i < CLOSE_FILES; i++)
 				again_ok = again_ok && s >= 0 &&
-					   !preserve(s, a.fds[i], 200 + i);
+					   !lu_preserve(s, a.fds[i], 200 + i);
 			if (s >= 0)
 				close(s);
 		}
@@ -269,7 +235,7 @@ static void race_truncate(int session)
 	if (fd >= 0) {
 		pthread_create(&t, NULL, truncator, &fd);
 		usleep(2000);
-		err = preserve(session, fd, TOKEN_TRUNC);
+		err = lu_preserve(session, fd, TOKEN_TRUNC) ? -errno : 0;
 		atomic_store(&trunc_stop, 1);
 		pthread_join(t, NULL);
 	}
@@ -285,7 +251,7 @@ static void race_truncate(int session)
 	snprintf(manifest, sizeof(manifest), "%ld\n", (long)st.st_size);
 	mfd = memfd_create("manifest", 0);
 	result(mfd >= 0 && write(mfd, manifest, strlen(manifest)) > 0 &&
-	       !preserve(session, mfd, TOKEN_MANIFEST),
+	       !lu_preserve(session, mfd, TOKEN_MANIFEST),
 	       "truncate: preserve a manifest with the frozen size");
 }
 
@@ -409,7 +375,7 @@ static void race_writers(int session)
 		printf("# no /proc/meminfo\n");
 	for (i = 0; i < NR_WRITERS; i++) {
 		err = wr[i].map == MAP_FAILED ? -EBADF :
-		      preserve(session, wr[i].fd, TOKEN_WRITE + i);
+		      lu_preserve(session, wr[i].fd, TOKEN_WRITE + i) ? -errno : 0;
 		result(!err, "writers: preserve file %d while its writer runs (%s)", i,
 		       err ? strerror(-err) : "ok");
 	}
@@ -419,7 +385,7 @@ static void race_writers(int session)
 
 static void check_truncate(int session)
 {
-	int fd = retrieve(session, TOKEN_TRUNC), mfd = retrieve(session, TOKEN_MANIFEST);
+	int fd = lu_retrieve(session, TOKEN_TRUNC), mfd = lu_retrieve(session, TOKEN_MANIFEST);
 	char manifest[64] = "";
 	long want = -1, off, bad = -1;
 	struct stat st = { 0 };
@@ -445,7 +411,7 @@ static void check_truncate(int session)
 
 static void check_writer(int session, int i)
 {
-	int fd = retrieve(session, TOKEN_WRITE + i);
+	int fd = lu_retrieve(session, TOKEN_WRITE + i);
 	uint64_t *map = MAP_FAILED, w, n = WRITE_SIZE / sizeof(uint64_t);
 	uint64_t top = 0, bottom = 0, v, bad = ~0ULL, drops = 0;
 	struct stat st = { 0 };
@@ -523,7 +489,7 @@ int main(int argc, char **argv)
 		close(pfd[0]);
 		race_two();
 		race_close();
-		session = session_op(LIVEUPDATE_IOCTL_CREATE_SESSION, "race-keep");
+		session = lu_session(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, "race-keep");
 		result(session >= 0, "create session race-keep");
 		race_truncate(session);
 		race_writers(session);
@@ -544,13 +510,13 @@ int main(int argc, char **argv)
 		for (;;)
 			pause();
 	} else {
-		session = session_op(LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "race-keep");
+		session = lu_session(lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "race-keep");
 		result(session >= 0, "retrieve session race-keep (%s)",
 		       session >= 0 ? "ok" : strerror(errno));
 		check_truncate(session);
 		for (i = 0; i < NR_WRITERS; i++)
 			check_writer(session, i);
-		result(session >= 0 && !finish(session), "finish session race-keep");
+		result(session >= 0 && !lu_finish(session), "finish session race-keep");
 	}
 	if (test_nr != planned) {
 		printf("# BUG: %d results for a plan of %d\n", test_nr, planned);

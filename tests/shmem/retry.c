@@ -33,6 +33,7 @@
 #include <linux/liveupdate.h>
 #include <linux/memfd.h>
 
+#include "../common/session.h"
 #include "../common/stage.h"
 
 #define FF "/sys/kernel/debug/fail_function/"
@@ -76,41 +77,6 @@ static long file_size(const struct retry_case *c)
 static uint8_t pattern(const struct retry_case *c, long i)
 {
 	return (uint8_t)(i * 7 + (i >> 12) + (c - cases) * 31 + 1);
-}
-
-static int session_op(int lu, unsigned long cmd, const char *name)
-{
-	struct liveupdate_ioctl_create_session s = { .size = sizeof(s) };
-
-	snprintf((char *)s.name, sizeof(s.name), "%s", name);
-	if (ioctl(lu, cmd, &s))
-		return -1;
-	return s.fd;
-}
-
-static int preserve(int session, int fd, uint64_t token)
-{
-	struct liveupdate_session_preserve_fd p = {
-		.size = sizeof(p), .fd = fd, .token = token,
-	};
-
-	return ioctl(session, LIVEUPDATE_SESSION_PRESERVE_FD, &p);
-}
-
-static int retrieve(int session, uint64_t token)
-{
-	struct liveupdate_session_retrieve_fd r = { .size = sizeof(r), .token = token };
-
-	if (ioctl(session, LIVEUPDATE_SESSION_RETRIEVE_FD, &r))
-		return -1;
-	return r.fd;
-}
-
-static int finish(int session)
-{
-	struct liveupdate_session_finish f = { .size = sizeof(f) };
-
-	return ioctl(session, LIVEUPDATE_SESSION_FINISH, &f);
 }
 
 static long read_long(const char *path, const char *key)
@@ -196,9 +162,9 @@ static void stage1(int lu)
 	for (i = 0; i < NR_CASES; i++) {
 		const struct retry_case *c = &cases[i];
 
-		s = session_op(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, c->session);
+		s = lu_session(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, c->session);
 		fd = make_memfd(c);
-		result(s >= 0 && fd >= 0 && !preserve(s, fd, i + 1),
+		result(s >= 0 && fd >= 0 && !lu_preserve(s, fd, i + 1),
 		       "%s: preserve a %ld KiB %s memfd (%s)", c->session,
 		       file_size(c) >> 10, c->huge ? "HugeTLB" : "shmem",
 		       strerror(errno));
@@ -249,7 +215,7 @@ static void stage2_case(int lu, int i)
 	const char *bad;
 	int s, fd, err, armed;
 
-	s = session_op(lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, c->session);
+	s = lu_session(lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, c->session);
 	armed = s >= 0 && !arm(c, why, sizeof(why));
 	if (s < 0)
 		snprintf(why, sizeof(why), "retrieve session: %s", strerror(errno));
@@ -257,7 +223,7 @@ static void stage2_case(int lu, int i)
 
 	before = memory_now(c);
 	errno = 0;
-	fd = armed ? retrieve(s, i + 1) : -1;
+	fd = armed ? lu_retrieve(s, i + 1) : -1;
 	err = errno;
 	put(FF "inject", "\n");
 	result(armed && fd < 0 && err == ENOMEM,
@@ -268,7 +234,7 @@ static void stage2_case(int lu, int i)
 
 	if (c->outcome == RETRY) {
 		errno = 0;
-		fd = s >= 0 ? retrieve(s, i + 1) : -1;
+		fd = s >= 0 ? lu_retrieve(s, i + 1) : -1;
 		result(fd >= 0, "%s: a second retrieve gives the file (%s)",
 		       c->session, fd >= 0 ? "ok" : strerror(errno));
 		bad = fd >= 0 ? check_data(c, fd, buf, sizeof(buf)) : "no file";
@@ -276,7 +242,7 @@ static void stage2_case(int lu, int i)
 		       c->session, *bad ? ": " : "", bad);
 		if (fd >= 0)
 			close(fd);
-		err = s >= 0 ? finish(s) : -1;
+		err = s >= 0 ? lu_finish(s) : -1;
 		result(!err, "%s: finish the session (%s)", c->session,
 		       err ? strerror(errno) : "ok");
 	} else {
@@ -286,7 +252,7 @@ static void stage2_case(int lu, int i)
 			       "%s: its pages wait for a retry (free_hugepages %ld, was %ld)",
 			       c->session, held, before);
 		}
-		err = s >= 0 ? finish(s) : -1;
+		err = s >= 0 ? lu_finish(s) : -1;
 		result(!err, "%s: finish the session without a retry (%s)",
 		       c->session, err ? strerror(errno) : "ok");
 		after = memory_now(c);

@@ -7,6 +7,7 @@
 
 #include <linux/err.h>
 #include <linux/export.h>
+#include <linux/file.h>
 #include <linux/liveupdate.h>
 #include <linux/slab.h>
 
@@ -65,3 +66,25 @@ void luo_memfd_retrieval_put(struct liveupdate_file_op_args *args,
 	args->private_data = NULL;
 }
 EXPORT_SYMBOL_GPL(luo_memfd_retrieval_put);
+
+/**
+ * luo_memfd_retrieval_abort - Give back a retrieve that will not go on.
+ * @args: The handler's finish() (or failed retrieve()) arguments.
+ * @rt:   The state a retrieve that ran out of memory kept.
+ * @in:   The file's incoming array, as for luo_memfd_restore_resume().
+ *
+ * Gives back the folios not in the file yet (luo_memfd_resume_abort()),
+ * then the file with the ones in it, and ends the state. Needs no memory.
+ *
+ * Context: Process context, may sleep.
+ */
+void luo_memfd_retrieval_abort(struct liveupdate_file_op_args *args,
+			       struct luo_memfd_retrieval *rt,
+			       const struct luo_memfd_in *in)
+{
+	luo_memfd_resume_abort(in, &rt->resume);
+	if (rt->file)
+		fput(rt->file);
+	luo_memfd_retrieval_put(args, rt);
+}
+EXPORT_SYMBOL_GPL(luo_memfd_retrieval_abort);
