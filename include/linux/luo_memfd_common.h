@@ -105,7 +105,7 @@ void luo_memfd_freeze(struct luo_memfd_out *out);
  *                 kho_restore_folio(). Only called for a block whose
  *                 @preserved_order is within the file's limits.
  *                 HugeTLB supplies one that also makes a hugetlb folio.
- * @add_folio:     Required for luo_memfd_restore(). Take ownership of a
+ * @add_folio:     Required for luo_memfd_restore_resume(). Take ownership of a
  *                 restored folio and insert it at page index @index with
  *                 the entry's @flags. On error return a negative errno and
  *                 leave the folio as it was given: the library gives it
@@ -193,7 +193,6 @@ struct luo_memfd_retrieval {
 
 struct liveupdate_file_op_args;
 
-int luo_memfd_restore(const struct luo_memfd_in *in);
 int luo_memfd_restore_resume(const struct luo_memfd_in *in,
 			     struct luo_memfd_resume *r);
 void luo_memfd_resume_abort(const struct luo_memfd_in *in,

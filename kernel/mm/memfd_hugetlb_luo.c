@@ -360,7 +360,7 @@ static int hml_check_ser(const struct luo_memfd_in *in,
 	 * Any size: fallocate() sets i_size to offset + len, so the last huge
 	 * page may extend past it. luo_memfd_check_in() bounds the size
 	 * (MAX_LFS_FILESIZE) and the count (DIV_ROUND_UP(size, page size)),
-	 * and luo_memfd_restore() refuses a page that starts at or past EOF.
+	 * and luo_memfd_restore_resume() refuses a page that starts at or past EOF.
 	 */
 	*hp = h;
 	return 0;

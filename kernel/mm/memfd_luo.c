@@ -387,8 +387,8 @@ out:
 	return err;
 
 err_discard:
-	luo_memfd_discard(&in);
-	goto out;
+	luo_memfd_retrieval_abort(args, rt, &in);
+	return err;
 }
 
 static bool memfd_luo_can_preserve(struct liveupdate_file_handler *handler,

@@ -50,17 +50,17 @@ struct retry_case {
 	const char *session;
 	int huge;
 	const char *func;	/* fail_function injection point */
-	const char *retval;	/* NULL: the point returns NULL */
+	const char *retval;	/* the value the point returns */
 	int interval;		/* fail the Nth call */
 	enum outcome outcome;
 };
 
 static const struct retry_case cases[] = {
 	{ "retry-add", 0, "memfd_luo_add_folio", RETVAL_ENOMEM, 300, RETRY },
-	{ "retry-map", 0, "lmc_map_array", NULL, 1, RETRY },
+	{ "retry-map", 0, "lmc_map_array", RETVAL_ENOMEM, 1, RETRY },
 	{ "retry-add-giveup", 0, "memfd_luo_add_folio", RETVAL_ENOMEM, 300, GIVE_UP },
-	{ "retry-huge-map", 1, "lmc_map_array", NULL, 1, RETRY },
-	{ "retry-huge-giveup", 1, "lmc_map_array", NULL, 1, GIVE_UP },
+	{ "retry-huge-map", 1, "lmc_map_array", RETVAL_ENOMEM, 1, RETRY },
+	{ "retry-huge-giveup", 1, "lmc_map_array", RETVAL_ENOMEM, 1, GIVE_UP },
 };
 
 #define NR_CASES ((int)(sizeof(cases) / sizeof(cases[0])))
@@ -124,7 +124,7 @@ static int arm(const struct retry_case *c, char *why, size_t len)
 		goto fail;
 	snprintf(path, sizeof(path), FF "%s/retval", c->func);
 	step = "retval";
-	if (c->retval && put(path, c->retval))
+	if (put(path, c->retval))
 		goto fail;
 	snprintf(val, sizeof(val), "%d", c->interval);
 	step = "probability, interval, verbose or times";

@@ -178,6 +178,37 @@ int luo_memfd_check_file_in(const struct luo_memfd_in *in,
 EXPORT_SYMBOL_GPL(luo_memfd_check_file_in);
 
 /*
+ * Give back the folio of every entry from @from on that is still a
+ * preserved block of an order the file accepts (lmc_restore_one() filters).
+ */
+static void lmc_give_back_from(const struct luo_memfd_in *in, const void *buf,
+			       u64 from)
+{
+	struct luo_memfd_entry e;
+	struct folio *folio;
+	u64 i;
+
+	for (i = from; i < in->nr; i++) {
+		luo_memfd_decode_entry(buf, i, &e);
+		folio = lmc_restore_one(in, e.pfn);
+		if (folio)
+			lmc_give_back(in, folio);
+		cond_resched();
+	}
+}
+
+/* What a stopped restore holds: its folio and every later entry's. */
+static void lmc_give_back_held(const struct luo_memfd_in *in,
+			       struct luo_memfd_resume *r)
+{
+	if (r->held)
+		lmc_give_back(in, r->held);
+	lmc_give_back_from(in, r->buf, r->next + !!r->held);
+	r->held = NULL;
+	r->pending = false;
+}
+
+/*
  * Restore entries from @r->next on (the array was checked as a whole), each
  * after checking the order KHO recorded for its block, alignment and
  * overlap, and pass them to @in->ops->add_folio(). If add_folio() runs out
@@ -257,14 +288,7 @@ give_back:
 	lmc_give_back(in, folio);
 	i++;
 give_back_rest:
-	/* From the failing entry on (lmc_restore_one() filters by order). */
-	for (; i < in->nr; i++) {
-		luo_memfd_decode_entry(r->buf, i, &e);
-		folio = lmc_restore_one(in, e.pfn);
-		if (folio)
-			lmc_give_back(in, folio);
-		cond_resched();
-	}
+	lmc_give_back_from(in, r->buf, i);
 	r->next = in->nr;
 	return err;
 }
@@ -312,10 +336,9 @@ int luo_memfd_restore_entries(const void *buf, u64 buf_len,
 	err = lmc_check_mapped(in, &r);
 	if (!err)
 		err = lmc_restore_from(in, &r);
-	if (r.pending) {
-		/* A caller that cannot resume gets the old contract. */
-		luo_memfd_resume_abort(in, &r);
-	}
+	/* A caller that cannot resume gets the old contract. */
+	if (r.pending)
+		lmc_give_back_held(in, &r);
 	return err;
 }
 EXPORT_SYMBOL_GPL(luo_memfd_restore_entries);
@@ -328,14 +351,17 @@ noinline void *lmc_map_array(const struct kho_vmalloc *desc)
 {
 	return kho_restore_vmalloc_err(desc);
 }
-ALLOW_ERROR_INJECTION(lmc_map_array, ERRNO_NULL);
+ALLOW_ERROR_INJECTION(lmc_map_array, ERRNO);
 
 /**
  * luo_memfd_restore_resume - Restore an incoming array, resumably.
  * @in: Descriptor, count, size, limits and hooks.
  * @r:  Where a previous attempt stopped; all zero for the first one.
  *
- * Like luo_memfd_restore(), except that running out of memory loses
+ * Validates the header and descriptor, maps the array, checks it as a
+ * whole and restores its entries into @in->ops->add_folio(). A descriptor
+ * that cannot be mapped is walked without mapping by luo_memfd_discard()
+ * and every folio still found is given back. Running out of memory loses
  * nothing: if the array cannot be mapped for lack of memory (nothing is
  * restored then), or @in->ops->add_folio() fails with -ENOMEM and
  * @in->ops->add_may_retry is set, it returns -ENOMEM and @r says where to
@@ -367,8 +393,8 @@ int luo_memfd_restore_resume(const struct luo_memfd_in *in,
 			return 0;
 		}
 		buf = lmc_map_array(in->desc);
-		if (IS_ERR_OR_NULL(buf)) {
-			err = buf ? PTR_ERR(buf) : -ENOMEM;
+		if (IS_ERR(buf)) {
+			err = PTR_ERR(buf);
 			if (err == -ENOMEM) {
 				pr_warn("%s: no memory to map the folio array (%llu entries); it waits for the next retrieve\n",
 					in->name ?: "memfd", in->nr);
@@ -411,50 +437,15 @@ EXPORT_SYMBOL_GPL(luo_memfd_restore_resume);
 void luo_memfd_resume_abort(const struct luo_memfd_in *in,
 			    struct luo_memfd_resume *r)
 {
-	struct luo_memfd_entry e;
-	struct folio *folio;
-	u64 i;
-
 	if (!r->buf) {
 		luo_memfd_discard(in);
 		return;
 	}
-	if (r->held)
-		lmc_give_back(in, r->held);
-	for (i = r->next + !!r->held; i < in->nr; i++) {
-		luo_memfd_decode_entry(r->buf, i, &e);
-		folio = lmc_restore_one(in, e.pfn);
-		if (folio)
-			lmc_give_back(in, folio);
-		cond_resched();
-	}
+	lmc_give_back_held(in, r);
 	vfree(r->buf);
 	*r = (struct luo_memfd_resume){};
 }
 EXPORT_SYMBOL_GPL(luo_memfd_resume_abort);
-
-/**
- * luo_memfd_restore - Map an incoming array and restore its folios.
- * @in: Descriptor, count, size, limits and hooks.
- *
- * luo_memfd_restore_resume() in one go: whatever a failure leaves is given
- * back at once. A descriptor whose chain cannot be mapped is given back
- * without mapping it (luo_memfd_discard()).
- *
- * Context: Process context, may sleep.
- * Return: 0, -EINVAL for corrupt data, -ENOMEM, or the error of
- * add_folio().
- */
-int luo_memfd_restore(const struct luo_memfd_in *in)
-{
-	struct luo_memfd_resume r = {};
-	int err = luo_memfd_restore_resume(in, &r);
-
-	if (r.pending)
-		luo_memfd_resume_abort(in, &r);
-	return err;
-}
-EXPORT_SYMBOL_GPL(luo_memfd_restore);
 
 /**
  * luo_memfd_claim_header - Take back a handler's serialized struct first.
