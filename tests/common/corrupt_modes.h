@@ -65,8 +65,11 @@ static inline const char *corrupt_errno_name(int mode)
 }
 
 /*
- * Folios mode @mode leaves unreachable in a file of @entries folios, named
- * by no entry any more, which stay reserved. A duplicate or stale pfn
+ * Folios mode @mode leaves out of the handler's reach in a file of @entries
+ * folios, named by no entry any more. The handler cannot give them back;
+ * LUO does, after the file's finish, from the sender's record of what the
+ * handler preserved (patch 0059): to the page allocator, so a HugeTLB
+ * page that went that way is not back in its pool. A duplicate or stale pfn
  * (modes 1, 5) hides the folio it replaced. Mode 6 points the array's first
  * chunk beyond RAM: no folio can be found, and the next kernel must refuse
  * it without reading or freeing what it does not own. Mode 7 makes the

@@ -9,7 +9,9 @@
  *   stage 2: /dev/liveupdate opens, both sessions are retrieved, both shmem
  *            files come back with their bytes, the HugeTLB file fails its
  *            own retrieve with EOPNOTSUPP, the kernel log names its
- *            compatible string, and both sessions finish.
+ *            compatible string, and both sessions finish; finishing
+ *            "mixed" gives the HugeTLB file's memory back (patch 0059):
+ *            MemTotal grows by at least its huge page and the log says so.
  *
  * The same handover into stock 7.3 (chain luo,stock), which has no HugeTLB
  * handler and no patch 0055 (docs/hugetlb.md, rollback to stock):
@@ -42,7 +44,7 @@
 #define HUGE_SIZE (2 * 1024 * 1024L)
 #define COMPAT "hugetlb-memfd-v1"
 #define STAGE1_TESTS 5
-#define STAGE2_TESTS 9
+#define STAGE2_TESTS 11
 #define LOSS_TESTS 2
 #define AVOID_STAGE1_TESTS (STAGE1_TESTS + 1)
 #define AVOID_TESTS 4
@@ -122,6 +124,23 @@ static int log_contains(const char *a, const char *b)
 	return found;
 }
 
+/* A /proc/meminfo field in kB, or -1. */
+static long meminfo_kb(const char *field)
+{
+	char line[256];
+	size_t n = strlen(field);
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':')
+			kb = strtol(line + n + 1, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
 static void stage1(int dev)
 {
 	int mixed = luo_session_create(dev, "mixed");
@@ -148,6 +167,7 @@ static void stage2(int dev)
 {
 	int mixed = luo_session_retrieve(dev, "mixed");
 	int plain = luo_session_retrieve(dev, "plain");
+	long total, grown;
 	int fd, err;
 
 	check(mixed >= 0, "retrieve session mixed", mixed);
@@ -166,8 +186,19 @@ static void stage2(int dev)
 	       "the kernel log names the file's token and compatible string", 0);
 	err = luo_session_retrieve_fd(mixed, 2);
 	check(err == -EOPNOTSUPP, "the refusal is sticky", err < 0 ? err : 0);
+	/*
+	 * Memory restored from a handover is added to MemTotal (managed pages)
+	 * when it is given back; what stays reserved never is.
+	 */
+	total = meminfo_kb("MemTotal");
 	err = luo_session_finish(mixed);
 	check(!err, "finish session mixed", err);
+	grown = meminfo_kb("MemTotal") - total;
+	result(grown >= HUGE_SIZE / 1024,
+	       "finish gives back the memory of the file without a handler (MemTotal +%ld kB, want >= %ld)",
+	       grown, HUGE_SIZE / 1024);
+	check(log_contains("gave back its preserved memory", COMPAT),
+	      "the kernel log says the file's memory was given back", 0);
 	err = luo_session_finish(plain);
 	check(!err, "finish session plain", err);
 }
