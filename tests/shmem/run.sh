@@ -17,8 +17,9 @@
 #                        MAX_LFS_FILESIZE, size below the folios, unknown
 #                        file flag, unknown seal, a folio count one short,
 #                        a folio count of 2^40; serialized_data beyond RAM
-#                        or in memory nobody preserved (its folios cannot
-#                        be found: they stay reserved)
+#                        or in memory nobody preserved; every page comes
+#                        back, what the handler cannot reach from LUO's
+#                        record at finish (patch 0059)
 #   shmem-race           races: one file preserved from two sessions at once,
 #                        a session closed under a preserve, truncate and
 #                        fallocate under a preserve, writers under preserve
@@ -27,6 +28,8 @@
 #                        memory (fail_function): a retry gives the whole
 #                        file, a finish without one gives its memory back
 #   shmem-kunit          KUnit suite luo_memfd_common on the luo kernel
+#   kho-tracker-kunit    KUnit suite kho_tracker (patch 0058), which LUO's
+#                        record of each file's memory is made of
 # Each run prints "NAME: N passed, N failed, N skipped"; exits non-zero if
 # any run failed. Needs the stock and luo kernels built.
 #
@@ -104,4 +107,6 @@ run shmem-race --chain $ours,$ours --stage "$out/race" --timeout 300
 		--append "hugepages=16"
 run shmem-kunit --chain $ours --kunit 'luo_memfd_common*' \
 	--stage "$out/kunit-stage.sh" --timeout 600
+run kho-tracker-kunit --chain $ours --kunit 'kho_tracker' \
+	--stage "$out/kunit-stage.sh" --timeout 300
 exit $rc
