@@ -207,6 +207,7 @@ static struct kunit_suite kho_tracker_suite = {
 	.init = kho_tracker_test_init,
 	.test_cases = kho_tracker_cases,
 };
+
 kunit_test_suite(kho_tracker_suite);
 
 MODULE_DESCRIPTION("KUnit tests for KHO trackers");
