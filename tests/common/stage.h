@@ -8,7 +8,8 @@
  *                   in a detached child, the way LUO wants them held;
  *   log_open(), log_since_contains()
  *                   whether the kernel printed a message since a point
- *                   (e.g. during one ioctl), from /dev/kmsg.
+ *                   (e.g. during one ioctl), from /dev/kmsg;
+ *   meminfo_kb()    a /proc/meminfo field.
  */
 #ifndef LUO_TESTS_STAGE_H
 #define LUO_TESTS_STAGE_H
@@ -17,10 +18,28 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static int test_nr, failures;
+
+/* The /proc/meminfo field @field in kB, or -1. */
+static inline long meminfo_kb(const char *field)
+{
+	char line[256];
+	size_t n = strlen(field);
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':')
+			kb = strtol(line + n + 1, NULL, 10);
+	fclose(f);
+	return kb;
+}
 
 static void result(int ok, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -124,23 +124,6 @@ static int log_contains(const char *a, const char *b)
 	return found;
 }
 
-/* A /proc/meminfo field in kB, or -1. */
-static long meminfo_kb(const char *field)
-{
-	char line[256];
-	size_t n = strlen(field);
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, n) && line[n] == ':')
-			kb = strtol(line + n + 1, NULL, 10);
-	fclose(f);
-	return kb;
-}
-
 static void stage1(int dev)
 {
 	int mixed = luo_session_create(dev, "mixed");

@@ -59,20 +59,6 @@ static long mode_pages(int mode)
 	return CORRUPT_PAGES + mode;
 }
 
-static long memtotal_kb(void)
-{
-	char line[256];
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "MemTotal:", 9))
-			v = atol(line + 9);
-	if (f)
-		fclose(f);
-	return v;
-}
-
 static int make_memfd(const char *name, long size, uint8_t seed)
 {
 	int fd = memfd_create(name, 0);
@@ -140,7 +126,7 @@ static void stage2_mode(int lu, int mode)
 	snprintf(name, sizeof(name), "corrupt-%d", mode);
 	s = lu_session(lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, name);
 	err = errno;
-	before = memtotal_kb();
+	before = meminfo_kb("MemTotal");
 	log = log_open();
 	errno = 0;
 	fd = s >= 0 ? lu_retrieve(s, mode) : -1;
@@ -161,7 +147,7 @@ static void stage2_mode(int lu, int mode)
 	err = s >= 0 ? lu_finish(s) : -1;
 	result(!err, "mode %d: finish session %s%s%s", mode, name,
 	       err ? ": " : "", err ? strerror(errno) : "");
-	after = memtotal_kb();
+	after = meminfo_kb("MemTotal");
 	/*
 	 * Every page: what the handler cannot reach (corrupt_lost()) LUO
 	 * gives back at finish from the sender's record (patch 0059).

@@ -381,25 +381,6 @@ static int finish_session(int session)
 	return ioctl(session, LIVEUPDATE_SESSION_FINISH, &f);
 }
 
-static long meminfo(const char *key)
-{
-	char line[256];
-	size_t klen = strlen(key);
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			v = atol(line + klen + 1);
-			break;
-		}
-	}
-	fclose(f);
-	return v;
-}
-
 static void set_thp(const char *mode)
 {
 	int fd = open("/sys/kernel/mm/transparent_hugepage/shmem_enabled", O_WRONLY);
@@ -511,7 +492,7 @@ static int stage_preserve(int lu, int stage, int *fds, int ret_session)
 {
 	char name[32];
 	int session, un, ufd, i, ok;
-	long shp0 = meminfo("ShmemHugePages");
+	long shp0 = meminfo_kb("ShmemHugePages");
 
 	snprintf(name, sizeof(name), "shmem-%d", stage);
 	session = create_session(lu, name);
@@ -536,7 +517,7 @@ static int stage_preserve(int lu, int stage, int *fds, int ret_session)
 			return -1;
 		}
 		diag("ShmemHugePages before preserve: %ld kB (was %ld kB)",
-		     meminfo("ShmemHugePages"), shp0);
+		     meminfo_kb("ShmemHugePages"), shp0);
 	}
 
 	for (i = 0; i < NR_FILES; i++) {
@@ -679,7 +660,7 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessionp)
 				munmap(map, specs[i].size);
 		}
 	}
-	diag("ShmemHugePages after retrieve: %ld kB", meminfo("ShmemHugePages"));
+	diag("ShmemHugePages after retrieve: %ld kB", meminfo_kb("ShmemHugePages"));
 	errno = 0;
 	result(retrieve_fd(session, 4242) < 0 && errno == ENOENT,
 	       "unknown token is ENOENT (%s)", strerror(errno));
@@ -736,9 +717,9 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessionp)
 	snprintf(name, sizeof(name), "shmem-unretrieved-%d", stage - 1);
 	un = retrieve_session(lu, name);
 	/* Preserved memory joins MemTotal when it is given back. */
-	before = meminfo("MemTotal");
+	before = meminfo_kb("MemTotal");
 	ok = un >= 0 && !finish_session(un);
-	after = meminfo("MemTotal");
+	after = meminfo_kb("MemTotal");
 	result(ok, "finish %s without retrieving", name);
 	diag("MemTotal %ld kB -> %ld kB after finishing %s", before, after, name);
 	result(after - before >= UNRETRIEVED_SIZE / KIB,
