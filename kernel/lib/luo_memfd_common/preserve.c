@@ -110,6 +110,33 @@ int luo_memfd_preserve_pinned(struct folio **folios, u64 nr,
 }
 EXPORT_SYMBOL_GPL(luo_memfd_preserve_pinned);
 
+/* Times a pin that raced with a page cache replacement is tried again. */
+#define LMC_PIN_TRIES 8
+
+/*
+ * Whether every pinned folio is still the file's. memfd_pin_folios() can
+ * pin a folio that khugepaged is collapsing: the collapse checked the
+ * folio's references before the pin and then replaces it in the page cache
+ * with the new huge folio, which receives every later write, while the pin
+ * keeps the old copy. The collapse holds the old folio locked until it is
+ * out of the page cache, so the check waits for the lock. A folio pinned
+ * and checked here can no longer be collapsed (the pin fails the
+ * collapse's reference check).
+ */
+static bool lmc_pinned_in_cache(struct file *file, struct folio **folios,
+				long nr)
+{
+	bool ok = true;
+	long i;
+
+	for (i = 0; i < nr && ok; i++) {
+		folio_lock(folios[i]);
+		ok = folios[i]->mapping == file->f_mapping;
+		folio_unlock(folios[i]);
+	}
+	return ok;
+}
+
 /**
  * luo_memfd_file_seals - The seals of a memfd, as a handler records them.
  * @file: A shmem or hugetlbfs memfd.
@@ -161,6 +188,7 @@ int luo_memfd_preserve_file(struct file *file,
 	loff_t size = i_size_read(file_inode(file));
 	unsigned int shift = PAGE_SHIFT;
 	struct folio **folios;
+	unsigned int tries;
 	pgoff_t offset;
 	long nr_pinned;
 	u64 max;
@@ -183,12 +211,24 @@ int luo_memfd_preserve_file(struct file *file,
 	if (!folios)
 		return -ENOMEM;
 
-	nr_pinned = lmc_inject() ? -ENOMEM :
-		    memfd_pin_folios(file, 0, size - 1, folios, max, &offset);
-	if (nr_pinned < 0) {
-		err = nr_pinned;
-		pr_err("pinning the folios failed: %pe\n", ERR_PTR(err));
-		goto out;
+	for (tries = 0;; tries++) {
+		nr_pinned = lmc_inject() ? -ENOMEM :
+			    memfd_pin_folios(file, 0, size - 1, folios, max,
+					     &offset);
+		if (nr_pinned < 0) {
+			err = nr_pinned;
+			pr_err("pinning the folios failed: %pe\n", ERR_PTR(err));
+			goto out;
+		}
+		if (lmc_pinned_in_cache(file, folios, nr_pinned))
+			break;
+		unpin_folios(folios, nr_pinned);
+		if (tries == LMC_PIN_TRIES) {
+			err = -EAGAIN;
+			pr_err("the folios kept leaving the page cache while pinned (%u tries)\n",
+			       LMC_PIN_TRIES + 1);
+			goto out;
+		}
 	}
 
 	err = luo_memfd_preserve_pinned(folios, nr_pinned, ops, arg, desc, out);
