@@ -15,7 +15,14 @@
  *             PRESERVE_FD runs, and go on writing until the kexec, so that
  *             freeze runs under them; the second file is faulted in with
  *             shmem THP on and khugepaged scanning as fast as it can, if
- *             the kernel has THP for shmem.
+ *             the kernel has THP for shmem;
+ *   held:     two memfds whose pages are in ZONE_MOVABLE (the runner boots
+ *             with movablecore=), so preserve must migrate them before it
+ *             pins them; a pipe holds a reference on a page of each
+ *             (vmsplice), which makes the migration fail while it lasts.
+ *             Held for 10 ms, preserve still succeeds; held until preserve
+ *             returns, preserve fails with ENOMEM and leaves the file
+ *             free to be preserved once the pipe lets go.
  * Stage 2 (the next kernel): the truncated file has exactly its frozen size,
  * its data and zeros after; every word of the written files is one a writer
  * stored, in an order a writer could leave (a pass is a sweep over the file,
@@ -33,6 +40,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <linux/falloc.h>
 #include <linux/liveupdate.h>
@@ -47,12 +55,16 @@
 #define WRITE_SIZE (8 * 1024 * 1024L)
 #define NR_WRITERS 2			/* file 0 base pages, file 1 THP */
 
-#define STAGE1_TESTS (2 + 2 + 3 + 2 * NR_WRITERS + 2)
-#define STAGE2_TESTS (2 + 2 * NR_WRITERS + 2)
+#define HELD_SIZE (16 * 4096L)
+#define HELD_MS 10
+
+#define STAGE1_TESTS (2 + 2 + 3 + 2 * NR_WRITERS + 2 + 4)
+#define STAGE2_TESTS (2 + 2 * NR_WRITERS + 2 + 2)
 
 #define TOKEN_TRUNC 1
 #define TOKEN_MANIFEST 2
 #define TOKEN_WRITE 10
+#define TOKEN_HELD 20
 
 static int lu;
 
@@ -381,6 +393,133 @@ static void race_writers(int session)
 	}
 }
 
+/* ---- a page held by someone else while preserve migrates it ----------- */
+
+/* The pfn mapped at @addr (root), or 0. */
+static uint64_t pfn_of(const void *addr)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	uint64_t e = 0;
+	off_t at = (off_t)((uintptr_t)addr / 4096) * 8;
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), at) != (ssize_t)sizeof(e))
+		e = 0;
+	close(fd);
+	return (e >> 63) ? (e & ((1ULL << 55) - 1)) : 0;
+}
+
+/* The pfn range [*start, *end) of node 0's Movable zone; 0 if none. */
+static int movable_zone(uint64_t *start, uint64_t *end)
+{
+	FILE *f = fopen("/proc/zoneinfo", "r");
+	char line[256];
+	unsigned long long v, spanned = 0;
+	int in = 0;
+
+	*start = *end = 0;
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Node ", 5)) {
+			in = strstr(line, "zone") && strstr(line, "Movable");
+			continue;
+		}
+		if (!in)
+			continue;
+		if (sscanf(line, " spanned %llu", &v) == 1)
+			spanned = v;
+		else if (sscanf(line, " start_pfn: %llu", &v) == 1)
+			*start = v;
+	}
+	fclose(f);
+	*end = *start + spanned;
+	return spanned > 0;
+}
+
+struct held {
+	int fd, pipe[2];
+	uint8_t *map;
+};
+
+/* A memfd of HELD_SIZE with its data; a pipe holds a reference on page 3. */
+static int held_setup(struct held *h, const char *name)
+{
+	struct iovec iov;
+
+	h->map = MAP_FAILED;
+	h->pipe[0] = h->pipe[1] = -1;
+	h->fd = small_memfd(name, HELD_SIZE);
+	if (h->fd < 0 || pipe(h->pipe))
+		return 0;
+	h->map = mmap(NULL, HELD_SIZE, PROT_READ, MAP_SHARED, h->fd, 0);
+	if (h->map == MAP_FAILED)
+		return 0;
+	iov.iov_base = h->map + 3 * 4096;
+	iov.iov_len = 4096;
+	return vmsplice(h->pipe[1], &iov, 1, 0) == 4096;
+}
+
+/* Read the pipe empty: its reference on the page goes. */
+static void held_release(struct held *h)
+{
+	uint8_t buf[4096];
+
+	if (h->pipe[0] >= 0 && read(h->pipe[0], buf, sizeof(buf)) < 0)
+		printf("# reading the pipe: %s\n", strerror(errno));
+}
+
+static void *held_thread(void *p)
+{
+	usleep(HELD_MS * 1000);
+	held_release(p);
+	return NULL;
+}
+
+static void race_held(int session)
+{
+	struct held h[2];
+	uint64_t zs, ze, pfn[2];
+	pthread_t t;
+	int i, ok, err;
+
+	ok = movable_zone(&zs, &ze);
+	for (i = 0; i < 2; i++) {
+		ok = held_setup(&h[i], i ? "held-long" : "held-short") && ok;
+		pfn[i] = h[i].map == MAP_FAILED ? 0 : pfn_of(h[i].map + 3 * 4096);
+		ok = ok && pfn[i] >= zs && pfn[i] < ze;
+	}
+	result(ok, "held: a page of each file is in ZONE_MOVABLE [%#llx, %#llx) and held by a pipe (pfns %#llx, %#llx)",
+	       (unsigned long long)zs, (unsigned long long)ze,
+	       (unsigned long long)pfn[0], (unsigned long long)pfn[1]);
+
+	err = ok ? pthread_create(&t, NULL, held_thread, &h[0]) : EINVAL;
+	if (!err) {
+		err = lu_preserve(session, h[0].fd, TOKEN_HELD) ? errno : 0;
+		pthread_join(t, NULL);
+	}
+	result(!err, "held: preserve succeeds while a pipe holds a page for %d ms (%s)",
+	       HELD_MS, err ? strerror(err) : "ok");
+
+	err = ok && lu_preserve(session, h[1].fd, TOKEN_HELD + 1) ? errno : 0;
+	result(ok && err == ENOMEM,
+	       "held: preserve fails with ENOMEM while the pipe holds a page throughout (%s)",
+	       err ? strerror(err) : "it succeeded");
+	held_release(&h[1]);
+	err = ok && lu_preserve(session, h[1].fd, TOKEN_HELD + 1) ? errno : 0;
+	result(ok && !err, "held: once the pipe lets go, the same file is preserved (%s)",
+	       err ? strerror(err) : "ok");
+	for (i = 0; i < 2; i++) {
+		if (h[i].map != MAP_FAILED)
+			munmap(h[i].map, HELD_SIZE);
+		if (h[i].pipe[0] >= 0) {
+			close(h[i].pipe[0]);
+			close(h[i].pipe[1]);
+		}
+	}
+}
+
 /* ---- stage 2 checks --------------------------------------------------- */
 
 static void check_truncate(int session)
@@ -452,6 +591,27 @@ static void check_writer(int session, int i)
 		munmap(map, WRITE_SIZE);
 }
 
+static void check_held(int session, int i)
+{
+	int fd = lu_retrieve(session, TOKEN_HELD + i);
+	struct stat st = { 0 };
+	uint8_t *map = MAP_FAILED;
+	long off, bad = -1;
+
+	if (fd >= 0)
+		fstat(fd, &st);
+	if (st.st_size == HELD_SIZE)
+		map = mmap(NULL, HELD_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	for (off = 0; map != MAP_FAILED && off < HELD_SIZE && bad < 0; off++)
+		if (map[off] != data_byte(off))
+			bad = off;
+	result(map != MAP_FAILED && bad < 0,
+	       "held: file %d comes back, %ld bytes, with its data (first bad byte: %ld)",
+	       i, (long)st.st_size, bad);
+	if (map != MAP_FAILED)
+		munmap(map, HELD_SIZE);
+}
+
 int main(int argc, char **argv)
 {
 	int stage, session, i, planned;
@@ -492,6 +652,7 @@ int main(int argc, char **argv)
 		session = lu_session(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, "race-keep");
 		result(session >= 0, "create session race-keep");
 		race_truncate(session);
+		race_held(session);
 		race_writers(session);
 		result(1, "writers: left running in a holder process until the kexec");
 		if (test_nr != planned) {
@@ -516,6 +677,8 @@ int main(int argc, char **argv)
 		check_truncate(session);
 		for (i = 0; i < NR_WRITERS; i++)
 			check_writer(session, i);
+		for (i = 0; i < 2; i++)
+			check_held(session, i);
 		result(session >= 0 && !lu_finish(session), "finish session race-keep");
 	}
 	if (test_nr != planned) {

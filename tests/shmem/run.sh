@@ -97,8 +97,11 @@ run shmem-corrupt --chain $ours,$ours --stage "$out/corrupt" --timeout 300 \
 # Races around preserve and freeze (tests/shmem/race.c): two sessions
 # preserving one file, a session closed under a preserve, truncate and
 # fallocate under a preserve, writers (one file in THP) under preserve and
-# freeze; the next kernel checks size and every word.
-run shmem-race --chain $ours,$ours --stage "$out/race" --timeout 300
+# freeze; the next kernel checks size and every word. movablecore= puts the
+# files' pages where they cannot stay pinned, so preserve migrates them
+# (under the writers, and while a pipe holds a page).
+run shmem-race --chain $ours,$ours --stage "$out/race" --timeout 300 \
+	--append movablecore=512M
 # A retrieve that runs out of memory (fail_function, debug kernel only) must
 # cost no data: retried it gives the whole file, never retried its memory
 # is back at finish (tests/shmem/retry.c; shmem and HugeTLB).
