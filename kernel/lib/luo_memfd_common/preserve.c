@@ -4,6 +4,7 @@
  */
 #define pr_fmt(fmt) "luo_memfd_common: " fmt
 
+#include <linux/delay.h>
 #include <linux/export.h>
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
@@ -110,8 +111,15 @@ int luo_memfd_preserve_pinned(struct folio **folios, u64 nr,
 }
 EXPORT_SYMBOL_GPL(luo_memfd_preserve_pinned);
 
-/* Times a pin that raced with a page cache replacement is tried again. */
-#define LMC_PIN_TRIES 8
+/*
+ * Times preserve pins the file again after a failure that passes: a pinned
+ * folio that left the page cache (below), or memfd_pin_folios() failing
+ * with -ENOMEM because a folio it had to move out of movable or CMA memory
+ * (KHO scratch is CMA) could not be migrated, which any short-lived
+ * reference causes: a writer faulting, khugepaged, a pipe. The waits in
+ * between double from 1 ms, about 1 s in all.
+ */
+#define LMC_PIN_TRIES 10
 
 /*
  * Whether every pinned folio is still the file's. memfd_pin_folios() can
@@ -175,11 +183,15 @@ EXPORT_SYMBOL_GPL(luo_memfd_file_seals);
  * Pins [0, i_size) with memfd_pin_folios(), which also fills holes and moves
  * folios out of movable/CMA memory (so out of KHO scratch), then
  * luo_memfd_preserve_pinned(). A zero-sized file gives an empty array.
+ * A pin that fails with -ENOMEM (a migration out of movable memory that
+ * failed, or memory that ran out) or whose folios left the page cache is
+ * tried again, up to LMC_PIN_TRIES more times over about 1 s.
  *
  * Context: Process context, may sleep.
  * Return: 0, -EFBIG if the file has more than UINT_MAX folios of its
- * minimum size, or another negative errno. On failure nothing is left
- * pinned or preserved.
+ * minimum size, -ENOMEM if the pin kept failing that way, -EAGAIN if
+ * folios kept leaving the page cache, or another negative errno. On
+ * failure nothing is left pinned or preserved.
  */
 int luo_memfd_preserve_file(struct file *file,
 			    const struct luo_memfd_preserve_ops *ops, void *arg,
@@ -212,23 +224,25 @@ int luo_memfd_preserve_file(struct file *file,
 		return -ENOMEM;
 
 	for (tries = 0;; tries++) {
-		nr_pinned = lmc_inject() ? -ENOMEM :
+		/* An injected failure is one that is not tried again. */
+		nr_pinned = lmc_inject() ? -EIO :
 			    memfd_pin_folios(file, 0, size - 1, folios, max,
 					     &offset);
-		if (nr_pinned < 0) {
-			err = nr_pinned;
-			pr_err("pinning the folios failed: %pe\n", ERR_PTR(err));
-			goto out;
-		}
-		if (lmc_pinned_in_cache(file, folios, nr_pinned))
-			break;
-		unpin_folios(folios, nr_pinned);
-		if (tries == LMC_PIN_TRIES) {
+		if (nr_pinned >= 0) {
+			if (lmc_pinned_in_cache(file, folios, nr_pinned))
+				break;
+			unpin_folios(folios, nr_pinned);
 			err = -EAGAIN;
-			pr_err("the folios kept leaving the page cache while pinned (%u tries)\n",
-			       LMC_PIN_TRIES + 1);
+		} else {
+			err = nr_pinned;
+		}
+		if ((err != -EAGAIN && err != -ENOMEM) ||
+		    tries == LMC_PIN_TRIES || fatal_signal_pending(current)) {
+			pr_err("pinning the folios failed (%u tries): %pe\n",
+			       tries + 1, ERR_PTR(err));
 			goto out;
 		}
+		msleep(1U << tries);
 	}
 
 	err = luo_memfd_preserve_pinned(folios, nr_pinned, ops, arg, desc, out);
