@@ -2,7 +2,7 @@
 /*
  * End-to-end test: a retrieve that runs out of memory costs no data. Needs
  * the debug kernel (CONFIG_FAIL_FUNCTION) on the second side and a pool of
- * 2 MiB huge pages (hugepages=16). KTAP output.
+ * 2 MiB huge pages (hugepages=32). KTAP output.
  *
  *   stage 1: preserve, each in a session of its own, three shmem memfds of
  *            RETRY_PAGES pages and two HugeTLB memfds of HUGE_PAGES 2 MiB
@@ -17,7 +17,16 @@
  *            back (size and every byte), or, never retried, finishing its
  *            session gives all its memory back (MemTotal for shmem, the
  *            exact free_hugepages count for HugeTLB, which must not move
- *            before the finish: the pages wait for a retry).
+ *            before the finish: the pages wait for a retry). Two more
+ *            HugeTLB files are retrieved by the stage from inside a cgroup
+ *            (cgroup2 mounted with memory_hugetlb_accounting) whose limit
+ *            the file does not fit: memory.max 1M (the memcg charge of
+ *            the first page fails, after its hugetlb cgroup charge) and
+ *            hugetlb.2MB.max 6M (the fourth page's charge fails, three
+ *            are in the file already). Retrieve must fail with ENOMEM;
+ *            with the limit lifted, a second retrieve gives the whole
+ *            file, charged once: hugetlb.2MB.current is the file's size,
+ *            and 0 once the file is closed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,6 +37,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/liveupdate.h>
@@ -37,6 +47,8 @@
 #include "../common/stage.h"
 
 #define FF "/sys/kernel/debug/fail_function/"
+#define CG "/sys/fs/cgroup/"
+#define CGR CG "luo-retry/"
 #define HUGE_FREE "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
 #define RETRY_PAGES 1024L
 #define HUGE_PAGES 8L
@@ -49,23 +61,31 @@ enum outcome { RETRY, GIVE_UP };
 struct retry_case {
 	const char *session;
 	int huge;
-	const char *func;	/* fail_function injection point */
+	const char *func;	/* fail_function injection point, or NULL */
 	const char *retval;	/* the value the point returns */
 	int interval;		/* fail the Nth call */
 	enum outcome outcome;
+	const char *limit;	/* or a limit of cgroup CGR (func NULL) */
+	const char *limit_val;
 };
 
 static const struct retry_case cases[] = {
-	{ "retry-add", 0, "memfd_luo_add_folio", RETVAL_ENOMEM, 300, RETRY },
-	{ "retry-map", 0, "lmc_map_array", RETVAL_ENOMEM, 1, RETRY },
-	{ "retry-add-giveup", 0, "memfd_luo_add_folio", RETVAL_ENOMEM, 300, GIVE_UP },
-	{ "retry-huge-map", 1, "lmc_map_array", RETVAL_ENOMEM, 1, RETRY },
-	{ "retry-huge-giveup", 1, "lmc_map_array", RETVAL_ENOMEM, 1, GIVE_UP },
+	{ "retry-add", 0, "memfd_luo_add_folio", RETVAL_ENOMEM, 300, RETRY, NULL, NULL },
+	{ "retry-map", 0, "lmc_map_array", RETVAL_ENOMEM, 1, RETRY, NULL, NULL },
+	{ "retry-add-giveup", 0, "memfd_luo_add_folio", RETVAL_ENOMEM, 300, GIVE_UP, NULL, NULL },
+	{ "retry-huge-map", 1, "lmc_map_array", RETVAL_ENOMEM, 1, RETRY, NULL, NULL },
+	{ "retry-huge-giveup", 1, "lmc_map_array", RETVAL_ENOMEM, 1, GIVE_UP, NULL, NULL },
+	{ "retry-huge-memcg", 1, NULL, NULL, 0, RETRY, "memory.max", "1M" },
+	{ "retry-huge-hugetlbcg", 1, NULL, NULL, 0, RETRY, "hugetlb.2MB.max", "6M" },
 };
 
 #define NR_CASES ((int)(sizeof(cases) / sizeof(cases[0])))
-/* arm, ENOMEM, then retry: fd, data, finish; give up: [held], finish, back */
-#define CASE_TESTS(c) (2 + ((c)->outcome == RETRY ? 3 : 2 + (c)->huge))
+/*
+ * arm, ENOMEM, then retry: fd, data, [charged once], finish, [uncharged];
+ * give up: [held], finish, back
+ */
+#define CASE_TESTS(c) (2 + ((c)->outcome == RETRY ? 3 + 2 * !(c)->func : \
+				2 + (c)->huge))
 
 static long page_size;
 
@@ -110,12 +130,74 @@ static int put(const char *path, const char *val)
 	return n == (ssize_t)strlen(val) ? 0 : -1;
 }
 
-/* Make the @c->interval-th call of @c->func fail, once. */
+/*
+ * Move this process into cgroup CGR, its memory and hugetlb controllers on,
+ * HugeTLB pages charged to the memcg too, and set @c->limit there.
+ */
+static int cg_arm(const struct retry_case *c, char *why, size_t len)
+{
+	char path[128], pid[32];
+	const char *step;
+
+	step = "mount cgroup2 with memory_hugetlb_accounting";
+	if (mount("none", CG, "cgroup2", 0, "memory_hugetlb_accounting") &&
+	    (errno != EBUSY ||
+	     mount(NULL, CG, NULL, MS_REMOUNT, "memory_hugetlb_accounting")))
+		goto fail;
+	step = "enable the memory and hugetlb controllers";
+	if (put(CG "cgroup.subtree_control", "+memory +hugetlb"))
+		goto fail;
+	step = "create " CGR;
+	if (mkdir(CGR, 0755) && errno != EEXIST)
+		goto fail;
+	step = "set the limit";
+	snprintf(path, sizeof(path), CGR "%s", c->limit);
+	if (put(path, c->limit_val))
+		goto fail;
+	step = "join the cgroup";
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (put(CGR "cgroup.procs", pid))
+		goto fail;
+	snprintf(why, len, "%s %s", c->limit, c->limit_val);
+	return 0;
+fail:
+	snprintf(why, len, "%s %s: %s: %s", c->limit, c->limit_val, step,
+		 strerror(errno));
+	return -1;
+}
+
+/* Lift the limit of @c (the process stays in the cgroup). */
+static void disarm(const struct retry_case *c)
+{
+	char path[128];
+
+	if (c->func) {
+		put(FF "inject", "\n");
+		return;
+	}
+	snprintf(path, sizeof(path), CGR "%s", c->limit);
+	if (put(path, "max"))
+		printf("# lifting %s: %s\n", c->limit, strerror(errno));
+}
+
+/* Back to the root cgroup. */
+static void cg_leave(void)
+{
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (put(CG "cgroup.procs", pid))
+		printf("# leaving %s: %s\n", CGR, strerror(errno));
+}
+
+/* Make the @c->interval-th call of @c->func fail, once, or set the limit. */
 static int arm(const struct retry_case *c, char *why, size_t len)
 {
 	char path[128], val[32];
 	const char *step;
 
+	if (!c->func)
+		return cg_arm(c, why, len);
 	step = "clear inject";
 	if (put(FF "inject", "\n"))
 		goto fail;
@@ -219,13 +301,14 @@ static void stage2_case(int lu, int i)
 	armed = s >= 0 && !arm(c, why, sizeof(why));
 	if (s < 0)
 		snprintf(why, sizeof(why), "retrieve session: %s", strerror(errno));
-	result(armed, "%s: arm fail_function (%s)", c->session, why);
+	result(armed, "%s: arm %s (%s)", c->session,
+	       c->func ? "fail_function" : "a cgroup limit", why);
 
 	before = memory_now(c);
 	errno = 0;
 	fd = armed ? lu_retrieve(s, i + 1) : -1;
 	err = errno;
-	put(FF "inject", "\n");
+	disarm(c);
 	result(armed && fd < 0 && err == ENOMEM,
 	       "%s: retrieve fails with ENOMEM (fd %d, %s)", c->session, fd,
 	       strerror(err));
@@ -240,11 +323,24 @@ static void stage2_case(int lu, int i)
 		bad = fd >= 0 ? check_data(c, fd, buf, sizeof(buf)) : "no file";
 		result(!*bad, "%s: its size and every byte are the ones written%s%s",
 		       c->session, *bad ? ": " : "", bad);
+		if (!c->func) {
+			held = read_long(CGR "hugetlb.2MB.current", NULL);
+			result(held == file_size(c),
+			       "%s: the file's pages are charged once (hugetlb.2MB.current %ld, want %ld)",
+			       c->session, held, file_size(c));
+		}
 		if (fd >= 0)
 			close(fd);
 		err = s >= 0 ? lu_finish(s) : -1;
 		result(!err, "%s: finish the session (%s)", c->session,
 		       err ? strerror(errno) : "ok");
+		if (!c->func) {
+			after = read_long(CGR "hugetlb.2MB.current", NULL);
+			result(after == 0,
+			       "%s: closed, the file is uncharged (hugetlb.2MB.current %ld)",
+			       c->session, after);
+			cg_leave();
+		}
 	} else {
 		if (c->huge) {
 			held = memory_now(c);

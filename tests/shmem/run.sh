@@ -107,7 +107,7 @@ run shmem-race --chain $ours,$ours --stage "$out/race" --timeout 300 \
 # is back at finish (tests/shmem/retry.c; shmem and HugeTLB).
 [ "$ours" = debug ] &&
 	run shmem-retry --chain $ours,$ours --stage "$out/retry" --timeout 300 \
-		--append "hugepages=16"
+		--append "hugepages=32"
 run shmem-kunit --chain $ours --kunit 'luo_memfd_common*' \
 	--stage "$out/kunit-stage.sh" --timeout 600
 run kho-tracker-kunit --chain $ours --kunit 'kho_tracker' \
