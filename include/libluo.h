@@ -169,7 +169,9 @@ LUO_API int luo_device_open(const struct luo_device_opts *opts);
  *  - -EEXIST: an outgoing session with this name already exists in this
  *    kernel (sessions handed over from the previous kernel do not count);
  *  - -ENOSPC: the kernel's session table is full;
- *  - -ENOMEM, -EMFILE: out of memory or file descriptors;
+ *  - -ENOMEM, -EMFILE: out of memory or file descriptors; for a HugeTLB
+ *    memfd also a page that could not be charged (memory or hugetlb cgroup
+ *    limit): retry once memory is available or the limit raised;
  *  - -ENOTTY: `dev_fd` is not the LUO device.
  *  - -EPROTO: the kernel reported success without a valid descriptor.
  *
@@ -192,7 +194,9 @@ LUO_API int luo_session_create(int dev_fd, const char *name);
  *  - -ENOENT: the previous kernel handed over no session of that name (also
  *    after a cold boot, and after the retrieved session was closed or
  *    finished and closed);
- *  - -ENOMEM, -EMFILE: out of memory or file descriptors;
+ *  - -ENOMEM, -EMFILE: out of memory or file descriptors; for a HugeTLB
+ *    memfd also a page that could not be charged (memory or hugetlb cgroup
+ *    limit): retry once memory is available or the limit raised;
  *  - -ENOTTY: `dev_fd` is not the LUO device.
  *  - -EPROTO: the kernel reported success without a valid descriptor.
  *
@@ -281,8 +285,9 @@ LUO_API int luo_session_preserve_fd(int session_fd, int fd, uint64_t token);
  * @brief Retrieve a preserved file (LIVEUPDATE_SESSION_RETRIEVE_FD).
  *
  * Retrieving the same token twice returns a second descriptor for the same
- * file. A failed retrieval is not retried by the kernel: later attempts for
- * that token fail with the same error.
+ * file. A failed retrieval is final (later attempts for that token fail with
+ * the same error), except -ENOMEM on kernels with patch 0057 (this
+ * project's): the file stays whole and the next attempt goes on.
  *
  * @param session_fd descriptor from luo_session_retrieve().
  * @param token      token given to luo_session_preserve_fd() before the update.
@@ -292,7 +297,9 @@ LUO_API int luo_session_preserve_fd(int session_fd, int fd, uint64_t token);
  *  - -ENOENT: no file with this token (or the session was finished);
  *  - -EOPNOTSUPP: the memfd's seals are unknown to this kernel;
  *  - -EIO: the kernel could not restore the preserved memory;
- *  - -ENOMEM, -EMFILE: out of memory or file descriptors;
+ *  - -ENOMEM, -EMFILE: out of memory or file descriptors; for a HugeTLB
+ *    memfd also a page that could not be charged (memory or hugetlb cgroup
+ *    limit): retry once memory is available or the limit raised;
  *  - -EPROTO: the kernel reported success without a valid descriptor.
  *  - -ENOTTY: `session_fd` is not a LUO session.
  *

@@ -230,7 +230,13 @@ static void hml_discard_folio(struct folio *folio, void *arg)
 	folio_put(folio);
 }
 
-/* Put a restored folio into the new file, accounted like fallocate(). */
+/*
+ * Put a restored folio into the new file, accounted like fallocate(). A
+ * charge that fails (memory or hugetlb cgroup at its limit, the hugetlbfs
+ * size limit: -ENOSPC) or an allocation that fails (-ENOMEM) is undone and
+ * the folio kept as it came: -ENOMEM then tells the library to keep it and
+ * the rest of the file for the next retrieve.
+ */
 static int hml_add_folio(struct folio *folio, pgoff_t index, u32 flags,
 			 void *arg)
 {
@@ -251,13 +257,13 @@ static int hml_add_folio(struct folio *folio, pgoff_t index, u32 flags,
 	got = alloc_hugetlb_folio_preset(&ctx->vma, addr, folio);
 	if (IS_ERR(got)) {
 		err = PTR_ERR(got);
-		goto out_unlock;
+		goto out_unpreset;
 	}
 	__folio_mark_uptodate(folio);
 	err = hugetlb_add_to_page_cache(folio, mapping, idx);
 	if (err) {
 		restore_reserve_on_error(h, &ctx->vma, addr, folio);
-		goto out_unlock;
+		goto out_unpreset;
 	}
 	mutex_unlock(&hugetlb_fault_mutex_table[hash]);
 
@@ -267,15 +273,21 @@ static int hml_add_folio(struct folio *folio, pgoff_t index, u32 flags,
 	folio_put(folio);
 	return 0;
 
-out_unlock:
+out_unpreset:
+	hugetlb_luo_unpreset_folio(folio);
 	mutex_unlock(&hugetlb_fault_mutex_table[hash]);
-	return err;
+	if (err != -ENOSPC && err != -ENOMEM)
+		return err;
+	pr_warn("page %lu could not be charged to the file (%pe); it waits for the next retrieve\n",
+		idx, ERR_PTR(err));
+	return -ENOMEM;
 }
 
 static const struct luo_memfd_restore_ops hml_restore_ops = {
 	.restore_folio = hml_restore_folio,
 	.add_folio = hml_add_folio,
 	.discard_folio = hml_discard_folio,
+	.add_may_retry = true,
 };
 
 /* The hstate named by an incoming order, or NULL. */
@@ -393,11 +405,11 @@ static struct file *hml_new_file(const struct hugetlb_memfd_luo_ser *ser,
 }
 
 /*
- * Out of memory before any huge page is taken (-ENOMEM: the state, the
- * file, the mapping of the array) loses nothing: the next retrieve goes on
- * from the state kept in args->private_data, or finish gives it all back.
- * A failure while a page is being accounted into the file is not retried
- * (hml_add_folio() may leave it charged): the rest is given back.
+ * Out of memory (-ENOMEM: the state, the file, the mapping of the array) or
+ * a page that could not be charged to the file (a memory or hugetlb cgroup
+ * limit, the hugetlbfs size limit; also reported as -ENOMEM) loses
+ * nothing: the next retrieve goes on from the state kept in
+ * args->private_data, or finish gives it all back.
  */
 static int hml_retrieve(struct liveupdate_file_op_args *args)
 {

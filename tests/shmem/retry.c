@@ -26,7 +26,7 @@
  *            are in the file already). Retrieve must fail with ENOMEM;
  *            with the limit lifted, a second retrieve gives the whole
  *            file, charged once: hugetlb.2MB.current is the file's size,
- *            and 0 once the file is closed.
+ *            and 0 once the file is closed (HugePages_Rsvd 0 too).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -336,9 +336,10 @@ static void stage2_case(int lu, int i)
 		       err ? strerror(errno) : "ok");
 		if (!c->func) {
 			after = read_long(CGR "hugetlb.2MB.current", NULL);
-			result(after == 0,
-			       "%s: closed, the file is uncharged (hugetlb.2MB.current %ld)",
-			       c->session, after);
+			want = read_long("/proc/meminfo", "HugePages_Rsvd:");
+			result(after == 0 && want == 0,
+			       "%s: closed, the file is uncharged and reserves nothing (hugetlb.2MB.current %ld, HugePages_Rsvd %ld)",
+			       c->session, after, want);
 			cg_leave();
 		}
 	} else {
