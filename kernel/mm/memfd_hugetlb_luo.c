@@ -43,6 +43,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/err.h>
+#include <linux/error-injection.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
@@ -148,6 +149,10 @@ err_unfreeze:
 	return err;
 }
 
+/*
+ * A failure here aborts the kexec and costs nothing (tested with
+ * fail_function: ALLOW_ERROR_INJECTION below).
+ */
 static int hml_freeze(struct liveupdate_file_op_args *args)
 {
 	struct hml_private *priv = args->private_data;
@@ -172,6 +177,7 @@ static int hml_freeze(struct liveupdate_file_op_args *args)
 	luo_memfd_test_corrupt_data(&priv->out, &args->serialized_data);
 	return 0;
 }
+ALLOW_ERROR_INJECTION(hml_freeze, ERRNO);
 
 static void hml_unpreserve(struct liveupdate_file_op_args *args)
 {

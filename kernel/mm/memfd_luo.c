@@ -140,6 +140,10 @@ err_unfreeze:
 	return err;
 }
 
+/*
+ * A failure here aborts the kexec and costs nothing (tested with
+ * fail_function: ALLOW_ERROR_INJECTION below).
+ */
 static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 {
 	struct memfd_luo_private *priv = args->private_data;
@@ -168,6 +172,7 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	}
 	return 0;
 }
+ALLOW_ERROR_INJECTION(memfd_luo_freeze, ERRNO);
 
 static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
 {

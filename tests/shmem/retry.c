@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * End-to-end test: a retrieve that runs out of memory costs no data. Needs
- * the debug kernel (CONFIG_FAIL_FUNCTION) on the second side and a pool of
- * 2 MiB huge pages (hugepages=32). KTAP output.
+ * End-to-end test: a retrieve that runs out of memory, a freeze that fails
+ * and an accounting FLB that cannot be preserved cost no data. Needs the
+ * debug kernel (CONFIG_FAIL_FUNCTION) on both sides and a pool of 2 MiB
+ * huge pages (hugepages=32). KTAP output.
  *
  *   stage 1: preserve, each in a session of its own, three shmem memfds of
- *            RETRY_PAGES pages and two HugeTLB memfds of HUGE_PAGES 2 MiB
- *            pages, every byte a pattern of its own; hold them across
- *            the kexec;
+ *            RETRY_PAGES pages and four HugeTLB memfds of HUGE_PAGES 2 MiB
+ *            pages, every byte a pattern of its own; the first HugeTLB
+ *            preserve with the accounting FLB's preserve failing
+ *            (lmc_hstate_flb_preserve) must fail with ENOMEM, and the
+ *            next one succeed. Then kexec twice with a handler's freeze
+ *            failing (memfd_luo_freeze, then hml_freeze, each on its
+ *            second file): the kexec fails with ENOMEM and the kernel
+ *            goes on; a new session still preserves a file. Hold them
+ *            all across the real kexec;
  *   stage 2: with fail_function (Documentation/fault-injection), make one
  *            step of each file's retrieve fail once with -ENOMEM: the
  *            insertion of the shmem file's 300th folio into the page cache
@@ -26,7 +33,8 @@
  *            are in the file already). Retrieve must fail with ENOMEM;
  *            with the limit lifted, a second retrieve gives the whole
  *            file, charged once: hugetlb.2MB.current is the file's size,
- *            and 0 once the file is closed (HugePages_Rsvd 0 too).
+ *            and 0 once the file is closed (HugePages_Rsvd 0 too). The
+ *            file preserved after the failed kexecs comes back whole.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,7 +46,9 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/liveupdate.h>
 #include <linux/memfd.h>
@@ -190,34 +200,41 @@ static void cg_leave(void)
 		printf("# leaving %s: %s\n", CGR, strerror(errno));
 }
 
-/* Make the @c->interval-th call of @c->func fail, once, or set the limit. */
-static int arm(const struct retry_case *c, char *why, size_t len)
+/* fail_function: make the @nth call of @func return @retval, once. */
+static int ff_arm(const char *func, const char *retval, int nth, char *why,
+		  size_t len)
 {
 	char path[128], val[32];
 	const char *step;
 
-	if (!c->func)
-		return cg_arm(c, why, len);
 	step = "clear inject";
 	if (put(FF "inject", "\n"))
 		goto fail;
 	step = "add the function to inject";
-	if (put(FF "inject", c->func))
+	if (put(FF "inject", func))
 		goto fail;
-	snprintf(path, sizeof(path), FF "%s/retval", c->func);
+	snprintf(path, sizeof(path), FF "%s/retval", func);
 	step = "retval";
-	if (put(path, c->retval))
+	if (put(path, retval))
 		goto fail;
-	snprintf(val, sizeof(val), "%d", c->interval);
+	snprintf(val, sizeof(val), "%d", nth);
 	step = "probability, interval, verbose or times";
 	if (put(FF "probability", "100") || put(FF "interval", val) ||
 	    put(FF "verbose", "0") || put(FF "times", "1"))
 		goto fail;
-	snprintf(why, len, "%s, call %d", c->func, c->interval);
+	snprintf(why, len, "%s, call %d", func, nth);
 	return 0;
 fail:
-	snprintf(why, len, "%s: %s: %s", c->func, step, strerror(errno));
+	snprintf(why, len, "%s: %s: %s", func, step, strerror(errno));
 	return -1;
+}
+
+/* Make the @c->interval-th call of @c->func fail, once, or set the limit. */
+static int arm(const struct retry_case *c, char *why, size_t len)
+{
+	if (!c->func)
+		return cg_arm(c, why, len);
+	return ff_arm(c->func, c->retval, c->interval, why, len);
 }
 
 static int make_memfd(const struct retry_case *c)
@@ -237,21 +254,127 @@ static int make_memfd(const struct retry_case *c)
 	return fd;
 }
 
+/* Load the next kernel of the chain the way the runner's init does. */
+static int load_next(int next_stage, char *why, size_t len)
+{
+	char cmdline[4096] = "";
+	int cfd = open("/next/cmdline", O_RDONLY), kfd, ifd;
+	ssize_t n = cfd >= 0 ? read(cfd, cmdline, sizeof(cmdline) - 32) : -1;
+	long ret;
+
+	if (cfd >= 0)
+		close(cfd);
+	if (n < 0) {
+		snprintf(why, len, "/next/cmdline: %s", strerror(errno));
+		return -1;
+	}
+	cmdline[n] = '\0';
+	if (n && cmdline[n - 1] == '\n')
+		cmdline[--n] = '\0';
+	snprintf(cmdline + n, sizeof(cmdline) - n, " luo_stage=%d", next_stage);
+	kfd = open("/next/bzImage", O_RDONLY);
+	ifd = open("/next/initrd.cpio", O_RDONLY);
+	ret = kfd < 0 || ifd < 0 ? -1 :
+	      syscall(SYS_kexec_file_load, kfd, ifd, strlen(cmdline) + 1,
+		      cmdline, 0UL);
+	if (ret)
+		snprintf(why, len, "load /next: %s", strerror(errno));
+	if (kfd >= 0)
+		close(kfd);
+	if (ifd >= 0)
+		close(ifd);
+	return ret ? -1 : 0;
+}
+
+/*
+ * With the @nth call of a handler's freeze() failing, the kexec must fail
+ * with that error and the kernel go on: LUO unfreezes what it froze, and
+ * every file stays preserved for the real kexec after this stage.
+ */
+static void freeze_fails(const char *func, int nth)
+{
+	char why[160] = "";
+	int armed, rc = 0, err = 0;
+
+	armed = !load_next(2, why, sizeof(why)) &&
+		!ff_arm(func, RETVAL_ENOMEM, nth, why, sizeof(why));
+	if (armed) {
+		fflush(stdout);
+		sync();
+		errno = 0;
+		rc = reboot(RB_KEXEC);
+		err = errno;
+	}
+	put(FF "inject", "\n");
+	result(armed && rc < 0 && err == ENOMEM,
+	       "freeze: with %s failing the kexec fails with ENOMEM, the kernel goes on (%s)",
+	       why, rc < 0 ? strerror(err) : "no failure");
+}
+
+static uint8_t after_pattern(long i)
+{
+	return (uint8_t)(i * 13 + (i >> 12) + 5);
+}
+
 static void stage1(int lu)
 {
-	int i, s, fd;
+	int i, s, fd, flb = 0, armed, err;
+	char why[160];
+	uint8_t buf[4096];
 
 	for (i = 0; i < NR_CASES; i++) {
 		const struct retry_case *c = &cases[i];
 
 		s = lu_session(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, c->session);
 		fd = make_memfd(c);
+		/* LUO preserves the accounting FLB with the first HugeTLB file. */
+		if (c->huge && !flb++) {
+			armed = s >= 0 && fd >= 0 &&
+				!ff_arm("lmc_hstate_flb_preserve", RETVAL_ENOMEM, 1,
+					why, sizeof(why));
+			err = armed && lu_preserve(s, fd, i + 1) ? errno : 0;
+			put(FF "inject", "\n");
+			result(armed && err == ENOMEM,
+			       "flb: with %s failing, the first HugeTLB preserve fails with ENOMEM (%s)",
+			       why, err ? strerror(err) : "no failure");
+		}
 		result(s >= 0 && fd >= 0 && !lu_preserve(s, fd, i + 1),
 		       "%s: preserve a %ld KiB %s memfd (%s)", c->session,
 		       file_size(c) >> 10, c->huge ? "HugeTLB" : "shmem",
 		       strerror(errno));
 	}
+	/* The second file of each kind fails: the first was frozen already. */
+	freeze_fails("memfd_luo_freeze", 2);
+	freeze_fails("hml_freeze", 2);
+
+	s = lu_session(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, "retry-after-freeze");
+	fd = memfd_create("after-freeze", 0);
+	for (i = 0; i < (int)sizeof(buf); i++)
+		buf[i] = after_pattern(i);
+	err = s >= 0 && fd >= 0 && write(fd, buf, sizeof(buf)) == sizeof(buf) &&
+	      !lu_preserve(s, fd, 1) ? 0 : errno;
+	result(!err, "freeze: after the failed kexecs a new session preserves a file (%s)",
+	       err ? strerror(err) : "ok");
 	hold_sessions();
+}
+
+/* The file preserved after the failed kexecs comes back. */
+static void stage2_after_freeze(int lu)
+{
+	int s = lu_session(lu, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, "retry-after-freeze");
+	int fd = s >= 0 ? lu_retrieve(s, 1) : -1;
+	uint8_t buf[4096 + 1];
+	ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf), 0) : -1;
+	int i, bad = n == 4096 ? -1 : 0;
+
+	for (i = 0; bad < 0 && i < 4096; i++)
+		if (buf[i] != after_pattern(i))
+			bad = i;
+	result(bad < 0, "retry-after-freeze: the file comes back, %zd bytes, its data (first bad byte %d)",
+	       n, bad);
+	result(s >= 0 && !lu_finish(s), "retry-after-freeze: finish the session");
+	if (fd >= 0)
+		close(fd);
 }
 
 /* Size and every byte of a retrieved file; "" if all is well. */
@@ -389,13 +512,17 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < NR_CASES; i++)
 		planned += stage == 1 ? 1 : CASE_TESTS(&cases[i]);
+	/* flb, two failed freezes, a file after them; it comes back, finish */
+	planned += stage == 1 ? 4 : 2;
 	printf("1..%d\n", planned);
 	fflush(stdout);
-	if (stage == 1)
+	if (stage == 1) {
 		stage1(lu);
-	else
+	} else {
 		for (i = 0; i < NR_CASES; i++)
 			stage2_case(lu, i);
+		stage2_after_freeze(lu);
+	}
 	if (test_nr != planned) {
 		printf("# BUG: %d results for a plan of %d\n", test_nr, planned);
 		failures++;

@@ -23,10 +23,15 @@
 #   shmem-race           races: one file preserved from two sessions at once,
 #                        a session closed under a preserve, truncate and
 #                        fallocate under a preserve, writers under preserve
-#                        and freeze (one file in THP, khugepaged running)
+#                        and freeze (one file in THP, khugepaged running),
+#                        pages preserve must migrate (movablecore=) while
+#                        a pipe holds one
 #   shmem-retry          (--debug only) a retrieve that fails for want of
-#                        memory (fail_function): a retry gives the whole
-#                        file, a finish without one gives its memory back
+#                        memory (fail_function) or at a cgroup limit
+#                        (HugeTLB): a retry gives the whole file, a finish
+#                        without one gives its memory back; a freeze that
+#                        fails aborts the kexec and loses nothing; so does
+#                        an accounting FLB that cannot be preserved
 #   shmem-kunit          KUnit suite luo_memfd_common on the luo kernel
 #   kho-tracker-kunit    KUnit suite kho_tracker (patch 0058), which LUO's
 #                        record of each file's memory is made of
@@ -102,9 +107,10 @@ run shmem-corrupt --chain $ours,$ours --stage "$out/corrupt" --timeout 300 \
 # (under the writers, and while a pipe holds a page).
 run shmem-race --chain $ours,$ours --stage "$out/race" --timeout 300 \
 	--append movablecore=512M
-# A retrieve that runs out of memory (fail_function, debug kernel only) must
-# cost no data: retried it gives the whole file, never retried its memory
-# is back at finish (tests/shmem/retry.c; shmem and HugeTLB).
+# A retrieve that runs out of memory (fail_function, debug kernel only) or
+# meets a cgroup limit must cost no data: retried it gives the whole file,
+# never retried its memory is back at finish; a failing freeze or FLB
+# preserve costs nothing either (tests/shmem/retry.c; shmem and HugeTLB).
 [ "$ours" = debug ] &&
 	run shmem-retry --chain $ours,$ours --stage "$out/retry" --timeout 300 \
 		--append "hugepages=32"

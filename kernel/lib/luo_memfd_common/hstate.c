@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) "luo_memfd_common: " fmt
 
+#include <linux/error-injection.h>
 #include <linux/export.h>
 #include <linux/init.h>
 #include <linux/io.h>
@@ -146,6 +147,10 @@ EXPORT_SYMBOL_GPL(luo_memfd_hstate_add);
 /* Serializes updates of the outgoing payload by concurrent preserves. */
 static DEFINE_MUTEX(lmc_hstate_lock);
 
+/*
+ * A failure here fails the first HugeTLB preserve and costs nothing (tested
+ * with fail_function: ALLOW_ERROR_INJECTION below).
+ */
 static int lmc_hstate_flb_preserve(struct liveupdate_flb_op_args *args)
 {
 	struct hugetlb_pool_luo_ser *ser;
@@ -157,6 +162,7 @@ static int lmc_hstate_flb_preserve(struct liveupdate_flb_op_args *args)
 	args->obj = ser;
 	return 0;
 }
+ALLOW_ERROR_INJECTION(lmc_hstate_flb_preserve, ERRNO);
 
 static void lmc_hstate_flb_unpreserve(struct liveupdate_flb_op_args *args)
 {
