@@ -23,6 +23,9 @@
  *             Held for 10 ms, preserve still succeeds; held until preserve
  *             returns, preserve fails with ENOMEM and leaves the file
  *             free to be preserved once the pipe lets go.
+ * With race_hugetlb on the kernel command line the same runs on HugeTLB
+ * memfds of 2 MiB pages (sizes in those pages; no THP; held skips: pool
+ * pages need no migration).
  * Stage 2 (the next kernel): the truncated file has exactly its frozen size,
  * its data and zeros after; every word of the written files is one a writer
  * stored, in an order a writer could leave (a pass is a sweep over the file,
@@ -44,14 +47,16 @@
 #include <unistd.h>
 #include <linux/falloc.h>
 #include <linux/liveupdate.h>
+#include <linux/memfd.h>
 
 #include "../common/session.h"
 #include "../common/stage.h"
 
 #define RACE_ROUNDS 100
 #define CLOSE_FILES 8
-#define TRUNC_DATA (64 * 1024L)		/* never shrunk below this */
-#define TRUNC_MAX (1024 * 1024L)
+/* Sizes in units of a page: 4 KiB, or 2 MiB with race_hugetlb. */
+#define TRUNC_DATA ((huge ? 2 : 16) * unit)	/* never shrunk below this */
+#define TRUNC_MAX ((huge ? 8 : 256) * unit)
 #define WRITE_SIZE (8 * 1024 * 1024L)
 #define NR_WRITERS 2			/* file 0 base pages, file 1 THP */
 
@@ -67,6 +72,9 @@
 #define TOKEN_HELD 20
 
 static int lu;
+/* race_hugetlb on the command line: HugeTLB memfds of 2 MiB pages. */
+static int huge;
+static long unit = 4096;
 
 static uint8_t data_byte(long off)
 {
@@ -75,12 +83,25 @@ static uint8_t data_byte(long off)
 
 static int small_memfd(const char *name, long size)
 {
-	int fd = memfd_create(name, 0);
+	int fd = memfd_create(name, huge ? MFD_HUGETLB : 0);
 	long i;
-	uint8_t buf[4096];
+	uint8_t buf[4096], *map;
 
 	if (fd < 0)
 		return -1;
+	if (huge) {
+		/* hugetlbfs has no write(2): through a mapping. */
+		map = ftruncate(fd, size) ? MAP_FAILED :
+		      mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED) {
+			close(fd);
+			return -1;
+		}
+		for (i = 0; i < size; i++)
+			map[i] = data_byte(i);
+		munmap(map, size);
+		return fd;
+	}
 	for (i = 0; i < size; i += sizeof(buf)) {
 		long j;
 
@@ -92,6 +113,24 @@ static int small_memfd(const char *name, long size)
 		}
 	}
 	return fd;
+}
+
+/* Whether the kernel command line has the word @word. */
+static int cmdline_has(const char *word)
+{
+	char buf[4096], *tok, *save = NULL;
+	int fd = open("/proc/cmdline", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+		if (!strcmp(tok, word))
+			return 1;
+	return 0;
 }
 
 /* ---- two sessions, one file ------------------------------------------ */
@@ -119,7 +158,7 @@ static void race_two(void)
 	for (round = 0; round < RACE_ROUNDS && setup; round++) {
 		struct two_arg a[2];
 		pthread_t t[2];
-		int fd = small_memfd("two", 16 * 4096), i, n = 0;
+		int fd = small_memfd("two", huge ? unit : 16 * unit), i, n = 0;
 
 		for (i = 0; i < 2; i++) {
 			a[i] = (struct two_arg){ .bar = &bar, .fd = fd };
@@ -183,7 +222,7 @@ static void race_close(void)
 		int s;
 
 		for (i = 0; i < CLOSE_FILES; i++) {
-			a.fds[i] = small_memfd("close", 4 * 4096);
+			a.fds[i] = small_memfd("close", huge ? unit : 4 * unit);
 			ok = ok && a.fds[i] >= 0;
 		}
 		a.session = lu_session(lu, LIVEUPDATE_IOCTL_CREATE_SESSION, "race-close");
@@ -226,7 +265,7 @@ static void *truncator(void *p)
 	while (!atomic_load(&trunc_stop)) {
 		long size = TRUNC_DATA + rand_r(&seed) % (TRUNC_MAX - TRUNC_DATA);
 
-		size &= ~4095L;
+		size &= ~(unit - 1);
 		if (n++ & 1)
 			(void)ftruncate(fd, size);
 		else
@@ -255,9 +294,9 @@ static void race_truncate(int session)
 	       err ? strerror(-err) : "ok");
 	fstat(fd, &st);
 	errno = 0;
-	frozen = !err && ftruncate(fd, st.st_size + 4096) < 0 && errno == EPERM;
+	frozen = !err && ftruncate(fd, st.st_size + unit) < 0 && errno == EPERM;
 	terr = errno;
-	frozen = frozen && fallocate(fd, 0, 0, st.st_size + 4096) < 0;
+	frozen = frozen && fallocate(fd, 0, 0, st.st_size + unit) < 0;
 	result(frozen, "truncate: once preserved the size %ld is frozen (ftruncate: %s)",
 	       (long)st.st_size, strerror(terr));
 	snprintf(manifest, sizeof(manifest), "%ld\n", (long)st.st_size);
@@ -348,7 +387,7 @@ static uint64_t *map_aligned(int fd)
 
 static int start_writer(struct writer *wr, const char *name)
 {
-	wr->fd = memfd_create(name, 0);
+	wr->fd = memfd_create(name, huge ? MFD_HUGETLB : 0);
 	wr->map = MAP_FAILED;
 	if (wr->fd >= 0 && !ftruncate(wr->fd, WRITE_SIZE))
 		wr->map = map_aligned(wr->fd);
@@ -374,10 +413,12 @@ static void race_writers(int session)
 	while (ok && !atomic_load_explicit((_Atomic uint64_t *)&wr[0].map[last],
 					   memory_order_relaxed))
 		usleep(1000);
-	result(ok, "writers: a memfd of 8 MiB faulted in with base pages, its writer running");
-	thp = thp_for_shmem();
+	result(ok, "writers: a memfd of 8 MiB faulted in with %s pages, its writer running",
+	       huge ? "2 MiB HugeTLB" : "base");
+	thp = !huge && thp_for_shmem();
 	ok = start_writer(&wr[1], "writer-thp");
 	result(ok, "writers: a memfd of 8 MiB faulted in %s, its writer running",
+	       huge ? "(HugeTLB: pages preserve may have to fill)" :
 	       thp ? "with shmem THP always and khugepaged at full speed" :
 		     "(no THP for shmem here: base pages)");
 	/* Pages are being faulted in and written while each preserve runs. */
@@ -483,6 +524,14 @@ static void race_held(int session)
 	uint64_t zs, ze, pfn[2];
 	pthread_t t;
 	int i, ok, err;
+
+	if (huge) {
+		/* HugeTLB pages come from the pool, never from ZONE_MOVABLE. */
+		for (i = 0; i < 4; i++)
+			printf("ok %d held: case %d # SKIP HugeTLB pool pages need no migration\n",
+			       ++test_nr, i + 1);
+		return;
+	}
 
 	ok = movable_zone(&zs, &ze);
 	for (i = 0; i < 2; i++) {
@@ -593,10 +642,17 @@ static void check_writer(int session, int i)
 
 static void check_held(int session, int i)
 {
-	int fd = lu_retrieve(session, TOKEN_HELD + i);
+	int fd;
 	struct stat st = { 0 };
 	uint8_t *map = MAP_FAILED;
 	long off, bad = -1;
+
+	if (huge) {
+		printf("ok %d held: file %d # SKIP HugeTLB pool pages need no migration\n",
+		       ++test_nr, i);
+		return;
+	}
+	fd = lu_retrieve(session, TOKEN_HELD + i);
 
 	if (fd >= 0)
 		fstat(fd, &st);
@@ -625,6 +681,10 @@ int main(int argc, char **argv)
 		printf("1..1\nnot ok 1 open /dev/liveupdate (%s), stage %d of 2\n",
 		       strerror(errno), stage);
 		return 1;
+	}
+	if (cmdline_has("race_hugetlb")) {
+		huge = 1;
+		unit = 2L << 20;
 	}
 	planned = stage == 1 ? STAGE1_TESTS : STAGE2_TESTS;
 	printf("1..%d\n", planned);

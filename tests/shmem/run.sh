@@ -26,6 +26,7 @@
 #                        and freeze (one file in THP, khugepaged running),
 #                        pages preserve must migrate (movablecore=) while
 #                        a pipe holds one
+#   hugetlb-race         the same races on HugeTLB memfds (race_hugetlb)
 #   shmem-retry          (--debug only) a retrieve that fails for want of
 #                        memory (fail_function) or at a cgroup limit
 #                        (HugeTLB): a retry gives the whole file, a finish
@@ -107,6 +108,9 @@ run shmem-corrupt --chain $ours,$ours --stage "$out/corrupt" --timeout 300 \
 # (under the writers, and while a pipe holds a page).
 run shmem-race --chain $ours,$ours --stage "$out/race" --timeout 300 \
 	--append movablecore=512M
+# The same races on HugeTLB memfds of 2 MiB pages.
+run hugetlb-race --chain $ours,$ours --stage "$out/race" --timeout 300 \
+	--append "race_hugetlb hugepages=48"
 # A retrieve that runs out of memory (fail_function, debug kernel only) or
 # meets a cgroup limit must cost no data: retried it gives the whole file,
 # never retried its memory is back at finish; a failing freeze or FLB
