@@ -50,6 +50,7 @@ clean:
 -include bench/bench.mk
 -include conformance/conformance.mk
 -include tests/luo_memfd_common/tests.mk
+-include inspect/inspect.mk
 
 # libluo builds without a kernel (it carries its ABI); only the check of that
 # ABI against a kernel's header needs one.

@@ -65,8 +65,9 @@ if [ ${#bg_variants[@]} -gt 0 ]; then
 fi
 
 # Setup: what several suites build, so that concurrent suites only read it.
-step "build shared test programs (libluo, stage programs, runner tools)" "$LOGS/test-setup.log" \
-	make -C "$REPO" -s libluo libluo-integration examples bench-bin conformance-build
+step "build shared test programs (libluo, stage programs, luo-inspect, runner tools)" "$LOGS/test-setup.log" \
+	make -C "$REPO" -s libluo libluo-integration examples bench-bin conformance-build \
+		luo-inspect-static
 runner_tools > /dev/null
 
 use_cache=1
