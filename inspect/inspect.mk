@@ -61,17 +61,7 @@ inspect-cli: $(INSPECT_OUT)/luo-inspect-san $(INSPECT_OUT)/mktree
 	ASAN_OPTIONS=detect_leaks=1 $(INSPECT_T)/cli_test.sh $(INSPECT_OUT)/cli
 
 inspect-fuzz-smoke: $(INSPECT_OUT)/fuzz_handover
-	@mkdir -p $(INSPECT_OUT)/corpus $(INSPECT_OUT)/artifacts
-	$< -max_total_time=$(INSPECT_FUZZ_SMOKE_TIME) -max_len=4096 -timeout=10 \
-		-artifact_prefix=$(INSPECT_OUT)/artifacts/ -print_final_stats=1 \
-		$(INSPECT_OUT)/corpus $(INSPECT_T)/corpus 2>$(INSPECT_OUT)/fuzz-smoke.log || \
-		{ tail -40 $(INSPECT_OUT)/fuzz-smoke.log; exit 1; }
-	@grep -E 'stat::number_of_executed_units|Done' $(INSPECT_OUT)/fuzz-smoke.log | tail -2
+	scripts/fuzz-run.sh $< $(INSPECT_OUT) $(INSPECT_FUZZ_SMOKE_TIME) 4096 $(INSPECT_T)/corpus fuzz-smoke
 
 inspect-fuzz: $(INSPECT_OUT)/fuzz_handover
-	@mkdir -p $(INSPECT_OUT)/corpus $(INSPECT_OUT)/artifacts
-	$< -max_total_time=$(INSPECT_FUZZ_TIME) -max_len=65536 -timeout=10 \
-		-artifact_prefix=$(INSPECT_OUT)/artifacts/ -print_final_stats=1 \
-		$(INSPECT_OUT)/corpus $(INSPECT_T)/corpus 2>$(INSPECT_OUT)/fuzz.log || \
-		{ tail -40 $(INSPECT_OUT)/fuzz.log; exit 1; }
-	@grep -E 'stat::number_of_executed_units|Done' $(INSPECT_OUT)/fuzz.log | tail -2
+	scripts/fuzz-run.sh $< $(INSPECT_OUT) $(INSPECT_FUZZ_TIME) 65536 $(INSPECT_T)/corpus fuzz

@@ -37,17 +37,7 @@ lmc-unit: $(LMC_OUT)/lmc_unit
 # -max_total_time bounds the run; new inputs go to the first corpus
 # directory, which persists between runs; the seeds are read, never written.
 lmc-fuzz-smoke: $(LMC_OUT)/lmc_fuzz
-	@mkdir -p $(LMC_OUT)/corpus $(LMC_OUT)/artifacts
-	$< -max_total_time=$(LMC_FUZZ_SMOKE_TIME) -max_len=4096 -timeout=10 \
-		-artifact_prefix=$(LMC_OUT)/artifacts/ -print_final_stats=1 \
-		$(LMC_OUT)/corpus $(LMC_SEEDS) 2>$(LMC_OUT)/fuzz-smoke.log || \
-		{ tail -40 $(LMC_OUT)/fuzz-smoke.log; exit 1; }
-	@grep -E 'stat::number_of_executed_units|Done' $(LMC_OUT)/fuzz-smoke.log | tail -2
+	scripts/fuzz-run.sh $< $(LMC_OUT) $(LMC_FUZZ_SMOKE_TIME) 4096 $(LMC_SEEDS) fuzz-smoke
 
 lmc-fuzz: $(LMC_OUT)/lmc_fuzz
-	@mkdir -p $(LMC_OUT)/corpus $(LMC_OUT)/artifacts
-	$< -max_total_time=$(LMC_FUZZ_TIME) -max_len=65536 -timeout=10 \
-		-artifact_prefix=$(LMC_OUT)/artifacts/ -print_final_stats=1 \
-		$(LMC_OUT)/corpus $(LMC_SEEDS) 2>$(LMC_OUT)/fuzz.log || \
-		{ tail -40 $(LMC_OUT)/fuzz.log; exit 1; }
-	@grep -E 'stat::number_of_executed_units|Done' $(LMC_OUT)/fuzz.log | tail -2
+	scripts/fuzz-run.sh $< $(LMC_OUT) $(LMC_FUZZ_TIME) 65536 $(LMC_SEEDS) fuzz
