@@ -16,6 +16,7 @@
 
 #include "handover.h"
 
+#define KHO_COMPAT "kho-v4"
 #define KHO_MEM_MAP_PROP "preserved-memory-map"
 #define KHO_DATA_PROP "preserved-data"
 #define KHO_SIZE_PROP "blob-size"
@@ -63,6 +64,56 @@ static int copy_cstr(char *dst, size_t cap, const void *p, size_t len)
 	return 1;
 }
 
+/*
+ * Whether @buf holds a whole, valid FDT within @len bytes; if not, why.
+ * Versions below 16 are refused before libfdt looks further: KHO writes
+ * version 17, and libfdt 1.6.1's fdt_check_full() dereferences NULL on a
+ * version 15 tree (fixed in libfdt 1.7.0).
+ */
+static const char *fdt_invalid(const void *buf, size_t len, char *why,
+			       size_t cap)
+{
+	int rc;
+
+	if (len < sizeof(struct fdt_header)) {
+		snprintf(why, cap, "%zu bytes: shorter than an FDT header (%zu)",
+			 len, sizeof(struct fdt_header));
+		return why;
+	}
+	if (fdt_magic(buf) != FDT_MAGIC) {
+		snprintf(why, cap, "not an FDT (magic 0x%08x, want 0x%08x)",
+			 fdt_magic(buf), FDT_MAGIC);
+		return why;
+	}
+	if (fdt_totalsize(buf) > len) {
+		snprintf(why, cap, "truncated: the header says %u bytes, %zu read",
+			 fdt_totalsize(buf), len);
+		return why;
+	}
+	if (fdt_version(buf) < 16 || fdt_last_comp_version(buf) > 17) {
+		snprintf(why, cap, "FDT version %u (last compatible %u): not 16 or 17",
+			 fdt_version(buf), fdt_last_comp_version(buf));
+		return why;
+	}
+	rc = fdt_check_full(buf, len);
+	if (rc) {
+		snprintf(why, cap, "corrupt FDT: %s", fdt_strerror(rc));
+		return why;
+	}
+	return NULL;
+}
+
+/* Printable ASCII, not empty: what a compatible string looks like. */
+static int plausible(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return 0;
+	return 1;
+}
+
 /* A u64 property of @node, little-endian; 1 if present and 8 bytes. */
 static int prop_u64(const void *fdt, int node, const char *name,
 		    uint64_t *v, char *problem, size_t cap)
@@ -87,29 +138,11 @@ int ho_parse_root(const void *buf, size_t len, struct ho_root *out,
 {
 	const void *compat;
 	char unused[HO_TEXT_MAX];
-	int rc, node, plen = 0;
+	int node, plen = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (len < sizeof(struct fdt_header)) {
-		snprintf(err, errlen, "%zu bytes: shorter than an FDT header (%zu)",
-			 len, sizeof(struct fdt_header));
+	if (fdt_invalid(buf, len, err, errlen))
 		return -EINVAL;
-	}
-	if (fdt_magic(buf) != FDT_MAGIC) {
-		snprintf(err, errlen, "not an FDT (magic 0x%08x, want 0x%08x)",
-			 fdt_magic(buf), FDT_MAGIC);
-		return -EINVAL;
-	}
-	if (fdt_totalsize(buf) > len) {
-		snprintf(err, errlen, "truncated: the header says %u bytes, %zu read",
-			 fdt_totalsize(buf), len);
-		return -EINVAL;
-	}
-	rc = fdt_check_full(buf, len);
-	if (rc) {
-		snprintf(err, errlen, "corrupt FDT: %s", fdt_strerror(rc));
-		return -EINVAL;
-	}
 	out->totalsize = fdt_totalsize(buf);
 
 	compat = fdt_getprop(buf, 0, "compatible", &plen);
@@ -117,7 +150,11 @@ int ho_parse_root(const void *buf, size_t len, struct ho_root *out,
 		copy_cstr(out->compatible, sizeof(out->compatible), compat,
 			  (size_t)plen);
 	out->have_mem_map = prop_u64(buf, 0, KHO_MEM_MAP_PROP, &out->mem_map,
-				     unused, sizeof(unused));
+				     out->problem, sizeof(out->problem));
+	if (strcmp(out->compatible, KHO_COMPAT))
+		snprintf(out->problem, sizeof(out->problem),
+			 "compatible \"%.64s\" is not \"%s\", the KHO ABI this tool decodes",
+			 out->compatible, KHO_COMPAT);
 
 	fdt_for_each_subnode(node, buf, 0) {
 		struct ho_entry *e;
@@ -156,6 +193,12 @@ static void decode_luo(const unsigned char *p, size_t len, struct ho_blob *b)
 			 "no compatible string in the first 8 bytes (%zu bytes)", len);
 		return;
 	}
+	if (!plausible(b->compatible)) {
+		b->kind = HO_BAD;
+		snprintf(b->problem, sizeof(b->problem),
+			 "the compatible field is empty or not text");
+		return;
+	}
 	if (strcmp(b->compatible, LUO_COMPAT)) {
 		b->kind = HO_UNKNOWN;
 		snprintf(b->problem, sizeof(b->problem),
@@ -188,6 +231,12 @@ static void decode_file_mem(const unsigned char *p, size_t len,
 			 len, FILE_MEM_HDR);
 		return;
 	}
+	if (!plausible(b->compatible)) {
+		b->kind = HO_BAD;
+		snprintf(b->problem, sizeof(b->problem),
+			 "the compatible field is empty or not text");
+		return;
+	}
 	if (strcmp(b->compatible, FILE_MEM_COMPAT)) {
 		b->kind = HO_UNKNOWN;
 		snprintf(b->problem, sizeof(b->problem),
@@ -216,6 +265,11 @@ static void decode_meta(const unsigned char *p, size_t len, struct ho_blob *b)
 		return;
 	}
 	b->u.meta.version = le32(p);
+	if (!b->u.meta.version) {
+		b->kind = HO_BAD;
+		snprintf(b->problem, sizeof(b->problem), "version 0");
+		return;
+	}
 	if (b->u.meta.version != META_VERSION) {
 		b->kind = HO_UNKNOWN;
 		snprintf(b->problem, sizeof(b->problem),
@@ -240,9 +294,12 @@ static void decode_fdt(const void *p, size_t len, struct ho_blob *b)
 	const void *compat;
 	int node = 0, depth = 0, plen = 0;
 
-	if (len < sizeof(struct fdt_header) || fdt_magic(p) != FDT_MAGIC ||
-	    fdt_totalsize(p) > len || fdt_check_full(p, len))
+	if (len < sizeof(struct fdt_header) || fdt_magic(p) != FDT_MAGIC)
 		return;	/* HO_UNKNOWN: not ours, not an FDT */
+	if (fdt_invalid(p, len, b->problem, sizeof(b->problem))) {
+		b->kind = HO_BAD;	/* it says it is an FDT, and is not one */
+		return;
+	}
 	b->kind = HO_FDT;
 	b->u.fdt.totalsize = fdt_totalsize(p);
 	compat = fdt_getprop(p, 0, "compatible", &plen);

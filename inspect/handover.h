@@ -32,6 +32,7 @@ struct ho_root {
 	char compatible[HO_NAME_MAX];	/* "" if absent */
 	uint64_t mem_map;		/* "preserved-memory-map" */
 	int have_mem_map;
+	char problem[HO_TEXT_MAX];	/* "" when compatible and map are fine */
 	int nr_entries;
 	int nr_dropped;
 	struct ho_entry entries[HO_MAX_ENTRIES];
@@ -39,7 +40,8 @@ struct ho_root {
 
 enum ho_kind {
 	HO_UNKNOWN,	/* not one we decode, not an FDT */
-	HO_BAD,		/* one we decode, malformed: see problem */
+	HO_BAD,		/* one we decode, malformed (or an FDT that is not
+			 * valid): see problem */
 	HO_LUO,		/* "LUO": struct luo_ser */
 	HO_FILE_MEM,	/* "LUO-file-memory": struct luo_file_mem_ser */
 	HO_METADATA,	/* "kexec-metadata": struct kho_kexec_metadata */
@@ -79,9 +81,11 @@ struct ho_blob {
  * @err: a message naming what is wrong, on failure.
  * @errlen: size of @err.
  *
- * The FDT must pass libfdt's fdt_check_full() within @len bytes. An entry
- * whose properties are missing or of the wrong size is kept, with a
- * problem, not an error: the rest of the handover is still shown.
+ * The FDT must be version 16 or 17 and pass libfdt's fdt_check_full()
+ * within @len bytes. A root whose compatible is not "kho-v4" or that has no
+ * preserved-memory-map, and an entry whose properties are missing or of the
+ * wrong size, are kept with a problem, not an error: the rest of the
+ * handover is still shown.
  *
  * Return: 0, or -EINVAL if @buf is not a valid FDT.
  */

@@ -57,6 +57,20 @@ struct view {
 
 static int json;
 
+/* @s for a terminal: control bytes shown as '?' (a few calls per line). */
+static const char *vis(const char *s)
+{
+	static char bufs[4][HO_TEXT_MAX + HO_NAME_MAX];
+	static unsigned int next;
+	char *b = bufs[next++ % 4];
+	size_t i;
+
+	for (i = 0; s[i] && i < sizeof(bufs[0]) - 1; i++)
+		b[i] = (s[i] > 0 && s[i] < 0x20) || s[i] == 0x7f ? '?' : s[i];
+	b[i] = '\0';
+	return b;
+}
+
 /* Read a whole file (debugfs files report size 0). */
 static void *read_all(const char *path, size_t *len, int *err)
 {
@@ -150,6 +164,7 @@ static void read_blobs(struct view *v)
 			continue;
 		if (v->nr_blobs == MAX_BLOBS) {
 			v->nr_dropped++;
+			v->bad = 1;
 			continue;
 		}
 		bl = &v->blobs[v->nr_blobs++];
@@ -208,8 +223,13 @@ static void load_view(struct view *v, const char *debugfs)
 		v->root_ok = !ho_parse_root(buf, v->root_len, &v->root, v->root_err,
 					    sizeof(v->root_err));
 		free(buf);
-		if (!v->root_ok)
+		if (!v->root_ok || v->root.problem[0])
 			v->bad = 1;
+	} else if (err == EACCES || err == EPERM) {
+		v->available = 0;
+		snprintf(v->why, sizeof(v->why),
+			 "permission denied reading %s/fdt: run as root", v->dir);
+		return;
 	} else if (err != ENOENT) {
 		v->have_root = 1;
 		snprintf(v->root_err, sizeof(v->root_err), "cannot read fdt: %s",
@@ -248,29 +268,29 @@ static void print_blob(const struct blob *bl, const char *indent)
 	switch (b->kind) {
 	case HO_LUO:
 		printf("%sLUO ABI \"%s\", live update %llu, sessions at 0x%llx, FLBs at 0x%llx\n",
-		       indent, b->compatible, (unsigned long long)b->u.luo.number,
+		       indent, vis(b->compatible), (unsigned long long)b->u.luo.number,
 		       (unsigned long long)b->u.luo.sessions_pa,
 		       (unsigned long long)b->u.luo.flbs_pa);
 		break;
 	case HO_FILE_MEM:
 		printf("%s\"%s\": memory records of %llu files\n", indent,
-		       b->compatible, (unsigned long long)b->u.file_mem.count);
+		       vis(b->compatible), (unsigned long long)b->u.file_mem.count);
 		break;
 	case HO_METADATA:
 		printf("%skexec metadata v%u: previous kernel %s, kexec count %u\n",
-		       indent, b->u.meta.version, b->u.meta.release,
+		       indent, b->u.meta.version, vis(b->u.meta.release),
 		       b->u.meta.kexec_count);
 		break;
 	case HO_FDT:
 		printf("%sFDT of %u bytes, %d nodes, compatible \"%s\"\n", indent,
-		       b->u.fdt.totalsize, b->u.fdt.nodes, b->compatible);
+		       b->u.fdt.totalsize, b->u.fdt.nodes, vis(b->compatible));
 		break;
 	case HO_BAD:
-		printf("%sCORRUPT: %s\n", indent, b->problem);
+		printf("%sCORRUPT: %s\n", indent, vis(b->problem));
 		break;
 	case HO_UNKNOWN:
 		printf("%snot decoded%s%s\n", indent, b->problem[0] ? ": " : "",
-		       b->problem);
+		       vis(b->problem));
 		break;
 	}
 }
@@ -290,9 +310,11 @@ static void print_view(struct view *v)
 		printf("  root FDT: CORRUPT: %s\n", v->root_err);
 	else
 		printf("  root FDT: %u bytes, compatible \"%s\", preserved-memory-map %s0x%llx\n",
-		       v->root.totalsize, v->root.compatible,
+		       v->root.totalsize, vis(v->root.compatible),
 		       v->root.have_mem_map ? "" : "(none) ",
 		       (unsigned long long)v->root.mem_map);
+	if (v->root_ok && v->root.problem[0])
+		printf("    CORRUPT: %s\n", vis(v->root.problem));
 	for (i = 0; i < v->nr_scratch; i++)
 		printf("  scratch: 0x%llx, 0x%llx bytes\n", v->scratch_phys[i],
 		       v->scratch_len[i]);
@@ -301,10 +323,10 @@ static void print_view(struct view *v)
 		struct blob *bl = find_blob(v, e->name);
 
 		if (e->problem[0]) {
-			printf("  entry %s: CORRUPT: %s\n", e->name, e->problem);
+			printf("  entry %s: CORRUPT: %s\n", vis(e->name), vis(e->problem));
 			continue;
 		}
-		printf("  entry %s: %llu bytes at 0x%llx\n", e->name,
+		printf("  entry %s: %llu bytes at 0x%llx\n", vis(e->name),
 		       (unsigned long long)e->size, (unsigned long long)e->phys);
 		if (!bl)
 			printf("    blob: not shown by this kernel\n");
@@ -323,7 +345,7 @@ static void print_view(struct view *v)
 			listed |= !strcmp(v->root.entries[j].name, bl->name);
 		if (listed)
 			continue;
-		printf("  blob %s: %zu bytes%s\n", bl->name, bl->len,
+		printf("  blob %s: %zu bytes%s\n", vis(bl->name), bl->len,
 		       v->root_ok ? " (no entry in the root FDT)" : "");
 		print_blob(bl, "    ");
 	}
@@ -333,7 +355,7 @@ static void print_view(struct view *v)
 
 static void jstr(const char *s)
 {
-	char buf[4 * 4200];
+	char buf[6 * 4400];
 
 	ho_json_string(buf, sizeof(buf), s);
 	fputs(buf, stdout);
@@ -416,6 +438,10 @@ static void json_view(struct view *v)
 		if (v->root.have_mem_map)
 			printf(",\"preserved_memory_map\":\"0x%llx\"",
 			       (unsigned long long)v->root.mem_map);
+		if (v->root.problem[0]) {
+			printf(",\"problem\":");
+			jstr(v->root.problem);
+		}
 		printf(",\"entries_not_shown\":%d,\"entries\":[", v->root.nr_dropped);
 		for (i = 0; i < v->root.nr_entries; i++) {
 			const struct ho_entry *e = &v->root.entries[i];
@@ -525,7 +551,8 @@ int main(int argc, char **argv)
 		if (!(i ? want_in : want_out))
 			continue;
 		load_view(v, debugfs);
-		if (!v->available && (i ? want_in : want_out) == 1)
+		/* A missing "in" is a cold boot; a missing "out" is not normal. */
+		if (!v->available && ((i ? want_in : want_out) == 1 || !i))
 			rc = rc ? rc : 3;
 		if (v->bad)
 			rc = 1;

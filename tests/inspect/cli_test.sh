@@ -24,7 +24,7 @@ has() { grep -qF -- "$2" "$tmp/$1.out"; }
 # check DESCRIPTION COMMAND...: one result from the command's status
 check() { local d=$1 r=0; shift; "$@" || r=1; ok "$r" "$d"; }
 
-for s in cold kexec truncated freed mismatch nokho; do
+for s in cold kexec truncated freed zeroed mismatch nokho; do
 	"$mktree" "$tmp/$s" "$s"
 done
 
@@ -65,6 +65,10 @@ check "truncated root FDT: the blobs are still shown" has truncated "blob LUO: 3
 run freed --debugfs "$tmp/freed" --in
 ok $((rc != 1)) "a blob that is not what its entry says: exit 1 (got $rc)"
 check "a blob that is not what its entry says: named corrupt" has freed "CORRUPT: no compatible string"
+
+run zeroed --debugfs "$tmp/zeroed" --in
+ok $((rc != 1)) "a LUO blob of zeros: exit 1 (got $rc)"
+check "a LUO blob of zeros: corrupt, not another ABI" has zeroed "CORRUPT: the compatible field is empty"
 
 run mismatch --debugfs "$tmp/mismatch" --out
 ok $((rc != 1)) "blob size differs from its entry: exit 1 (got $rc)"

@@ -53,6 +53,10 @@ int main(int argc, char **argv)
 	n = mk_root(buf, sizeof(buf), "kho-v4", 0xa05600000ULL, kexec, 5);
 	put(argv[1], "root-kexec", 0x01, buf, n);
 	put(argv[1], "root-cut", 0x02, buf, n - 52);
+	/* Version 15 (libfdt 1.6.1's fdt_check_full() crashes on it). */
+	p[0x17] = 15;
+	p[0x1b] = 15;
+	put(argv[1], "root-v15", 0x03, buf, n);
 	n = mk_luo(p, "luo-v5", 1, 0, 0x4db000);
 	put(argv[1], "luo", 0x80, p, n);
 	n = mk_file_mem(p, 2);

@@ -9,6 +9,7 @@
  *   truncated  cold, with kho/out/fdt cut 52 bytes short (7.3 without 0060)
  *   freed      kexec, with kho/in/sub_fdts/LUO holding an ELF header (what
  *              7.3 without 0060 shows once LUO freed its blob)
+ *   zeroed     kexec, with kho/in/sub_fdts/LUO all zeros (freed, then zeroed)
  *   mismatch   cold, with the kexec-metadata blob 3 bytes short of its entry
  *   nokho      DIR only
  */
@@ -68,7 +69,7 @@ static void view_out(uint64_t number, size_t cut, size_t meta_short)
 	     mk_meta(p, 1, "7.3.4", (uint32_t)number) - meta_short);
 }
 
-static void view_in(int freed)
+static void view_in(int freed, int zeroed)
 {
 	static const struct mk_entry e[] = {
 		{ "LUO", 0x202f0000, 32, 8, 8 },
@@ -93,6 +94,8 @@ static void view_in(int freed)
 	mk_luo(p, "luo-v5", 1, 0x1234000, 0x4db000);
 	if (freed)
 		memcpy(p, "\x7f" "ELF\x02\x01\x01\x03", 8);
+	if (zeroed)
+		memset(p, 0, 32);
 	file("kho/in/sub_fdts/LUO", p, 32);
 	file("kho/in/sub_fdts/LUO-file-memory", p, mk_file_mem(p, 2));
 	file("kho/in/sub_fdts/kexec-metadata", p, mk_meta(p, 1, "7.3.4", 1));
@@ -120,9 +123,9 @@ int main(int argc, char **argv)
 		view_out(1, 52, 0);
 	else if (!strcmp(s, "mismatch"))
 		view_out(1, 0, 3);
-	else if (!strcmp(s, "kexec") || !strcmp(s, "freed")) {
+	else if (!strcmp(s, "kexec") || !strcmp(s, "freed") || !strcmp(s, "zeroed")) {
 		view_out(2, 0, 0);
-		view_in(!strcmp(s, "freed"));
+		view_in(!strcmp(s, "freed"), !strcmp(s, "zeroed"));
 	} else {
 		fprintf(stderr, "mktree: unknown scenario %s\n", s);
 		return 2;

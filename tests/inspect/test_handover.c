@@ -46,6 +46,20 @@ static void root_ok(void **state)
 	assert_string_equal(r.entries[0].problem, "");
 	assert_string_equal(r.entries[1].name, "kexec-metadata");
 	assert_int_equal(r.entries[1].size, 73);
+	assert_string_equal(r.problem, "");
+}
+
+/* A root of another KHO version: shown, with a problem. */
+static void root_other_version(void **state)
+{
+	struct ho_root r;
+	char err[200] = "";
+	size_t len = mk_root(BUF, sizeof(buf_aligned), "kho-v5", 1, two, 2);
+
+	(void)state;
+	assert_int_equal(ho_parse_root(BUF, len, &r, err, sizeof(err)), 0);
+	assert_non_null(strstr(r.problem, "kho-v5"));
+	assert_int_equal(r.nr_entries, 2);
 }
 
 /* What debugfs showed before patch 0060: the FDT cut at its old size. */
@@ -88,6 +102,15 @@ static void root_corrupt(void **state)
 		(void)ho_parse_root(BUF, len, &r, err, sizeof(err));
 		b[i] = keep;
 	}
+	/* Header versions below 16 (libfdt 1.6.1 crashes on a v15 root). */
+	for (i = 1; i < 16; i++) {
+		b[0x17] = (unsigned char)i;
+		b[0x1b] = (unsigned char)i;
+		assert_int_equal(ho_parse_root(BUF, len, &r, err, sizeof(err)), -EINVAL);
+	}
+	b[0x17] = 17;
+	b[0x1b] = 16;
+	assert_int_equal(ho_parse_root(BUF, len, &r, err, sizeof(err)), 0);
 	/* A structure block offset past the end. */
 	b[8] = 0x7f;
 	assert_int_equal(ho_parse_root(BUF, len, &r, err, sizeof(err)), -EINVAL);
@@ -108,6 +131,7 @@ static void root_bad_entries(void **state)
 	(void)state;
 	assert_int_equal(ho_parse_root(BUF, len, &r, err, sizeof(err)), 0);
 	assert_string_equal(r.compatible, "");
+	assert_true(r.problem[0] != '\0');
 	assert_int_equal(r.nr_entries, 4);
 	assert_non_null(strstr(r.entries[0].problem, "no blob-size"));
 	assert_non_null(strstr(r.entries[1].problem, "preserved-data is 4 bytes"));
@@ -169,6 +193,10 @@ static void blob_luo(void **state)
 	assert_int_equal(b.kind, HO_BAD);
 	ho_decode_blob("LUO", p, 3, &b);
 	assert_int_equal(b.kind, HO_BAD);
+	/* Zeroed memory: an empty compatible is corrupt, not another ABI. */
+	memset(p, 0, 32);
+	ho_decode_blob("LUO", p, 32, &b);
+	assert_int_equal(b.kind, HO_BAD);
 	ho_decode_blob("LUO", p, 0, &b);
 	assert_int_equal(b.kind, HO_BAD);
 }
@@ -188,8 +216,8 @@ static void blob_file_mem(void **state)
 	assert_int_equal(b.kind, HO_BAD);
 	ho_decode_blob("LUO-file-memory", p, sizeof(p) - 1, &b);
 	assert_int_equal(b.kind, HO_BAD);
-	/* A count whose size overflows 64 bits. */
-	mk_put64(p + 24, UINT64_MAX / 8);
+	/* A count whose size wraps to exactly this blob's: 32 + 16 * 10. */
+	mk_put64(p + 24, (1ULL << 60) + 10);
 	ho_decode_blob("LUO-file-memory", p, sizeof(p), &b);
 	assert_int_equal(b.kind, HO_BAD);
 	mk_file_mem(p, 0);
@@ -197,6 +225,9 @@ static void blob_file_mem(void **state)
 	assert_int_equal(b.kind, HO_FILE_MEM);
 	assert_int_equal(b.u.file_mem.count, 0);
 	ho_decode_blob("LUO-file-memory", p, 31, &b);
+	assert_int_equal(b.kind, HO_BAD);
+	p[0] = '\0';
+	ho_decode_blob("LUO-file-memory", p, 32, &b);
 	assert_int_equal(b.kind, HO_BAD);
 }
 
@@ -215,6 +246,9 @@ static void blob_meta(void **state)
 	ho_decode_blob("kexec-metadata", p, 72, &b);
 	assert_int_equal(b.kind, HO_BAD);
 	memset(p + 4, 'x', 65);		/* no NUL in release */
+	ho_decode_blob("kexec-metadata", p, 73, &b);
+	assert_int_equal(b.kind, HO_BAD);
+	mk_meta(p, 0, "7.3.4", 1);
 	ho_decode_blob("kexec-metadata", p, 73, &b);
 	assert_int_equal(b.kind, HO_BAD);
 	mk_meta(p, 2, "7.4", 1);
@@ -241,8 +275,10 @@ static void blob_other(void **state)
 	assert_string_equal(b.compatible, "memblock-v1");
 	assert_int_equal(b.u.fdt.nodes, 2);
 	assert_int_equal(b.u.fdt.totalsize, len);
+	/* It says it is an FDT and is not a whole one: corrupt. */
 	ho_decode_blob("memblock", BUF, len - 1, &b);
-	assert_int_equal(b.kind, HO_UNKNOWN);
+	assert_int_equal(b.kind, HO_BAD);
+	assert_non_null(strstr(b.problem, "truncated"));
 }
 
 static void json_strings(void **state)
@@ -269,6 +305,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(root_ok),
+		cmocka_unit_test(root_other_version),
 		cmocka_unit_test(root_truncated),
 		cmocka_unit_test(root_corrupt),
 		cmocka_unit_test(root_bad_entries),
