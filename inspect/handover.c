@@ -184,6 +184,28 @@ int ho_parse_root(const void *buf, size_t len, struct ho_root *out,
 	return 0;
 }
 
+/*
+ * The compatible string a blob starts with is @want: 1. Otherwise 0, with
+ * the blob corrupt (empty or not text) or unknown (another version).
+ */
+static int compat_is(struct ho_blob *b, const char *want)
+{
+	if (!plausible(b->compatible)) {
+		b->kind = HO_BAD;
+		snprintf(b->problem, sizeof(b->problem),
+			 "the compatible field is empty or not text");
+		return 0;
+	}
+	if (strcmp(b->compatible, want)) {
+		b->kind = HO_UNKNOWN;
+		snprintf(b->problem, sizeof(b->problem),
+			 "\"%.64s\" is not the ABI this tool decodes (%s)",
+			 b->compatible, want);
+		return 0;
+	}
+	return 1;
+}
+
 static void decode_luo(const unsigned char *p, size_t len, struct ho_blob *b)
 {
 	if (!copy_cstr(b->compatible, sizeof(b->compatible), p,
@@ -193,19 +215,8 @@ static void decode_luo(const unsigned char *p, size_t len, struct ho_blob *b)
 			 "no compatible string in the first 8 bytes (%zu bytes)", len);
 		return;
 	}
-	if (!plausible(b->compatible)) {
-		b->kind = HO_BAD;
-		snprintf(b->problem, sizeof(b->problem),
-			 "the compatible field is empty or not text");
+	if (!compat_is(b, LUO_COMPAT))
 		return;
-	}
-	if (strcmp(b->compatible, LUO_COMPAT)) {
-		b->kind = HO_UNKNOWN;
-		snprintf(b->problem, sizeof(b->problem),
-			 "LUO ABI \"%.64s\" is not one this tool decodes (%s)",
-			 b->compatible, LUO_COMPAT);
-		return;
-	}
 	if (len != LUO_SIZE) {
 		b->kind = HO_BAD;
 		snprintf(b->problem, sizeof(b->problem),
@@ -231,19 +242,8 @@ static void decode_file_mem(const unsigned char *p, size_t len,
 			 len, FILE_MEM_HDR);
 		return;
 	}
-	if (!plausible(b->compatible)) {
-		b->kind = HO_BAD;
-		snprintf(b->problem, sizeof(b->problem),
-			 "the compatible field is empty or not text");
+	if (!compat_is(b, FILE_MEM_COMPAT))
 		return;
-	}
-	if (strcmp(b->compatible, FILE_MEM_COMPAT)) {
-		b->kind = HO_UNKNOWN;
-		snprintf(b->problem, sizeof(b->problem),
-			 "\"%.64s\" is not one this tool decodes (%s)",
-			 b->compatible, FILE_MEM_COMPAT);
-		return;
-	}
 	count = le64(p + 24);
 	if (count > (len - FILE_MEM_HDR) / FILE_MEM_ENTRY ||
 	    len != FILE_MEM_HDR + count * FILE_MEM_ENTRY) {
