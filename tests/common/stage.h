@@ -4,6 +4,7 @@
  * programs in tests/hugetlb and tests/shmem):
  *   result()        one KTAP result line, counted in test_nr and failures;
  *   read_cmdline()  the kernel command line (for a stage's mode);
+ *   cmdline_has()   whether it has a given word (e.g. "kho=off");
  *   hold_sessions() keep this process's session fds open across the kexec
  *                   in a detached child, the way LUO wants them held;
  *   log_open(), log_since_contains()
@@ -67,6 +68,18 @@ static __attribute__((unused)) void read_cmdline(char *buf, size_t size)
 	if (fd >= 0)
 		close(fd);
 	buf[n > 0 ? n : 0] = 0;
+}
+
+/* Whether the kernel command line has @word as one of its words. */
+static __attribute__((unused)) int cmdline_has(const char *word)
+{
+	char buf[4096], *tok, *save = NULL;
+
+	read_cmdline(buf, sizeof(buf));
+	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+		if (!strcmp(tok, word))
+			return 1;
+	return 0;
 }
 
 /*

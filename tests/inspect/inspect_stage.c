@@ -229,15 +229,9 @@ static void stage2(int lu)
 /* Booted with kho=off: luo-inspect must say KHO is off. */
 static int kho_off(void)
 {
-	char cmdline[4096] = "";
-	int fd = open("/proc/cmdline", O_RDONLY), rc;
+	int rc;
 
-	if (fd >= 0) {
-		if (read(fd, cmdline, sizeof(cmdline) - 1) < 0)
-			cmdline[0] = '\0';
-		close(fd);
-	}
-	if (!strstr(cmdline, "kho=off"))
+	if (!cmdline_has("kho=off"))
 		return 0;
 	printf("1..1\n");
 	rc = inspect("--out", 0);

@@ -835,17 +835,7 @@ int main(int argc, char **argv)
 	}
 	stage = atoi(argv[1]);
 	nstages = atoi(argv[2]);
-	{
-		char cmd[4096] = "";
-		int cfd = open("/proc/cmdline", O_RDONLY);
-
-		if (cfd >= 0) {
-			if (read(cfd, cmd, sizeof(cmd) - 1) < 0)
-				cmd[0] = 0;
-			close(cfd);
-		}
-		on_stock = strstr(cmd, "shmem_kernel=stock") != NULL;
-	}
+	on_stock = cmdline_has("shmem_kernel=stock");
 	/* Stage 1 adds the late seals; later stages learn from the record. */
 	if (stage == 1)
 		snprintf(late_kernel, sizeof(late_kernel), "%s",

@@ -115,24 +115,6 @@ static int small_memfd(const char *name, long size)
 	return fd;
 }
 
-/* Whether the kernel command line has the word @word. */
-static int cmdline_has(const char *word)
-{
-	char buf[4096], *tok, *save = NULL;
-	int fd = open("/proc/cmdline", O_RDONLY);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
-		if (!strcmp(tok, word))
-			return 1;
-	return 0;
-}
-
 /* ---- two sessions, one file ------------------------------------------ */
 
 struct two_arg {
