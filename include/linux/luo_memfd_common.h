@@ -59,6 +59,8 @@ struct luo_memfd_preserve_ops {
  * @ser:  The serialized array (vmalloc memory, preserved by KHO), @nr
  *        entries of LUO_MEMFD_ENTRY_SIZE bytes: use luo_memfd_decode_entry().
  * @nr:   Number of entries in @ser.
+ * @nr_pages: Base pages the @nr folios cover (to tell at freeze whether the
+ *        file gained folios since).
  * @desc: Where the KHO vmalloc descriptor of @ser was written (inside the
  *        handler's own preserved struct).
  * @ops:  The ops used at preserve time (for unpin on unpreserve).
@@ -70,6 +72,7 @@ struct luo_memfd_preserve_ops {
 struct luo_memfd_out {
 	void *ser;
 	u64 nr;
+	u64 nr_pages;
 	struct kho_vmalloc *desc;
 	const struct luo_memfd_preserve_ops *ops;
 	void *arg;
@@ -84,7 +87,7 @@ int luo_memfd_preserve_pinned(struct folio **folios, u64 nr,
 			      void *arg, struct kho_vmalloc *desc,
 			      struct luo_memfd_out *out);
 void luo_memfd_unpreserve(struct luo_memfd_out *out);
-void luo_memfd_freeze(struct luo_memfd_out *out);
+int luo_memfd_freeze(struct file *file, struct luo_memfd_out *out);
 
 /* ---------------------------------------------------------------------- */
 /* Incoming (new kernel)                                                  */

@@ -9,8 +9,9 @@
  *
  * A memfd created with ``MFD_HUGETLB`` (any huge page size the machine has:
  * 2 MiB and 1 GiB on x86_64) can be handed to the next kernel through a LUO
- * session. What survives: the contents, in place (the same huge pages; holes
- * are filled at preserve time), the size (exactly, also when fallocate()
+ * session. What survives: the contents, in place (the same huge pages; only
+ * pages that hold data: holes stay holes and cost no huge page, and a page
+ * faulted into a hole after preserve is picked up at freeze()), the size (exactly, also when fallocate()
  * left it inside a huge page), the file position and the seals in
  * ``MEMFD_LUO_ALL_SEALS``. Position and seals are taken again at freeze(),
  * so seals added while preserved are kept; ``F_SEAL_WRITE`` (and
@@ -67,6 +68,7 @@ static bool hml_hugetlb_cma __ro_after_init;
 /* Outgoing runtime state, kept in liveupdate_file_op_args.private_data. */
 struct hml_private {
 	struct luo_memfd_out out;
+	u64 accounted;		/* of out.nr, in the pool accounting FLB */
 	unsigned int order;
 };
 
@@ -132,6 +134,7 @@ static int hml_preserve(struct liveupdate_file_op_args *args)
 	err = luo_memfd_hstate_account(priv->order, priv->out.nr);
 	if (err)
 		goto err_unpreserve;
+	priv->accounted = priv->out.nr;
 	inode_unlock(inode);
 
 	args->private_data = priv;
@@ -157,7 +160,7 @@ static int hml_freeze(struct liveupdate_file_op_args *args)
 {
 	struct hml_private *priv = args->private_data;
 	struct hugetlb_memfd_luo_ser *ser;
-	int seals;
+	int seals, err;
 
 	if (WARN_ON_ONCE(!args->serialized_data || !priv))
 		return -EINVAL;
@@ -171,7 +174,18 @@ static int hml_freeze(struct liveupdate_file_op_args *args)
 	ser = phys_to_virt(args->serialized_data);
 	ser->seals = seals;
 	ser->pos = args->file->f_pos;
-	luo_memfd_freeze(&priv->out);
+	/* Pages written into holes since preserve join the array and the count. */
+	err = luo_memfd_freeze(args->file, &priv->out);
+	if (err)
+		return err;
+	if (priv->out.nr != priv->accounted) {
+		err = luo_memfd_hstate_account(priv->order,
+					       priv->out.nr - priv->accounted);
+		if (err)
+			return err;
+		priv->accounted = priv->out.nr;
+	}
+	ser->nr_folios = priv->out.nr;
 	luo_memfd_test_corrupt_header(&priv->out, &ser->pos, &ser->size,
 				      &ser->nr_folios, &ser->seals, &ser->flags);
 	luo_memfd_test_corrupt_data(&priv->out, &args->serialized_data);
@@ -189,7 +203,7 @@ static void hml_unpreserve(struct liveupdate_file_op_args *args)
 
 	luo_memfd_test_uncorrupt_data(&priv->out, &args->serialized_data);
 	inode_lock(inode);
-	WARN_ON(luo_memfd_hstate_account(priv->order, -(long)priv->out.nr));
+	WARN_ON(luo_memfd_hstate_account(priv->order, -(long)priv->accounted));
 	luo_memfd_unpreserve(&priv->out);
 	kho_unpreserve_free(phys_to_virt(args->serialized_data));
 	hugetlbfs_freeze(inode, false);

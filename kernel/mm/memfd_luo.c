@@ -12,8 +12,11 @@
  * A shmem memfd (not a named tmpfs file, not HugeTLB) can be handed to the
  * next kernel through a LUO session. What survives:
  *
- * - contents: the same physical folios, of any order, are handed over; holes
- *   are filled at preserve time, folios that were never written are zeroed;
+ * - contents: the same physical folios, of any order, are handed over. Only
+ *   pages that hold data are preserved: holes stay holes (they cost no memory
+ *   and read as zeros in the next kernel), a page swapped out is read back
+ *   in, a page written into a hole after preserve is picked up at freeze(),
+ *   and fallocated pages that were never written are zeroed;
  * - size (i_size), file position and seals (only seals in
  *   ``MEMFD_LUO_ALL_SEALS``; others make preservation fail with
  *   ``-EOPNOTSUPP``). Position and seals are taken again at freeze(), so
@@ -148,7 +151,7 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 {
 	struct memfd_luo_private *priv = args->private_data;
 	struct memfd_luo_ser *ser;
-	int seals;
+	int seals, err;
 
 	if (WARN_ON_ONCE(!args->serialized_data))
 		return -EINVAL;
@@ -164,7 +167,11 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 	ser->seals = seals;
 	ser->pos = args->file->f_pos;
 	if (priv) {
-		luo_memfd_freeze(&priv->out);
+		/* Folios written into holes since preserve join the array. */
+		err = luo_memfd_freeze(args->file, &priv->out);
+		if (err)
+			return err;
+		ser->nr_folios = priv->out.nr;
 		luo_memfd_test_corrupt_header(&priv->out, &ser->pos, &ser->size,
 					      &ser->nr_folios, &ser->seals,
 					      &ser->flags);

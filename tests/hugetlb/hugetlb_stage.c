@@ -292,7 +292,7 @@ static int finish_session(int session)
 
 /*
  * Each file: its huge page size, size in pages, which pages are written
- * before preserve (the others are holes filled at preserve time), position
+ * before preserve (the others are holes, which stay holes), position
  * and seals. Contents: a pattern at a stride (1 GiB pages are large for a
  * TCG guest), written through a mapping. A file with @size has that i_size
  * (set by fallocate(), inside its last huge page) and every byte below it
@@ -368,7 +368,8 @@ static long preserved_pages(int sz)
 
 	for (i = 0; i < NR_SPECS; i++)
 		if (spec_used(&specs[i]) && specs[i].sz == sz)
-			k += specs[i].pages;
+			k += specs[i].pages -
+			     __builtin_popcountl(specs[i].holes);
 	return k;
 }
 

@@ -27,6 +27,16 @@
 #                        pages preserve must migrate (movablecore=) while
 #                        a pipe holds one
 #   hugetlb-race         the same races on HugeTLB memfds (race_hugetlb)
+#   shmem-sparse         sparse memfds luo -> luo -> luo (tests/shmem/sparse.c):
+#                        shmem 0/1/50/100 % written and HugeTLB alike keep
+#                        their holes (no memory, no huge page taken), holes
+#                        written after preserve come through (write(2) and
+#                        mmap), pages swapped out (zram) before preserve and
+#                        after it are read back in; pool ends at hugepages=N
+#   shmem-sparse-to-stock  the shmem files luo -> stock (stock's retrieve
+#                        takes the arrays with gaps)
+#   shmem-sparse-from-stock  stock -> luo (stock fills holes: SKIP with the
+#                        cost it measured)
 #   shmem-retry          (--debug only) a retrieve that fails for want of
 #                        memory (fail_function) or at a cgroup limit
 #                        (HugeTLB): a retry gives the whole file, a finish
@@ -63,7 +73,7 @@ khdr=$BUILD/kernel/luo/usr/include
 [ -d "$khdr" ] || die "kernel luo is not built (make kernels)"
 
 build() {
-	for t in interop corrupt race retry; do
+	for t in interop corrupt race retry sparse; do
 		gcc -static -O2 -Wall -Wextra -Werror -pthread -isystem "$khdr" \
 			-o "$out/$t" "$REPO/tests/shmem/$t.c" || return 1
 	done
@@ -111,6 +121,15 @@ run shmem-race --chain $ours,$ours --stage "$out/race" --timeout 300 \
 # The same races on HugeTLB memfds of 2 MiB pages.
 run hugetlb-race --chain $ours,$ours --stage "$out/race" --timeout 300 \
 	--append "race_hugetlb hugepages=48"
+# Sparse memfds: only pages with data are preserved, pages written into
+# holes after preserve are picked up at freeze (tests/shmem/sparse.c).
+run shmem-sparse --chain $ours,$ours,$ours --stage "$out/sparse" --timeout 400 \
+	--append "hugepages=80"
+run shmem-sparse-to-stock --chain $ours,stock --stage "$out/sparse" --timeout 400 \
+	--append sparse_shmem_only --append-stage 2:shmem_kernel=stock
+run shmem-sparse-from-stock --chain stock,$ours --stage "$out/sparse" --timeout 400 \
+	--append sparse_shmem_only --append-stage 1:shmem_kernel=stock \
+	--append-stage 2:sparse_prev=stock
 # A retrieve that runs out of memory (fail_function, debug kernel only) or
 # meets a cgroup limit must cost no data: retried it gives the whole file,
 # never retried its memory is back at finish; a failing freeze or FLB

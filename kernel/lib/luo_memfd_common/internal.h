@@ -24,6 +24,11 @@ static inline void lmc_test_uncorrupt(struct luo_memfd_out *out)
 }
 #endif
 
+int lmc_pin_present(struct file *file, const struct luo_memfd_out *skip,
+		    struct folio ***folios, unsigned long *nr);
+int lmc_preserve_folios(struct folio **folios, u64 nr,
+			const struct luo_memfd_preserve_ops *ops, void *arg,
+			void *ser);
 void lmc_fill_limits(const struct luo_memfd_in *in, u64 buf_len,
 		     struct luo_memfd_limits *lim);
 void lmc_report(const struct luo_memfd_in *in,

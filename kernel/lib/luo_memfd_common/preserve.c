@@ -4,7 +4,6 @@
  */
 #define pr_fmt(fmt) "luo_memfd_common: " fmt
 
-#include <linux/delay.h>
 #include <linux/export.h>
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
@@ -16,6 +15,65 @@
 #include <linux/vmalloc.h>
 
 #include "internal.h"
+
+/**
+ * lmc_preserve_folios - Preserve pinned folios with KHO and write their entries.
+ * @folios: Folios in increasing index order, one pin each.
+ * @nr:     Number of folios.
+ * @ops:    Handler hooks (may be NULL).
+ * @arg:    Handler argument for @ops.
+ * @ser:    Room for @nr entries.
+ *
+ * For each folio: ops->prepare_folio() gives its wire flags, then the folio is
+ * preserved with KHO and its entry {pfn, flags, index} written at the same
+ * position in @ser. On failure the folios preserved here are unpreserved.
+ *
+ * Return: 0 or a negative errno.
+ */
+int lmc_preserve_folios(struct folio **folios, u64 nr,
+			const struct luo_memfd_preserve_ops *ops, void *arg,
+			void *ser)
+{
+	int err = 0;
+	u64 i;
+
+	for (i = 0; i < nr; i++) {
+		struct folio *folio = folios[i];
+		struct luo_memfd_entry e;
+		int flags = 0;
+
+		if (ops && ops->prepare_folio) {
+			flags = lmc_inject() ? -EIO :
+				ops->prepare_folio(folio, arg);
+			if (flags < 0) {
+				err = flags;
+				break;
+			}
+			if (flags > LUO_MEMFD_FLAGS_MASK) {
+				err = -EINVAL;
+				break;
+			}
+		}
+		err = lmc_inject() ? -ENOMEM : kho_preserve_folio(folio);
+		if (err)
+			break;
+		e.pfn = folio_pfn(folio);
+		e.flags = flags;
+		e.index = folio->index;
+		luo_memfd_encode_entry(ser, i, &e);
+		cond_resched();
+	}
+	if (!err)
+		return 0;
+
+	pr_err("preserving folio %llu of %llu failed: %pe\n", i, nr,
+	       ERR_PTR(err));
+	while (i--) {
+		kho_unpreserve_folio(folios[i]);
+		cond_resched();
+	}
+	return err;
+}
 
 /**
  * luo_memfd_preserve_pinned - Preserve an array of pinned folios.
@@ -44,7 +102,7 @@ int luo_memfd_preserve_pinned(struct folio **folios, u64 nr,
 			      struct luo_memfd_out *out)
 {
 	void *ser;
-	int err = 0;
+	int err;
 	u64 i;
 
 	memset(out, 0, sizeof(*out));
@@ -59,91 +117,29 @@ int luo_memfd_preserve_pinned(struct folio **folios, u64 nr,
 	if (!ser)
 		return -ENOMEM;
 
-	for (i = 0; i < nr; i++) {
-		struct folio *folio = folios[i];
-		struct luo_memfd_entry e;
-		int flags = 0;
-
-		if (ops && ops->prepare_folio) {
-			flags = lmc_inject() ? -EIO :
-				ops->prepare_folio(folio, arg);
-			if (flags < 0) {
-				err = flags;
-				break;
-			}
-			if (flags > LUO_MEMFD_FLAGS_MASK) {
-				err = -EINVAL;
-				break;
-			}
-		}
-		err = lmc_inject() ? -ENOMEM : kho_preserve_folio(folio);
-		if (err)
-			break;
-		e.pfn = folio_pfn(folio);
-		e.flags = flags;
-		e.index = folio->index;
-		luo_memfd_encode_entry(ser, i, &e);
-		cond_resched();
-	}
-
+	err = lmc_preserve_folios(folios, nr, ops, arg, ser);
+	if (err)
+		goto out_free;
+	err = lmc_inject() ? -ENOMEM : kho_preserve_vmalloc(ser, desc);
 	if (!err) {
-		err = lmc_inject() ? -ENOMEM : kho_preserve_vmalloc(ser, desc);
-		if (!err) {
-			out->ser = ser;
-			out->nr = nr;
-			return 0;
-		}
+		out->ser = ser;
+		out->nr = nr;
+		for (i = 0; i < nr; i++)
+			out->nr_pages += folio_nr_pages(folios[i]);
+		return 0;
 	}
-
-	if (i < nr)
-		pr_err("preserving folio %llu of %llu failed: %pe\n", i, nr,
-		       ERR_PTR(err));
-	else
-		pr_err("preserving the array of %llu folios failed: %pe\n", nr,
-		       ERR_PTR(err));
-	while (i--) {
+	pr_err("preserving the array of %llu folios failed: %pe\n", nr,
+	       ERR_PTR(err));
+	for (i = 0; i < nr; i++) {
 		kho_unpreserve_folio(folios[i]);
 		cond_resched();
 	}
+out_free:
 	vfree(ser);
 	memset(desc, 0, sizeof(*desc));
 	return err;
 }
 EXPORT_SYMBOL_GPL(luo_memfd_preserve_pinned);
-
-/*
- * Times preserve pins the file again after a failure that passes: a pinned
- * folio that left the page cache (below), or memfd_pin_folios() failing
- * with -ENOMEM because a folio it had to move out of movable or CMA memory
- * (KHO scratch is CMA) could not be migrated, which any short-lived
- * reference causes: a writer faulting, khugepaged, a pipe. The waits in
- * between double from 1 ms, about 1 s in all.
- */
-#define LMC_PIN_TRIES 10
-
-/*
- * Whether every pinned folio is still the file's. memfd_pin_folios() can
- * pin a folio that khugepaged is collapsing: the collapse checked the
- * folio's references before the pin and then replaces it in the page cache
- * with the new huge folio, which receives every later write, while the pin
- * keeps the old copy. The collapse holds the old folio locked until it is
- * out of the page cache, so the check waits for the lock. A folio pinned
- * and checked here can no longer be collapsed (the pin fails the
- * collapse's reference check).
- */
-static bool lmc_pinned_in_cache(struct file *file, struct folio **folios,
-				long nr)
-{
-	bool ok = true;
-	long i;
-
-	for (i = 0; i < nr && ok; i++) {
-		folio_lock(folios[i]);
-		ok = folios[i]->mapping == file->f_mapping;
-		folio_unlock(folios[i]);
-	}
-	return ok;
-}
 
 /**
  * luo_memfd_file_seals - The seals of a memfd, as a handler records them.
@@ -171,84 +167,46 @@ int luo_memfd_file_seals(struct file *file)
 EXPORT_SYMBOL_GPL(luo_memfd_file_seals);
 
 /**
- * luo_memfd_preserve_file - Pin and preserve all folios of a memfd.
+ * luo_memfd_preserve_file - Pin and preserve the folios of a memfd that hold data.
  * @file: A shmem or hugetlbfs memfd; the caller holds the inode lock and has
- *        frozen the mapping so its size and folios cannot change.
+ *        frozen the mapping so its size cannot change and no range can be
+ *        punched.
  * @ops:  Handler hooks (may be NULL); @ops->unpin_folio must be NULL (the
  *        pins come from memfd_pin_folios()).
  * @arg:  Handler argument for @ops.
  * @desc: Where to write the KHO vmalloc descriptor of the array.
  * @out:  Outgoing state, needed by luo_memfd_unpreserve().
  *
- * Pins [0, i_size) with memfd_pin_folios(), which also fills holes and moves
- * folios out of movable/CMA memory (so out of KHO scratch), then
- * luo_memfd_preserve_pinned(). A zero-sized file gives an empty array.
- * A pin that fails with -ENOMEM (a migration out of movable memory that
- * failed, or memory that ran out) or whose folios left the page cache is
- * tried again, up to LMC_PIN_TRIES more times over about 1 s.
+ * Pins the folios of [0, i_size) that are in the page cache, and shmem
+ * pages that are swapped out (read back in), moving them out of movable and
+ * CMA memory (so out of KHO scratch), then luo_memfd_preserve_pinned().
+ * Holes are left alone: they cost nothing here and are holes in the next
+ * kernel. A folio that fills a hole later is picked up by
+ * luo_memfd_freeze(). A file without data gives an empty array. Time and
+ * memory are linear in the folios present, not in the size.
  *
  * Context: Process context, may sleep.
- * Return: 0, -EFBIG if the file has more than UINT_MAX folios of its
- * minimum size, -ENOMEM if the pin kept failing that way, -EAGAIN if
- * folios kept leaving the page cache, or another negative errno. On
- * failure nothing is left pinned or preserved.
+ * Return: 0, -ENOMEM if pinning kept failing that way (see
+ * lmc_pin_present()), -EAGAIN if folios kept leaving the page cache, or
+ * another negative errno. On failure nothing is left pinned or preserved.
  */
 int luo_memfd_preserve_file(struct file *file,
 			    const struct luo_memfd_preserve_ops *ops, void *arg,
 			    struct kho_vmalloc *desc, struct luo_memfd_out *out)
 {
-	loff_t size = i_size_read(file_inode(file));
-	unsigned int shift = PAGE_SHIFT;
 	struct folio **folios;
-	unsigned int tries;
-	pgoff_t offset;
-	long nr_pinned;
-	u64 max;
+	unsigned long nr;
 	int err;
 
 	if (WARN_ON_ONCE(ops && ops->unpin_folio))
 		return -EINVAL;
 
-	if (!size)
-		return luo_memfd_preserve_pinned(NULL, 0, ops, arg, desc, out);
-
-	if (is_file_hugepages(file))
-		shift = huge_page_shift(hstate_file(file));
-	max = DIV_ROUND_UP_ULL(size, 1ULL << shift);
-	if (max > UINT_MAX)
-		return -EFBIG;
-
-	folios = lmc_inject() ? NULL : kvmalloc_array(max, sizeof(*folios),
-						      GFP_KERNEL);
-	if (!folios)
-		return -ENOMEM;
-
-	for (tries = 0;; tries++) {
-		/* An injected failure is one that is not tried again. */
-		nr_pinned = lmc_inject() ? -EIO :
-			    memfd_pin_folios(file, 0, size - 1, folios, max,
-					     &offset);
-		if (nr_pinned >= 0) {
-			if (lmc_pinned_in_cache(file, folios, nr_pinned))
-				break;
-			unpin_folios(folios, nr_pinned);
-			err = -EAGAIN;
-		} else {
-			err = nr_pinned;
-		}
-		if ((err != -EAGAIN && err != -ENOMEM) ||
-		    tries == LMC_PIN_TRIES || fatal_signal_pending(current)) {
-			pr_err("pinning the folios failed (%u tries): %pe\n",
-			       tries + 1, ERR_PTR(err));
-			goto out;
-		}
-		msleep(1U << tries);
-	}
-
-	err = luo_memfd_preserve_pinned(folios, nr_pinned, ops, arg, desc, out);
+	err = lmc_pin_present(file, NULL, &folios, &nr);
 	if (err)
-		unpin_folios(folios, nr_pinned);
-out:
+		return err;
+	err = luo_memfd_preserve_pinned(folios, nr, ops, arg, desc, out);
+	if (err)
+		unpin_folios(folios, nr);
 	kvfree(folios);
 	return err;
 }
