@@ -31,6 +31,15 @@ struct file;
  */
 #define LUO_CF_CAP_FOLIOS	BIT(4)
 
+/*
+ * Holes are not preserved: a file with holes costs preserve no memory for
+ * them and its serialized state names only the folios present; a hole
+ * filled after preserve is in the state after .freeze(). Needs
+ * LUO_CF_CAP_FOLIOS and .visit; holes are punched with fallocate(), the
+ * filled-after-preserve case also needs .fill.
+ */
+#define LUO_CF_CAP_SPARSE	BIT(5)
+
 /* luo_cf_block.index of a block that holds metadata, not file data. */
 #define LUO_CF_METADATA		U64_MAX
 
@@ -77,6 +86,10 @@ typedef int (*luo_cf_visit_fn)(void *ctx, const struct luo_cf_block *b);
  *               included). Needed by the KHO cases.
  * @free_units:  Optional. Free memory of the handler's own kind, exact (for
  *               example free huge pages of the hstate).
+ * @fill:        Optional (LUO_CF_CAP_SPARSE). Put data into the unit at
+ *               byte offset @pos of a preserved file, the way a user can
+ *               while it is preserved (write(2), a fault), allocating it if
+ *               it is a hole. 0 or a negative errno.
  * @inject:      Optional. @fail_at > 0: make fallible step @fail_at of the
  *               handler fail and reset the step counter; 0: disarm and
  *               return how many fallible steps ran since arming.
@@ -97,6 +110,8 @@ struct luo_cf_handler {
 		     struct liveupdate_file_op_args *args, luo_cf_visit_fn fn,
 		     void *ctx);
 	unsigned long (*free_units)(const struct luo_cf_handler *h);
+	int (*fill)(const struct luo_cf_handler *h, struct file *file,
+		    loff_t pos);
 	unsigned int (*inject)(unsigned int fail_at);
 };
 

@@ -362,6 +362,8 @@ struct file *luo_memfd_cf_create(const struct luo_cf_handler *h, size_t size,
 				 u64 seed);
 int luo_memfd_cf_check(const struct luo_cf_handler *h, struct file *file,
 		       size_t size, u64 seed);
+int luo_memfd_cf_fill(const struct luo_cf_handler *h, struct file *file,
+		      loff_t pos);
 int luo_memfd_cf_check_header(struct liveupdate_file_op_args *args,
 			      const struct luo_memfd_out *out, u64 nr);
 int luo_memfd_cf_visit(const struct luo_memfd_out *out, u64 header_phys,

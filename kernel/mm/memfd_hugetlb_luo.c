@@ -584,7 +584,7 @@ static int hml_cf_visit(const struct luo_cf_handler *cf,
 		.handler = &hml_handler,				\
 		.caps = LUO_CF_CAP_SEALS | LUO_CF_CAP_POSITION |	\
 			LUO_CF_CAP_SIZE_LOCK | LUO_CF_CAP_FIXED_PAGE |	\
-			LUO_CF_CAP_FOLIOS,				\
+			LUO_CF_CAP_FOLIOS | LUO_CF_CAP_SPARSE,		\
 		.unit = _unit,						\
 		.max_units = _max,					\
 		.create = luo_memfd_cf_create,				\

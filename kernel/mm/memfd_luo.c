@@ -468,11 +468,12 @@ const struct luo_cf_handler memfd_luo_cf_shmem = {
 	.name = "shmem",
 	.handler = &memfd_luo_handler,
 	.caps = LUO_CF_CAP_SEALS | LUO_CF_CAP_POSITION | LUO_CF_CAP_SIZE_LOCK |
-		LUO_CF_CAP_FOLIOS,
+		LUO_CF_CAP_FOLIOS | LUO_CF_CAP_SPARSE,
 	.unit = PAGE_SIZE,
 	.max_units = SZ_16M / PAGE_SIZE,
 	.create = luo_memfd_cf_create,
 	.check = luo_memfd_cf_check,
+	.fill = luo_memfd_cf_fill,
 	.check_serialized = memfd_luo_cf_check_serialized,
 	.visit = memfd_luo_cf_visit,
 	.inject = luo_memfd_cf_inject,

@@ -14,6 +14,7 @@
  * (conformance/ in the repository) does the real live update.
  */
 #include <kunit/test.h>
+#include <linux/falloc.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/initrd.h>
@@ -818,6 +819,138 @@ static void lcf_inject_no_pages_behind(struct kunit *test)
 	lcf_inject_steps(test, true);
 }
 
+/* ---------------------------------------------------------------------- */
+/* LUO_CF_CAP_SPARSE                                                       */
+/* ---------------------------------------------------------------------- */
+
+#define LCF_SPARSE_UNITS 4U
+
+/* A file of LCF_SPARSE_UNITS units whose odd units are holes. */
+static struct lcf_file *lcf_make_sparse(struct kunit *test,
+					const struct luo_cf_handler *h, u64 seed)
+{
+	struct lcf_file *f;
+	unsigned int u;
+
+	if (!(h->caps & LUO_CF_CAP_SPARSE))
+		kunit_skip(test, "%s: holes are preserved (no LUO_CF_CAP_SPARSE)",
+			   h->name);
+	if (!(h->caps & LUO_CF_CAP_FOLIOS) || !h->visit)
+		kunit_skip(test, "%s: LUO_CF_CAP_SPARSE needs LUO_CF_CAP_FOLIOS and .visit",
+			   h->name);
+	if (h->max_units < LCF_SPARSE_UNITS)
+		kunit_skip(test, "%s: needs %u units, may use %u", h->name,
+			   LCF_SPARSE_UNITS, h->max_units);
+	f = lcf_make(test, h, LCF_SPARSE_UNITS, seed);
+	for (u = 1; u < LCF_SPARSE_UNITS; u += 2)
+		KUNIT_ASSERT_EQ(test, vfs_fallocate(f->file, FALLOC_FL_PUNCH_HOLE |
+						    FALLOC_FL_KEEP_SIZE,
+						    u * h->unit, h->unit), 0);
+	return f;
+}
+
+/* Whether a data block of @bl holds the unit at byte offset @pos. */
+static bool lcf_blocks_cover(const struct lcf_blocks *bl, size_t unit,
+			     loff_t pos)
+{
+	u64 index = pos >> PAGE_SHIFT;
+	unsigned long i;
+
+	for (i = 0; i < bl->nr; i++)
+		if (bl->b[i].index != LUO_CF_METADATA &&
+		    index >= bl->b[i].index &&
+		    index < bl->b[i].index + (1ULL << bl->b[i].order))
+			return true;
+	return false;
+}
+
+/*
+ * Preserve a file with holes: the serialized state names exactly the folios
+ * present (none in a hole), preserve takes no memory for the holes (free
+ * units of the handler's kind exactly; base pages within the slack, not on
+ * KASAN), and unpreserve leaves the file as it was.
+ */
+static void lcf_sparse_holes_stay(struct kunit *test)
+{
+	const struct luo_cf_handler *h = lcf_handler(test);
+	struct lcf_snap before;
+	struct lcf_blocks bl;
+	unsigned long units = 0;
+	struct lcf_file *f;
+	long free0 = 0;
+	unsigned int u;
+
+	f = lcf_make_sparse(test, h, 21);
+	lcf_settle(test, f);
+	lcf_snapshot(test, f, &before);
+	KUNIT_ASSERT_EQ_MSG(test, before.nr > 0, true, "no folio left after punching");
+	if (h->free_units)
+		units = h->free_units(h);
+	if (!IS_ENABLED(CONFIG_KASAN))
+		free0 = lcf_free_pages();
+	KUNIT_ASSERT_EQ(test, lcf_preserve(f), 0);
+	if (h->free_units)
+		KUNIT_EXPECT_EQ_MSG(test, h->free_units(h), units,
+				    "preserve took units for holes");
+	if (!IS_ENABLED(CONFIG_KASAN))
+		KUNIT_EXPECT_LE_MSG(test, free0 - lcf_free_pages(), LCF_SLACK_PAGES,
+				    "preserve took pages (holes: %u units of %zu bytes)",
+				    LCF_SPARSE_UNITS / 2, h->unit);
+	lcf_visit(test, f, &bl);
+	lcf_expect_blocks(test, &bl, true);
+	lcf_expect_blocks_are_folios(test, &bl, &before);
+	for (u = 1; u < LCF_SPARSE_UNITS; u += 2)
+		KUNIT_EXPECT_FALSE_MSG(test, lcf_blocks_cover(&bl, h->unit,
+							      u * h->unit),
+				       "the hole at unit %u is in the serialized state", u);
+	lcf_unpreserve(f);
+	lcf_expect_blocks(test, &bl, false);
+	lcf_expect_same_folios(test, f, &before, "after unpreserve");
+	lcf_expect_folios_unpreserved(test, &before);
+}
+
+/*
+ * Fill a hole of a preserved file: .freeze() adds it to the serialized
+ * state (preserved), and unpreserve releases it with the rest.
+ */
+static void lcf_sparse_fill_after_preserve(struct kunit *test)
+{
+	const struct luo_cf_handler *h = lcf_handler(test);
+	const struct liveupdate_file_ops *ops = h->handler->ops;
+	struct lcf_blocks bl, frozen;
+	struct lcf_snap now;
+	struct lcf_file *f;
+	loff_t hole;
+
+	f = lcf_make_sparse(test, h, 22);
+	if (!h->fill)
+		kunit_skip(test, "%s: no .fill hook to write into a hole", h->name);
+	if (!ops->freeze)
+		kunit_skip(test, "%s: handler has no freeze", h->name);
+	hole = 1 * h->unit;
+	KUNIT_ASSERT_EQ(test, lcf_preserve(f), 0);
+	lcf_visit(test, f, &bl);
+	KUNIT_EXPECT_FALSE(test, lcf_blocks_cover(&bl, h->unit, hole));
+
+	KUNIT_ASSERT_EQ(test, h->fill(h, f->file, hole), 0);
+	KUNIT_ASSERT_EQ(test, ops->freeze(&f->args), 0);
+	lcf_visit(test, f, &frozen);
+	lcf_expect_blocks(test, &frozen, true);
+	KUNIT_EXPECT_TRUE_MSG(test, lcf_blocks_cover(&frozen, h->unit, hole),
+			      "the unit written after preserve is not in the state after freeze");
+	KUNIT_EXPECT_EQ(test, frozen.nr, bl.nr + 1);
+	if (h->check_serialized)
+		KUNIT_EXPECT_EQ_MSG(test, h->check_serialized(h, &f->args), 0,
+				    "serialized state after freeze");
+	lcf_snapshot(test, f, &now);
+	lcf_expect_blocks_are_folios(test, &frozen, &now);
+	if (ops->unfreeze)
+		ops->unfreeze(&f->args);
+	lcf_unpreserve(f);
+	lcf_expect_blocks(test, &frozen, false);
+	lcf_expect_folios_unpreserved(test, &now);
+}
+
 static struct kunit_case lcf_cases[] = {
 	KUNIT_CASE_PARAM(lcf_can_preserve_own, lcf_gen_params),
 	KUNIT_CASE_PARAM(lcf_can_preserve_rejects_pipe, lcf_gen_params),
@@ -832,6 +965,8 @@ static struct kunit_case lcf_cases[] = {
 	KUNIT_CASE_PARAM(lcf_no_pages_behind, lcf_gen_params),
 	KUNIT_CASE_PARAM(lcf_inject_each_step, lcf_gen_params),
 	KUNIT_CASE_PARAM(lcf_inject_no_pages_behind, lcf_gen_params),
+	KUNIT_CASE_PARAM(lcf_sparse_holes_stay, lcf_gen_params),
+	KUNIT_CASE_PARAM(lcf_sparse_fill_after_preserve, lcf_gen_params),
 	{}
 };
 

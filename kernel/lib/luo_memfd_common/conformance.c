@@ -193,6 +193,39 @@ int luo_memfd_cf_check(const struct luo_cf_handler *h, struct file *file,
 }
 EXPORT_SYMBOL_GPL(luo_memfd_cf_check);
 
+/**
+ * luo_memfd_cf_fill - Write one page into a preserved shmem conformance memfd.
+ * @h:    Descriptor (shmem: @h->unit is PAGE_SIZE).
+ * @file: The file.
+ * @pos:  Byte offset of the page, a multiple of PAGE_SIZE.
+ *
+ * Writes the page with write(2) semantics (kernel_write()), stamped like
+ * luo_memfd_cf_create() with seed 0, so a hole gets a new folio.
+ *
+ * Return: 0, -EINVAL for a HugeTLB descriptor (a user fills those holes
+ * only by a fault) or an unaligned @pos, or the error of the write.
+ */
+int luo_memfd_cf_fill(const struct luo_cf_handler *h, struct file *file,
+		      loff_t pos)
+{
+	u64 *buf;
+	ssize_t n;
+
+	if (h->unit != PAGE_SIZE || !PAGE_ALIGNED(pos))
+		return -EINVAL;
+	buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	buf[0] = lmc_cf_stamp(0, pos);
+	buf[LMC_CF_LAST] = ~buf[0];
+	n = kernel_write(file, buf, PAGE_SIZE, &pos);
+	kfree(buf);
+	if (n == PAGE_SIZE)
+		return 0;
+	return n < 0 ? n : -EIO;
+}
+EXPORT_SYMBOL_GPL(luo_memfd_cf_fill);
+
 /* The fields both memfd handlers' serialized structs start with. */
 struct lmc_cf_header {
 	u64 pos;
