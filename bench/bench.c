@@ -2,14 +2,17 @@
 /*
  * Stage program of `make bench`: preserve / retrieve / finish cost of memfds.
  *
- * /etc/bench.conf lists one file per line: "PATH SIZE" with PATH one of
- * shmem, hugetlb-2M, hugetlb-1G. Stage 1 creates, fills and preserves every
+ * /etc/bench.conf lists one file per line: "PATH SIZE [PCT]" with PATH one
+ * of shmem, hugetlb-2M, hugetlb-1G, and PCT the share of its pages written
+ * (default 100; below 100 every (100 / PCT)th page, the others holes). Stage 1 creates, fills and preserves every
  * file (repetition 1). Each later stage retrieves, spot-checks and finishes
  * the previous stage's files, then preserves a fresh set for the next stage,
  * so a run of R repetitions is a chain of R + 1 kernels.
  *
  * Output, one line per measurement:
- *   BENCH rep=R path=P size=S op=preserve|retrieve|finish ms=X
+ *   BENCH rep=R path=P size=S pct=W op=preserve|retrieve|finish ms=X
+ *         (preserve also mem_kb=K: memory it took, MemFree for shmem,
+ *         free huge pages for HugeTLB)
  *   BENCH rep=R path=P size=S op=retrieved tsc=T   (TSC right after retrieve;
  *         the host subtracts the TSC init printed before reboot(RB_KEXEC))
  * plus KTAP lines so the runner can judge the run: the plan first, then one
@@ -38,6 +41,7 @@ struct bench_file {
 	char path[16];
 	uint64_t size;
 	uint64_t page;
+	unsigned int pct;	/* share of pages written */
 };
 
 static struct bench_file files[MAX_FILES];
@@ -68,17 +72,25 @@ static void ktap(int ok, const char *fmt, ...)
 
 static int load_conf(void)
 {
-	char path[16];
+	char path[16], line[128];
 	unsigned long long size;
+	unsigned int pct;
 	FILE *f = fopen("/etc/bench.conf", "r");
 
 	if (!f)
 		return -1;
-	while (nfiles < MAX_FILES && fscanf(f, "%15s %llu", path, &size) == 2) {
-		struct bench_file *b = &files[nfiles++];
+	while (nfiles < MAX_FILES && fgets(line, sizeof(line), f)) {
+		struct bench_file *b;
+		int n = sscanf(line, "%15s %llu %u", path, &size, &pct);
 
+		if (n < 2)
+			continue;
+		if (n < 3 || !pct || pct > 100)
+			pct = 100;
+		b = &files[nfiles++];
 		snprintf(b->path, sizeof(b->path), "%s", path);
 		b->size = size;
+		b->pct = pct;
 		b->page = !strcmp(path, "hugetlb-2M") ? LUO_HUGETLB_2M :
 			  !strcmp(path, "hugetlb-1G") ? LUO_HUGETLB_1G : 0;
 	}
@@ -91,7 +103,23 @@ static uint64_t pattern(int rep, int i, uint64_t off)
 	return ((uint64_t)rep << 56) ^ ((uint64_t)i << 48) ^ off;
 }
 
-/* Write one word per 4 KiB page (every page is dirtied) and check them back. */
+/* The file's page size: a unit written whole or left a hole. */
+static uint64_t unit_of(const struct bench_file *b)
+{
+	return b->page ? b->page : 4096;
+}
+
+/* Whether the unit at @off holds data (PCT below 100: every (100/PCT)th). */
+static int unit_written(const struct bench_file *b, uint64_t off)
+{
+	return b->pct >= 100 || (off / unit_of(b)) % (100 / b->pct) == 0;
+}
+
+/*
+ * Write one word per 4 KiB page of every written unit (each such page is
+ * dirtied) and check them back. Holes are not touched, not even read: a
+ * read fault would fill them.
+ */
 static int fill_or_check(int fd, const struct bench_file *b, int rep, int i, int check)
 {
 	uint64_t off;
@@ -106,6 +134,9 @@ static int fill_or_check(int fd, const struct bench_file *b, int rep, int i, int
 	for (off = 0; off < b->size; off += 4096) {
 		uint64_t *w = (uint64_t *)(map + off);
 
+		if (!unit_written(b, off))
+			continue;
+
 		if (!check)
 			*w = pattern(rep, i, off);
 		else if (*w != pattern(rep, i, off))
@@ -113,6 +144,40 @@ static int fill_or_check(int fd, const struct bench_file *b, int rep, int i, int
 	}
 	munmap(map, b->size);
 	return bad ? -EIO : 0;
+}
+
+static long read_long(const char *path, const char *field)
+{
+	char line[256];
+	size_t n = field ? strlen(field) : 0;
+	long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!field) {
+			v = strtol(line, NULL, 10);
+			break;
+		}
+		if (!strncmp(line, field, n) && line[n] == ':')
+			v = strtol(line + n + 1, NULL, 10);
+	}
+	fclose(f);
+	return v;
+}
+
+/* Free memory of the file's kind in kB: MemFree, or free huge pages. */
+static long free_kb(const struct bench_file *b)
+{
+	char path[128];
+
+	if (!b->page)
+		return read_long("/proc/meminfo", "MemFree");
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/free_hugepages",
+		 b->page >> 10);
+	return read_long(path, NULL) * (long)(b->page >> 10);
 }
 
 static void session_name(char *buf, size_t len, int rep, int i)
@@ -125,6 +190,7 @@ static int preserve_set(int dev, int rep, int *held)
 	char name[LUO_SESSION_NAME_MAX];
 	int i, fd, s, err;
 	double t;
+	long mem;
 
 	for (i = 0; i < nfiles; i++) {
 		struct bench_file *b = &files[i];
@@ -147,9 +213,11 @@ static int preserve_set(int dev, int rep, int *held)
 			close(fd);
 			continue;
 		}
+		mem = free_kb(b);
 		t = now_ms();
 		err = luo_session_preserve_fd(s, fd, 1);
 		t = now_ms() - t;
+		mem -= free_kb(b);
 		close(fd);
 		if (err == -ENOENT && b->page) {
 			ktap(1, "rep %d %s %" PRIu64 " preserve # SKIP handler not available",
@@ -163,8 +231,8 @@ static int preserve_set(int dev, int rep, int *held)
 			close(s);
 			continue;
 		}
-		printf("BENCH rep=%d path=%s size=%" PRIu64 " op=preserve ms=%.3f\n",
-		       rep, b->path, b->size, t);
+		printf("BENCH rep=%d path=%s size=%" PRIu64 " pct=%u op=preserve ms=%.3f mem_kb=%ld\n",
+		       rep, b->path, b->size, b->pct, t, mem);
 		ktap(1, "rep %d %s %" PRIu64 " preserve", rep, b->path, b->size);
 		held[i] = s;
 	}
@@ -209,10 +277,10 @@ static void retrieve_set(int dev, int rep)
 			close(s);
 			continue;
 		}
-		printf("BENCH rep=%d path=%s size=%" PRIu64 " op=retrieve ms=%.3f\n",
-		       rep, b->path, b->size, t);
-		printf("BENCH rep=%d path=%s size=%" PRIu64 " op=retrieved tsc=%" PRIu64 "\n",
-		       rep, b->path, b->size, tsc);
+		printf("BENCH rep=%d path=%s size=%" PRIu64 " pct=%u op=retrieve ms=%.3f\n",
+		       rep, b->path, b->size, b->pct, t);
+		printf("BENCH rep=%d path=%s size=%" PRIu64 " pct=%u op=retrieved tsc=%" PRIu64 "\n",
+		       rep, b->path, b->size, b->pct, tsc);
 		err = fill_or_check(fd, b, rep, i, 1);
 		ktap(!err, "rep %d %s %" PRIu64 " retrieve and verify", rep, b->path, b->size);
 		close(fd);
@@ -220,8 +288,8 @@ static void retrieve_set(int dev, int rep)
 		err = luo_session_finish(s);
 		t = now_ms() - t;
 		if (!err)
-			printf("BENCH rep=%d path=%s size=%" PRIu64 " op=finish ms=%.3f\n",
-			       rep, b->path, b->size, t);
+			printf("BENCH rep=%d path=%s size=%" PRIu64 " pct=%u op=finish ms=%.3f\n",
+			       rep, b->path, b->size, b->pct, t);
 		ktap(!err, "rep %d %s %" PRIu64 " finish", rep, b->path, b->size);
 		close(s);
 	}

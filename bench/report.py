@@ -38,7 +38,7 @@ def parse_run(run_dir):
         if not line.startswith("BENCH "):
             continue
         f = dict(kv.split("=", 1) for kv in line.split()[1:])
-        key = (kernel, f["path"], int(f["size"]))
+        key = (kernel, f["path"], int(f["size"]), int(f.get("pct", 100)))
         rep = int(f["rep"])
         d = samples.setdefault(key, {})
         if f["op"] == "retrieved":
@@ -48,6 +48,8 @@ def parse_run(run_dir):
                     (int(f["tsc"]) - t0) / (mhz * 1e3))
         else:
             d.setdefault(f["op"], []).append(float(f["ms"]))
+            if "mem_kb" in f:
+                d.setdefault("mem_kb", []).append(float(f["mem_kb"]))
     return samples, mhz
 
 
@@ -72,19 +74,24 @@ def main():
             for op, v in ops.items():
                 merged.setdefault(key, {}).setdefault(op, []).extend(v)
     rows = []
-    for (kernel, path, size), ops in sorted(merged.items(),
-                                             key=lambda x: (x[0][0] != "stock", x[0][1], x[0][2])):
+    for (kernel, path, size, pct), ops in sorted(
+            merged.items(), key=lambda x: (x[0][0] != "stock", x[0][1], x[0][2], x[0][3])):
+        units = -(-size // PAGE[path])
+        # Written units: every (100 // pct)th, as bench.c writes them.
+        written = units if pct >= 100 else -(-units // (100 // pct))
         rows.append({
-            "path": f"{kernel} {path}", "kernel": kernel, "backing": path,
-            "size": size, "array_bytes": ENTRY_BYTES * -(-size // PAGE[path]),
+            "path": f"{kernel} {path}" + ("" if pct >= 100 else f" {pct}%"),
+            "kernel": kernel, "backing": path, "size": size, "pct": pct,
+            "array_bytes": ENTRY_BYTES * written,
             **{op: stats(ops.get(op, [])) for op in
-               ("preserve", "retrieve", "finish", "kexec_to_retrieved")}})
+               ("preserve", "retrieve", "finish", "kexec_to_retrieved", "mem_kb")}})
     if not rows:
         sys.exit("bench report: no BENCH results in " + " ".join(a.runs))
 
-    stock = {r["size"]: r for r in rows if r["path"] == "stock shmem"}
+    stock = {(r["size"], r["pct"]): r for r in rows
+             if r["kernel"] == "stock" and r["backing"] == "shmem"}
     for r in rows:
-        s = stock.get(r["size"])
+        s = stock.get((r["size"], r["pct"]))
         for op in ("preserve", "retrieve"):
             if s and s[op] and r[op] and r[op]["median"] > 0:
                 r[f"{op}_ratio_to_stock"] = r[op]["median"] / s[op]["median"]
@@ -112,18 +119,25 @@ def main():
         v = r.get(f"{op}_ratio_to_stock")
         return "-" if v is None else f"{v:.3g}"
 
+    def mem(s):
+        return "-" if not s else f"{s['median'] / 1024:.1f}"
+
     md = ["| path | size MiB | preserve ms | retrieve ms | finish ms | kexec→retrieved ms "
-          "| array bytes | preserve / stock | retrieve / stock |",
-          "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+          "| array bytes | preserve took MiB | preserve / stock | retrieve / stock |",
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         md.append(f"| {r['path']} | {r['size'] >> 20} | {cell(r['preserve'])} | "
                   f"{cell(r['retrieve'])} | {cell(r['finish'])} | "
                   f"{cell(r['kexec_to_retrieved'])} | {r['array_bytes']} | "
+                  f"{mem(r['mem_kb'])} | "
                   f"{ratio(r, 'preserve')} | {ratio(r, 'retrieve')} |")
     md.append("")
     md.append("Cells: median (min-max) over the repetitions, in milliseconds. "
+              "A path with N% has every (100 / N)th page written, the rest holes. "
+              "Preserve took: median drop of free memory of the file's kind across "
+              "PRESERVE_FD (MemFree; free huge pages for HugeTLB). "
               "Ratios: median of the path / median of stock shmem at the same size "
-              "(< 1 is faster than stock).")
+              "and share written (< 1 is faster than stock).")
     open(os.path.join(a.out, "results.md"), "w").write("\n".join(md) + "\n")
 
     png = os.path.join(a.out, "plot.png")

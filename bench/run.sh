@@ -10,21 +10,25 @@
 # that drift of a shared, noisy host hits both kernels alike; medians are over
 # all ROUNDS x REPS samples. HugeTLB has its own run so that its files do not
 # change where the luo run's shmem files land (in or out of KHO scratch).
+# Every size is also measured with 1 % of its pages written (the rest
+# holes) at the largest size: rows "shmem 1%" and "hugetlb-2M 1%", with the
+# memory preserve took. --sparse measures only 1 GiB at 1 % and 100 %.
 # Results: build/bench/results.{json,md}, build/bench/plot.png; with
 # --publish also docs/performance.md and docs/performance.png.
 #
-# usage: bench/run.sh [--smoke] [--reps N] [--rounds N] [--publish]
+# usage: bench/run.sh [--smoke] [--sparse] [--reps N] [--rounds N] [--publish]
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
-reps=4 rounds=2 smoke=0 publish=0
+reps=4 rounds=2 smoke=0 sparse=0 publish=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--smoke) smoke=1; reps=1; rounds=1; shift ;;
+	--sparse) sparse=1; shift ;;
 	--reps) reps=$2; shift 2 ;;
 	--rounds) rounds=$2; shift 2 ;;
 	--publish) publish=1; shift ;;
-	*) echo "usage: $0 [--smoke] [--reps N] [--rounds N] [--publish]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--smoke] [--sparse] [--reps N] [--rounds N] [--publish]" >&2; exit 2 ;;
 	esac
 done
 [ "$reps" -ge 1 ] || die "--reps must be at least 1"
@@ -41,6 +45,10 @@ if [ $smoke -eq 1 ]; then
 	sizes=(64)
 	mem=3G
 	hp="hugepagesz=2M hugepages=40"
+elif [ $sparse -eq 1 ]; then
+	sizes=(1024)
+	mem=8G
+	hp="hugepagesz=2M hugepages=700 kho_scratch=64M,512M,256M"
 else
 	sizes=(64 256 1024)
 	mem=8G
@@ -53,15 +61,18 @@ runs+=(luo-hugetlb)
 for s in "${sizes[@]}"; do
 	echo "shmem $((s * M))" >> "$out/shmem.conf"
 	echo "hugetlb-2M $((s * M))" >> "$out/hugetlb.conf"
-	[ "$s" -ge 1024 ] && echo "hugetlb-1G $((s * M))" >> "$out/hugetlb.conf"
+	[ "$s" -ge 1024 ] && [ $sparse -eq 0 ] && echo "hugetlb-1G $((s * M))" >> "$out/hugetlb.conf"
 done
+# The largest size again with 1 % of its pages written.
+echo "shmem $((sizes[-1] * M)) 1" >> "$out/shmem.conf"
+echo "hugetlb-2M $((sizes[-1] * M)) 1" >> "$out/hugetlb.conf"
 
 chain() { local k=$1 c=$1 i; for ((i = 0; i < reps; i++)); do c="$c,$k"; done; echo "$c"; }
 rc=0 dirs=()
 for r in "${runs[@]}"; do
 	k=${r%%-*} conf=$out/shmem.conf
 	[ "$r" = luo-hugetlb ] && conf=$out/hugetlb.conf
-	say "bench: $r ($k kernel), $reps repetitions of: $(awk '{printf "%s %dM, ", $1, $2 / 1048576}' "$conf")"
+	say "bench: $r ($k kernel), $reps repetitions of: $(awk '{printf "%s %dM %s%%, ", $1, $2 / 1048576, $3 ? $3 : 100}' "$conf")"
 	"$REPO/scripts/qemu-run.sh" --name "bench-$r" --chain "$(chain "$k")" --mem "$mem" \
 		--cpus 2 --append "$hp" --timeout $((300 + 300 * reps)) \
 		--stage "$BUILD/bench/bench" --file "$conf:/etc/bench.conf" || rc=1
