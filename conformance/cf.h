@@ -21,6 +21,7 @@
 #define CF_CAP_SEALS (1u << 0)      /* files carry F_SEAL_* seals that must survive */
 #define CF_CAP_POSITION (1u << 1)   /* the file position must survive */
 #define CF_CAP_CONTENTS (1u << 2)   /* contents are mappable and must survive byte for byte */
+#define CF_CAP_SPARSE (1u << 3)     /* holes are not preserved: they come back as holes */
 
 struct cf_variant;
 
@@ -44,7 +45,8 @@ struct cf_handler {
 	/*
 	 * Check a retrieved file against what create() made: writes a reason
 	 * into why and returns false on the first difference. what is one of
-	 * "size", "position", "seals", "contents".
+	 * "size", "position", "seals", "holes" (allocated bytes of a sparse
+	 * variant), "contents".
 	 */
 	bool (*check)(const struct cf_handler *h, const struct cf_variant *v, int fd,
 		      uint64_t token, const char *what, char *why, size_t why_len);
@@ -52,6 +54,19 @@ struct cf_handler {
 };
 
 #define CF_V_BIG (1u << 0) /* needs luo_conformance.big=1 and a big guest: survive/release only */
+/* Only the even pages (of the handler's page size) are written, the odd ones
+ * are holes: create() and check() honour it, the "holes" check counts the
+ * file's allocated bytes (needs CF_CAP_SPARSE). */
+#define CF_V_SPARSE (1u << 1)
+
+/* Bytes of a variant's file that hold data: the size rounded up to the page,
+ * or for a sparse variant its even pages. */
+static inline uint64_t cf_data_bytes(uint64_t page, uint64_t size, unsigned int flags)
+{
+	uint64_t pages = (size + page - 1) / page;
+
+	return (flags & CF_V_SPARSE ? (pages + 1) / 2 : pages) * page;
+}
 
 struct cf_variant {
 	const char *name;  /* unique across the suite, at most CF_NAME_MAX - 1 bytes */
@@ -101,6 +116,8 @@ struct cf_ctx {
 	int stage, nstages;
 	int dev;                /* /dev/liveupdate */
 	bool big;               /* luo_conformance.big=1 */
+	bool holes_filled;      /* luo_conformance.holes_filled=1: the kernel that
+				 * preserved the files filled their holes (stock 7.3) */
 	const char *handlers;   /* luo_conformance.handlers=... or "all" */
 	const char *require;    /* luo_conformance.require=... or "" */
 };

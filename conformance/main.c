@@ -14,6 +14,8 @@
  *   luo_conformance.handlers=shmem,hugetlb-2M   only these handlers (default all)
  *   luo_conformance.require=hugetlb-2M,...      a missing handler fails instead of skipping
  *   luo_conformance.big=1                       run the CF_V_BIG (1 GiB) variants
+ *   luo_conformance.holes_filled=1              the previous kernel fills holes at
+ *                                               preserve (stock 7.3): "holes" skips
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -480,7 +482,7 @@ static int planned_results(bool verify, bool setup)
 
 int main(int argc, char **argv)
 {
-	static char handlers_buf[256], require_buf[256], big_buf[16];
+	static char handlers_buf[256], require_buf[256], big_buf[16], holes_buf[16];
 	const struct cf_family *const *f;
 	const struct cf_handler *const *hp;
 	const struct cf_handler *h;
@@ -503,6 +505,8 @@ int main(int argc, char **argv)
 		cf.require = "";
 	cf.big = cmdline_get("luo_conformance.big", big_buf, sizeof(big_buf)) &&
 		 !strcmp(big_buf, "1");
+	cf.holes_filled = cmdline_get("luo_conformance.holes_filled", holes_buf,
+				      sizeof(holes_buf)) && !strcmp(holes_buf, "1");
 	verify = cf.stage > 1;
 	setup = cf.stage < cf.nstages;
 

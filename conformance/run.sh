@@ -57,9 +57,11 @@ fi
 # in stage 1 only: later stages reuse the retrieved file, and a preserved
 # 1 GiB page plus a fresh pool page plus the 1 GiB shmem variant would not fit
 # a 3 GiB guest. Later stages still register the 1 GiB page size.
-pools="hugepagesz=2M hugepages=48 hugepagesz=1G"
+pools="hugepagesz=2M hugepages=64 hugepagesz=1G"
 common="luo_conformance.handlers=$handler"
 [ -n "$require" ] && common="$common luo_conformance.require=$require"
+# Stock 7.3 fills holes at preserve: a sparse file comes back without them.
+[ "$kernel" = stock ] && common="$common luo_conformance.holes_filled=1"
 
 total_p=0 total_f=0 total_s=0 failed=()
 run_chain() { # NAME CHAIN MEM TIMEOUT APPEND [qemu-run.sh options...]
@@ -94,7 +96,8 @@ run_chain "$kernel"3 "$kernel,$kernel,$kernel" 3G 420 "$pools $common luo_confor
 	--append-stage "1:hugepages=1"
 if [ "$handler" = all ] || [ "$handler" = shmem ]; then
 	# The 1 GiB shmem variant (luo_conformance.big=1) crosses stock -> luo too.
-	run_chain stock-luo stock,luo 3G 240 "luo_conformance.handlers=shmem luo_conformance.big=1"
+	run_chain stock-luo stock,luo 3G 240 "luo_conformance.handlers=shmem luo_conformance.big=1" \
+		--append-stage "2:luo_conformance.holes_filled=1"
 	run_chain luo-stock luo,stock 2G 240 "luo_conformance.handlers=shmem"
 fi
 # The debug kernel's chains come last: scripts/run-tests.sh builds it while
@@ -118,7 +121,7 @@ if [ "$kernel" != debug ]; then
 		case "$handler" in
 		all)
 			run_chain debug debug,debug 3G 600 \
-				"hugepagesz=2M hugepages=48 $dcommon luo_conformance.handlers=shmem,hugetlb-2M luo_conformance.big=1"
+				"hugepagesz=2M hugepages=64 $dcommon luo_conformance.handlers=shmem,hugetlb-2M luo_conformance.big=1"
 			run_chain debug-1G debug,debug 3G 600 \
 				"hugepagesz=1G $dcommon luo_conformance.handlers=hugetlb-1G luo_conformance.big=1" \
 				--append-stage "1:hugepages=1"

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,6 +24,50 @@
 #define KiB (UINT64_C(1) << 10)
 #define MiB (UINT64_C(1) << 20)
 #define GiB (UINT64_C(1) << 30)
+
+/* A sparse variant: the words of cf_fill() in even pages, odd pages left holes. */
+static void sparse_fill(unsigned char *p, uint64_t size, uint64_t page, uint64_t token)
+{
+	uint64_t off, w;
+
+	for (off = 0; off + 8 <= size; off += 8) {
+		if ((off / page) & 1) {
+			off = (off / page + 1) * page - 8;
+			continue;
+		}
+		w = cf_word(token, off);
+		memcpy(p + off, &w, 8);
+	}
+}
+
+/* Check a sparse variant with pread() (a read fault would fill a hole). */
+static bool sparse_check(int fd, uint64_t size, uint64_t page, uint64_t token, char *why,
+			 size_t why_len)
+{
+	static uint64_t buf[(2 << 20) / 8];
+	uint64_t off, chunk = sizeof(buf), i, want;
+	ssize_t n;
+
+	for (off = 0; off < size; off += chunk) {
+		uint64_t len = size - off < chunk ? size - off : chunk;
+
+		n = pread(fd, buf, len, off);
+		if (n != (ssize_t)len) {
+			snprintf(why, why_len, "pread at %" PRIu64 ": %zd (%d)", off, n, -errno);
+			return false;
+		}
+		for (i = 0; i + 8 <= len; i += 8) {
+			want = ((off + i) / page) & 1 ? 0 : cf_word(token, off + i);
+			if (buf[i / 8] != want) {
+				snprintf(why, why_len, "word at %" PRIu64 " is %#" PRIx64
+					 ", expected %#" PRIx64 " (%s)", off + i, buf[i / 8],
+					 want, want ? "written" : "hole");
+				return false;
+			}
+		}
+	}
+	return true;
+}
 
 static int memfd_create_variant(const struct cf_handler *h, const struct cf_variant *v,
 				uint64_t token, uint64_t size_override, int64_t pos)
@@ -40,7 +85,10 @@ static int memfd_create_variant(const struct cf_handler *h, const struct cf_vari
 		map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (map == MAP_FAILED)
 			goto fail_errno;
-		cf_fill(map, size, token);
+		if (v->flags & CF_V_SPARSE)
+			sparse_fill(map, size, h->page_size, token);
+		else
+			cf_fill(map, size, token);
 		munmap(map, size);
 	}
 	if (lseek(fd, pos, SEEK_SET) != pos)
@@ -95,9 +143,27 @@ static bool memfd_check(const struct cf_handler *h, const struct cf_variant *v, 
 		}
 		return true;
 	}
+	if (!strcmp(what, "holes")) {
+		struct stat st;
+		uint64_t want = cf_data_bytes(h->page_size, v->size, v->flags);
+
+		if (fstat(fd, &st)) {
+			snprintf(why, why_len, "fstat: %d", -errno);
+			return false;
+		}
+		if ((uint64_t)st.st_blocks * 512 != want) {
+			snprintf(why, why_len, "%" PRIu64 " bytes allocated, expected %" PRIu64
+				 " (the written pages)", (uint64_t)st.st_blocks * 512, want);
+			return false;
+		}
+		return true;
+	}
 	/* contents */
 	if (!v->size)
 		return true;
+	if (v->flags & CF_V_SPARSE)
+		return info.size == v->size &&
+		       sparse_check(fd, v->size, h->page_size, token, why, why_len);
 	if (info.size != v->size) {
 		snprintf(why, why_len, "size differs, contents not compared");
 		return false;
@@ -151,7 +217,7 @@ static int huge1g_free(uint64_t *bytes)
 static const struct cf_handler shmem = {
 	.name = "shmem",
 	.compatible = "memfd-v2",
-	.caps = CF_CAP_SEALS | CF_CAP_POSITION | CF_CAP_CONTENTS,
+	.caps = CF_CAP_SEALS | CF_CAP_POSITION | CF_CAP_CONTENTS | CF_CAP_SPARSE,
 	.page_size = 4096,
 	.create = memfd_create_variant,
 	.check = memfd_check,
@@ -161,7 +227,7 @@ static const struct cf_handler shmem = {
 static const struct cf_handler hugetlb_2m = {
 	.name = "hugetlb-2M",
 	.compatible = "memfd-hugetlb",
-	.caps = CF_CAP_SEALS | CF_CAP_POSITION | CF_CAP_CONTENTS,
+	.caps = CF_CAP_SEALS | CF_CAP_POSITION | CF_CAP_CONTENTS | CF_CAP_SPARSE,
 	.page_size = 2 * MiB,
 	.create = memfd_create_variant,
 	.check = memfd_check,
@@ -171,7 +237,7 @@ static const struct cf_handler hugetlb_2m = {
 static const struct cf_handler hugetlb_1g = {
 	.name = "hugetlb-1G",
 	.compatible = "memfd-hugetlb",
-	.caps = CF_CAP_SEALS | CF_CAP_POSITION | CF_CAP_CONTENTS,
+	.caps = CF_CAP_SEALS | CF_CAP_POSITION | CF_CAP_CONTENTS | CF_CAP_SPARSE,
 	.page_size = GiB,
 	.create = memfd_create_variant,
 	.check = memfd_check,
@@ -208,6 +274,8 @@ static const struct cf_variant memfd_variants[] = {
 	V("h2M-empty",     hugetlb_2m, 0,        0,                          0,              0),
 	V("h2M-2M",        hugetlb_2m, 2 * MiB,  0,                          4096,           0),
 	V("h2M-16M-seal",  hugetlb_2m, 16 * MiB, SEALS_FULL,                 16 * MiB,       0),
+	V("shm-16M-sparse", shmem,     16 * MiB, 0,                          4096,           CF_V_SPARSE),
+	V("h2M-16M-sparse", hugetlb_2m, 16 * MiB, 0,                         0,              CF_V_SPARSE),
 	V("h1G-1G",        hugetlb_1g, GiB,      F_SEAL_SEAL,                4096,           CF_V_BIG),
 };
 

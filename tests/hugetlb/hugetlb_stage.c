@@ -360,16 +360,21 @@ static int made_in(const struct spec *s, int stage)
 	return s->set != 'a' || stage == 1;
 }
 
-/* Pages of each size all sets hold (what the next kernel gets back). */
-static long preserved_pages(int sz)
+/*
+ * Pages of each size all sets hold when they come to @stage (what it gets
+ * back). Holes stay holes: only the files of stage 1 have them, as the
+ * stage that retrieves set A fills them (it reads every page through a
+ * mapping and fallocates the file) before preserving it again.
+ */
+static long preserved_pages(int sz, int stage)
 {
 	long k = 0;
 	int i;
 
 	for (i = 0; i < NR_SPECS; i++)
 		if (spec_used(&specs[i]) && specs[i].sz == sz)
-			k += specs[i].pages -
-			     __builtin_popcountl(specs[i].holes);
+			k += specs[i].pages - (stage == 2 ?
+			     __builtin_popcountl(specs[i].holes) : 0);
 	return k;
 }
 
@@ -904,14 +909,14 @@ static long max_l(long a, long b)
 	return a > b ? a : b;
 }
 
-static void boot_pool_checks(void)
+static void boot_pool_checks(int stage)
 {
 	struct pool p;
 	int sz;
 
 	pool_diag("at boot");
 	for (sz = 0; sz < NR_SIZES; sz++) {
-		long n = cmdline_n[sz], k = preserved_pages(sz);
+		long n = cmdline_n[sz], k = preserved_pages(sz, stage);
 
 		pool_read(sz, &p);
 		result(p.nr == max_l(n - k, 0) && p.free == p.nr && p.resv == 0,
@@ -993,8 +998,8 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessions)
 	long k[NR_SIZES], inuse[NR_SIZES] = { 0 }, t0;
 
 	for (i = 0; i < NR_SIZES; i++)
-		k[i] = preserved_pages(i);
-	boot_pool_checks();
+		k[i] = preserved_pages(i, stage);
+	boot_pool_checks(stage);
 	cgroup_enter();
 
 	for (set = 0; set < 3; set++) {
