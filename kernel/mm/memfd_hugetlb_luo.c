@@ -11,8 +11,9 @@
  * 2 MiB and 1 GiB on x86_64) can be handed to the next kernel through a LUO
  * session. What survives: the contents, in place (the same huge pages; only
  * pages that hold data: holes stay holes and cost no huge page, and a page
- * faulted into a hole after preserve is picked up at freeze()), the size (exactly, also when fallocate()
- * left it inside a huge page), the file position and the seals in
+ * faulted into a hole after preserve is picked up at freeze()), the size
+ * (exactly, also when fallocate() left it inside a huge page), the file
+ * position and the seals in
  * ``MEMFD_LUO_ALL_SEALS``. Position and seals are taken again at freeze(),
  * so seals added while preserved are kept; ``F_SEAL_WRITE`` (and
  * ``F_SEAL_EXEC`` on an executable file, which implies it) cannot be added

@@ -292,7 +292,9 @@ static int finish_session(int session)
 
 /*
  * Each file: its huge page size, size in pages, which pages are written
- * before preserve (the others are holes, which stay holes), position
+ * before preserve (the others are holes, which stay holes at preserve and
+ * are written through a mapping right after it, so freeze must add them),
+ * position
  * and seals. Contents: a pattern at a stride (1 GiB pages are large for a
  * TCG guest), written through a mapping. A file with @size has that i_size
  * (set by fallocate(), inside its last huge page) and every byte below it
@@ -361,20 +363,17 @@ static int made_in(const struct spec *s, int stage)
 }
 
 /*
- * Pages of each size all sets hold when they come to @stage (what it gets
- * back). Holes stay holes: only the files of stage 1 have them, as the
- * stage that retrieves set A fills them (it reads every page through a
- * mapping and fallocates the file) before preserving it again.
+ * Pages of each size all sets hold (what the next kernel gets back): the
+ * holes of stage 1 are written after preserve, and freeze adds them.
  */
-static long preserved_pages(int sz, int stage)
+static long preserved_pages(int sz)
 {
 	long k = 0;
 	int i;
 
 	for (i = 0; i < NR_SPECS; i++)
 		if (spec_used(&specs[i]) && specs[i].sz == sz)
-			k += specs[i].pages - (stage == 2 ?
-			     __builtin_popcountl(specs[i].holes) : 0);
+			k += specs[i].pages;
 	return k;
 }
 
@@ -389,13 +388,16 @@ static uint8_t byte_pattern(uint64_t token, long off)
 	return (uint8_t)((off * 31 + token * 7 + (off >> 12)) ^ 0x5a);
 }
 
+/* The holes of stage 1 have been written (after preserve, or earlier stage). */
+static int holes_written;
+
 static uint8_t expected(const struct spec *s, long off)
 {
 	long page = off / page_size_of[s->sz];
 
 	if (s->size)
 		return byte_pattern(s->token, off);
-	if (s->holes & (1UL << page))
+	if ((s->holes & (1UL << page)) && !holes_written)
 		return 0;
 	return pattern(s->token, off);
 }
@@ -796,7 +798,25 @@ static int stage_preserve(int lu, int stage, int *fds)
 				map[off] = pattern(specs[0].token, off);
 			munmap(map, spec_bytes(&specs[0]));
 		}
-		result(ok, "write into a preserved file through mmap");
+		/* The holes of specs[1]: pages the array lacks until freeze. */
+		if (ok && stage == 1 && fds[1] >= 0 && specs[1].holes) {
+			const struct spec *h = &specs[1];
+
+			map = mmap(NULL, spec_bytes(h), PROT_READ | PROT_WRITE,
+				   MAP_SHARED, fds[1], 0);
+			ok = map != MAP_FAILED;
+			if (ok) {
+				long off;
+
+				for (off = 0; off < spec_bytes(h); off += STRIDE)
+					if (h->holes & (1UL << (off / page_size_of[h->sz])))
+						map[off] = pattern(h->token, off);
+				munmap(map, spec_bytes(h));
+				holes_written = 1;
+			}
+		}
+		result(ok, "write into a preserved file through mmap (and into the holes of %s)",
+		       specs[1].name);
 	} else {
 		not_run("no such file", "write into a preserved file through mmap");
 	}
@@ -909,14 +929,14 @@ static long max_l(long a, long b)
 	return a > b ? a : b;
 }
 
-static void boot_pool_checks(int stage)
+static void boot_pool_checks(void)
 {
 	struct pool p;
 	int sz;
 
 	pool_diag("at boot");
 	for (sz = 0; sz < NR_SIZES; sz++) {
-		long n = cmdline_n[sz], k = preserved_pages(sz, stage);
+		long n = cmdline_n[sz], k = preserved_pages(sz);
 
 		pool_read(sz, &p);
 		result(p.nr == max_l(n - k, 0) && p.free == p.nr && p.resv == 0,
@@ -997,9 +1017,10 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessions)
 	struct pool p;
 	long k[NR_SIZES], inuse[NR_SIZES] = { 0 }, t0;
 
+	holes_written = 1;
 	for (i = 0; i < NR_SIZES; i++)
-		k[i] = preserved_pages(i, stage);
-	boot_pool_checks(stage);
+		k[i] = preserved_pages(i);
+	boot_pool_checks();
 	cgroup_enter();
 
 	for (set = 0; set < 3; set++) {

@@ -12,6 +12,7 @@
  */
 #define pr_fmt(fmt) "luo_memfd_common: " fmt
 
+#include <linux/bits.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
@@ -26,7 +27,7 @@
 #include "internal.h"
 
 /* Longest run pinned in one call, in pages: bounds each call's array. */
-#define LMC_RUN_MAX	(1UL << 18)
+#define LMC_RUN_MAX	BIT(18)
 
 /*
  * Times a pin is tried again after a failure that passes: a pinned folio
@@ -123,8 +124,8 @@ static int lmc_grow(struct folio ***folios, unsigned long *cap,
 
 	if (nr + more <= *cap)
 		return 0;
-	p = lmc_inject() ? NULL : kvrealloc(*folios, array_size(want,
-						 sizeof(*p)), GFP_KERNEL);
+	p = lmc_inject() ? NULL :
+	    kvrealloc(*folios, array_size(want, sizeof(*p)), GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
 	*folios = p;
