@@ -122,12 +122,35 @@ static int unit_written(const struct bench_file *b, uint64_t off)
  */
 static int fill_or_check(int fd, const struct bench_file *b, int rep, int i, int check)
 {
-	uint64_t off;
+	uint64_t off, u, unit = unit_of(b);
 	char *map;
 	int bad = 0;
 
 	if (!b->size)
 		return 0;
+	if (b->pct < 100) {
+		/*
+		 * One mapping per written unit: a shared HugeTLB mapping of the
+		 * whole file would reserve a huge page for every hole.
+		 */
+		for (u = 0; u < b->size; u += unit) {
+			if (!unit_written(b, u))
+				continue;
+			map = mmap(NULL, unit, PROT_READ | PROT_WRITE, MAP_SHARED, fd, u);
+			if (map == MAP_FAILED)
+				return -errno;
+			for (off = 0; off < unit; off += 4096) {
+				uint64_t *w = (uint64_t *)(map + off);
+
+				if (!check)
+					*w = pattern(rep, i, u + off);
+				else if (*w != pattern(rep, i, u + off))
+					bad++;
+			}
+			munmap(map, unit);
+		}
+		return bad ? -EIO : 0;
+	}
 	map = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		return -errno;
