@@ -21,6 +21,7 @@
 #include <linux/pagemap.h>
 #include <linux/rcupdate_wait.h>
 #include <linux/sched/signal.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -115,6 +116,30 @@ static bool lmc_next_run(struct address_space *mapping, pgoff_t *pos,
 	return found;
 }
 
+/*
+ * Whether [0, @size) of @file has no hole: its page cache (and, for shmem,
+ * swap) holds as many pages as the range and nothing beyond it. Then the
+ * file is one run and needs no walk, which costs about as much as the pin
+ * itself under emulation (262144 entries for 1 GiB of 4 KiB pages).
+ */
+static bool lmc_dense(struct file *file, loff_t size)
+{
+	struct address_space *mapping = file->f_mapping;
+	unsigned long pages = READ_ONCE(mapping->nrpages);
+	pgoff_t beyond, last;
+	loff_t end = size;
+
+	if (is_file_hugepages(file))
+		end = round_up(size, huge_page_size(hstate_file(file)));
+	last = (end - 1) >> PAGE_SHIFT;
+	if (shmem_file(file))
+		pages += READ_ONCE(SHMEM_I(file_inode(file))->swapped);
+	if (pages != last + 1)
+		return false;
+	beyond = last + 1;
+	return !xa_find(&mapping->i_pages, &beyond, ULONG_MAX, XA_PRESENT);
+}
+
 /* Make room for @more folios after the @nr already in *@folios. */
 static int lmc_grow(struct folio ***folios, unsigned long *cap,
 		    unsigned long nr, unsigned long more)
@@ -134,11 +159,47 @@ static int lmc_grow(struct folio ***folios, unsigned long *cap,
 }
 
 /*
+ * Pin @run of @file (i_size @size, folios of 1 << @shift bytes) after the
+ * *@nr folios in *@folios. A folio the previous run ended with (a huge page
+ * collapsed between the walk and the pin) is kept once.
+ */
+static int lmc_pin_run(struct file *file, loff_t size, unsigned int shift,
+		       const struct lmc_run *run, struct folio ***folios,
+		       unsigned long *cap, unsigned long *nr, bool *again)
+{
+	loff_t start = (loff_t)run->first << PAGE_SHIFT;
+	loff_t end = min_t(loff_t, (loff_t)(run->last + 1) << PAGE_SHIFT,
+			   size) - 1;
+	unsigned long most = ((end >> shift) - (start >> shift)) + 1;
+	pgoff_t offset;
+	long n;
+	int err;
+
+	err = lmc_grow(folios, cap, *nr, most);
+	if (err)
+		return err;
+	/* An injected failure is one that is not tried again. */
+	n = lmc_inject() ? -EIO :
+	    memfd_pin_folios(file, start, end, *folios + *nr, most, &offset);
+	if (n < 0) {
+		*again = n == -ENOMEM;
+		return n;
+	}
+	if (n && *nr && (*folios)[*nr - 1] == (*folios)[*nr]) {
+		unpin_folio((*folios)[*nr]);
+		memmove(*folios + *nr, *folios + *nr + 1,
+			(n - 1) * sizeof(**folios));
+		n--;
+	}
+	*nr += n;
+	return 0;
+}
+
+/*
  * Pin every run of @file below @size, in index order, into *@folios (grown
- * as needed), leaving out @skip's folios. A folio that two runs share (a
- * huge page collapsed between the walk and the pin) is kept once. On
- * failure the folios pinned so far stay in *@folios, counted in *@nr, and
- * *@again tells whether the failure may pass (a pin's -ENOMEM).
+ * as needed), leaving out @skip's folios. On failure the folios pinned so
+ * far stay in *@folios, counted in *@nr, and *@again tells whether the
+ * failure may pass (a pin's -ENOMEM).
  */
 static int lmc_pin_runs(struct file *file, loff_t size,
 			const struct luo_memfd_out *skip,
@@ -149,37 +210,29 @@ static int lmc_pin_runs(struct file *file, loff_t size,
 	pgoff_t pos = 0, last;
 	struct lmc_run run;
 	u64 cur = 0;
+	bool dense;
+	int err;
 
 	if (is_file_hugepages(file))
 		shift = huge_page_shift(hstate_file(file));
 	last = (size - 1) >> PAGE_SHIFT;
-	while (lmc_next_run(file->f_mapping, &pos, last, skip, &cur, &run)) {
-		loff_t start = (loff_t)run.first << PAGE_SHIFT;
-		loff_t end = min_t(loff_t, (loff_t)(run.last + 1) << PAGE_SHIFT,
-				   size) - 1;
-		unsigned long most = ((end >> shift) - (start >> shift)) + 1;
-		pgoff_t offset;
-		long n;
-		int err;
-
-		err = lmc_grow(folios, cap, *nr, most);
+	dense = !skip && lmc_dense(file, size);
+	for (;;) {
+		if (dense) {
+			/* A file without holes: runs of LMC_RUN_MAX, no walk. */
+			if (pos > last)
+				break;
+			run.first = pos;
+			run.last = min(last, pos + LMC_RUN_MAX - 1);
+			pos = run.last + 1;
+		} else if (!lmc_next_run(file->f_mapping, &pos, last, skip,
+					 &cur, &run)) {
+			break;
+		}
+		err = lmc_pin_run(file, size, shift, &run, folios, cap, nr,
+				  again);
 		if (err)
 			return err;
-		/* An injected failure is one that is not tried again. */
-		n = lmc_inject() ? -EIO :
-		    memfd_pin_folios(file, start, end, *folios + *nr, most,
-				     &offset);
-		if (n < 0) {
-			*again = n == -ENOMEM;
-			return n;
-		}
-		if (n && *nr && (*folios)[*nr - 1] == (*folios)[*nr]) {
-			unpin_folio((*folios)[*nr]);
-			memmove(*folios + *nr, *folios + *nr + 1,
-				(n - 1) * sizeof(**folios));
-			n--;
-		}
-		*nr += n;
 		cond_resched();
 	}
 	return 0;
