@@ -11,7 +11,6 @@
 #include <linux/kho/abi/kexec_handover.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
-#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -19,19 +18,15 @@
 
 /*
  * Whether @file may hold data that @out lacks. The pinned folios cannot leave
- * the page cache (no truncate, no punch, no reclaim, no migration), so the
- * page cache holds exactly the preserved pages unless a hole was filled
- * since: the page count then differs, or (shmem) such a new page was
- * swapped out. Pages beyond i_size (fallocate() with FALLOC_FL_KEEP_SIZE)
- * also differ, and cost a walk that finds nothing.
+ * the file (no truncate, no punch, no reclaim, no migration), so it holds
+ * exactly the preserved pages unless a hole was filled since, and then its
+ * page count (lmc_file_pages(): a new page counts also once swapped out)
+ * differs. Pages beyond i_size (fallocate() with FALLOC_FL_KEEP_SIZE) also
+ * differ, and cost a walk that finds nothing.
  */
 static bool lmc_may_have_new(struct file *file, const struct luo_memfd_out *out)
 {
-	struct inode *inode = file_inode(file);
-
-	if (READ_ONCE(file->f_mapping->nrpages) != out->nr_pages)
-		return true;
-	return shmem_file(file) && READ_ONCE(SHMEM_I(inode)->swapped);
+	return lmc_file_pages(file) != out->nr_pages;
 }
 
 /*

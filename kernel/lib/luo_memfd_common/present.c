@@ -84,6 +84,12 @@ static bool lmc_next_run(struct address_space *mapping, pgoff_t *pos,
 
 		if (xas_retry(&xas, entry))
 			continue;
+		/* Long walks (a big file at freeze) yield between runs. */
+		if (!found && need_resched()) {
+			xas_pause(&xas);
+			cond_resched_rcu();
+			continue;
+		}
 		order = xas_get_order(&xas);
 		base = round_down(xas.xa_index, 1UL << order);
 		end = base + (1UL << order) - 1;
@@ -104,36 +110,58 @@ static bool lmc_next_run(struct address_space *mapping, pgoff_t *pos,
 			found = true;
 		}
 		run->last = end;
-		if (need_resched()) {
-			if (found)
-				break;
-			xas_pause(&xas);
-			cond_resched_rcu();
-		}
+		if (need_resched())
+			break;
 	}
 	rcu_read_unlock();
 	*pos = found ? run->last + 1 : last + 1;
 	return found;
 }
 
+/**
+ * lmc_file_pages - Pages a memfd holds: in the page cache or swapped out.
+ * @file: A shmem or hugetlbfs memfd.
+ *
+ * shmem: the inode's allocated count, which a page keeps while it moves to
+ * swap and back (reading the page-cache and swap counts one after the other
+ * could miss a page that moves in between), taken under the inode's lock,
+ * so a page added by a fault or write that has returned is counted.
+ * hugetlbfs (no swap): the page-cache count. Both in base pages.
+ *
+ * Return: The count.
+ */
+unsigned long lmc_file_pages(struct file *file)
+{
+	struct shmem_inode_info *info;
+	unsigned long pages;
+
+	if (!shmem_file(file))
+		return READ_ONCE(file->f_mapping->nrpages);
+	info = SHMEM_I(file_inode(file));
+	spin_lock(&info->lock);
+	pages = info->alloced;
+	spin_unlock(&info->lock);
+	return pages;
+}
+
 /*
- * Whether [0, @size) of @file has no hole: its page cache (and, for shmem,
- * swap) holds as many pages as the range and nothing beyond it. Then the
- * file is one run and needs no walk, which costs about as much as the pin
- * itself under emulation (262144 entries for 1 GiB of 4 KiB pages).
+ * Whether [0, @size) of @file has no hole: the file holds as many pages as
+ * the range and none beyond it. Then the file is one run and needs no walk,
+ * which costs about as much as the pin itself under emulation (262144
+ * entries for 1 GiB of 4 KiB pages). A count raised for a moment (a
+ * khugepaged collapse that fills holes and rolls back) can make a sparse
+ * file look dense: its holes are then filled, which costs memory, no data.
  */
 static bool lmc_dense(struct file *file, loff_t size)
 {
 	struct address_space *mapping = file->f_mapping;
-	unsigned long pages = READ_ONCE(mapping->nrpages);
+	unsigned long pages = lmc_file_pages(file);
 	pgoff_t beyond, last;
 	loff_t end = size;
 
 	if (is_file_hugepages(file))
 		end = round_up(size, huge_page_size(hstate_file(file)));
 	last = (end - 1) >> PAGE_SHIFT;
-	if (shmem_file(file))
-		pages += READ_ONCE(SHMEM_I(file_inode(file))->swapped);
 	if (pages != last + 1)
 		return false;
 	beyond = last + 1;
@@ -168,8 +196,8 @@ static int lmc_pin_run(struct file *file, loff_t size, unsigned int shift,
 		       unsigned long *cap, unsigned long *nr, bool *again)
 {
 	loff_t start = (loff_t)run->first << PAGE_SHIFT;
-	loff_t end = min_t(loff_t, (loff_t)(run->last + 1) << PAGE_SHIFT,
-			   size) - 1;
+	loff_t end = min_t(loff_t, ((loff_t)run->last << PAGE_SHIFT) +
+			   PAGE_SIZE - 1, size - 1);
 	unsigned long most = ((end >> shift) - (start >> shift)) + 1;
 	pgoff_t offset;
 	long n;
