@@ -306,6 +306,38 @@ static void lmc_shmem_file_test(struct kunit *test)
 	fput(file);
 }
 
+/*
+ * The page-cache walk yields when the scheduler asks for it: with
+ * need_resched set from the start, still every present page of a file with
+ * holes is preserved (a yield must not skip the entry it stopped at).
+ */
+static void lmc_shmem_file_resched_test(struct kunit *test)
+{
+	const loff_t size = 16 * PAGE_SIZE + 123;
+	struct luo_memfd_out out;
+	struct kho_vmalloc desc;
+	struct file *file;
+	unsigned int i;
+	int err;
+
+	if (!kho_is_enabled())
+		kunit_skip(test, "KHO is disabled");
+	file = shmem_file_setup("lmc-kunit", size, EMPTY_VMA_FLAGS);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	for (i = 0; i < 17; i += 2) {
+		struct folio *f = shmem_read_folio(file->f_mapping, i);
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(f));
+		folio_put(f);
+	}
+	set_tsk_need_resched(current);
+	err = luo_memfd_preserve_file(file, NULL, NULL, &desc, &out);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, out.nr, 9ULL);
+	luo_memfd_unpreserve(&out);
+	fput(file);
+}
+
 /* Incoming side with the test's folios standing in for KHO memory. */
 static int lmc_find(struct lmc_ctx *c, struct folio *folio)
 {
@@ -726,6 +758,7 @@ static struct kunit_case luo_memfd_common_cases[] = {
 	KUNIT_CASE_PARAM(lmc_inject_restore_test, lmc_orders_gen_params),
 	KUNIT_CASE_PARAM(lmc_resume_restore_test, lmc_orders_gen_params),
 	KUNIT_CASE(lmc_shmem_file_test),
+	KUNIT_CASE(lmc_shmem_file_resched_test),
 	{}
 };
 

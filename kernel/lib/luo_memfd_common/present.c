@@ -84,12 +84,6 @@ static bool lmc_next_run(struct address_space *mapping, pgoff_t *pos,
 
 		if (xas_retry(&xas, entry))
 			continue;
-		/* Long walks (a big file at freeze) yield between runs. */
-		if (!found && need_resched()) {
-			xas_pause(&xas);
-			cond_resched_rcu();
-			continue;
-		}
 		order = xas_get_order(&xas);
 		base = round_down(xas.xa_index, 1UL << order);
 		end = base + (1UL << order) - 1;
@@ -100,6 +94,15 @@ static bool lmc_next_run(struct address_space *mapping, pgoff_t *pos,
 		if (lmc_skipped(skip, cur, base)) {
 			if (found)
 				break;
+			/*
+			 * A long walk over preserved entries (a big file at
+			 * freeze) yields; xas_pause() resumes after this entry,
+			 * which is done with.
+			 */
+			if (need_resched()) {
+				xas_pause(&xas);
+				cond_resched_rcu();
+			}
 			continue;
 		}
 		if (found && (base != run->last + 1 ||
