@@ -217,6 +217,26 @@ static void lmc_inject_preserve_test(struct kunit *test)
 	lmc_free(&c);
 }
 
+/* A 17-page shmem file whose even pages are present; the rest are holes. */
+static struct file *lmc_holey_shmem_file(struct kunit *test)
+{
+	struct file *file;
+	unsigned int i;
+
+	if (!kho_is_enabled())
+		kunit_skip(test, "KHO is disabled");
+	file = shmem_file_setup("lmc-kunit", 16 * PAGE_SIZE + 123,
+				EMPTY_VMA_FLAGS);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	for (i = 0; i < 17; i += 2) {
+		struct folio *f = shmem_read_folio(file->f_mapping, i);
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(f));
+		folio_put(f);
+	}
+	return file;
+}
+
 /*
  * A real shmem file with holes: only the 9 pages present are pinned and
  * preserved, the 8 holes stay holes; every fallible step unwinds.
@@ -224,25 +244,12 @@ static void lmc_inject_preserve_test(struct kunit *test)
 static void lmc_shmem_file_test(struct kunit *test)
 {
 	struct luo_memfd_fault_inject fi = {};
-	const loff_t size = 16 * PAGE_SIZE + 123;
 	struct folio *probe[17] = {};
 	struct luo_memfd_out out;
 	struct kho_vmalloc desc;
 	unsigned int i, fail_at, failures = 0;
 	int refs[17], err = -EINVAL;
-	struct file *file;
-
-	if (!kho_is_enabled())
-		kunit_skip(test, "KHO is disabled");
-	file = shmem_file_setup("lmc-kunit", size, EMPTY_VMA_FLAGS);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
-	/* Populate every other page; the rest are holes. */
-	for (i = 0; i < 17; i += 2) {
-		struct folio *f = shmem_read_folio(file->f_mapping, i);
-
-		KUNIT_ASSERT_FALSE(test, IS_ERR(f));
-		folio_put(f);
-	}
+	struct file *file = lmc_holey_shmem_file(test);
 
 	for (fail_at = 1; fail_at < 200; fail_at++) {
 		fi.fail_at = fail_at;
@@ -313,23 +320,11 @@ static void lmc_shmem_file_test(struct kunit *test)
  */
 static void lmc_shmem_file_resched_test(struct kunit *test)
 {
-	const loff_t size = 16 * PAGE_SIZE + 123;
+	struct file *file = lmc_holey_shmem_file(test);
 	struct luo_memfd_out out;
 	struct kho_vmalloc desc;
-	struct file *file;
-	unsigned int i;
 	int err;
 
-	if (!kho_is_enabled())
-		kunit_skip(test, "KHO is disabled");
-	file = shmem_file_setup("lmc-kunit", size, EMPTY_VMA_FLAGS);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
-	for (i = 0; i < 17; i += 2) {
-		struct folio *f = shmem_read_folio(file->f_mapping, i);
-
-		KUNIT_ASSERT_FALSE(test, IS_ERR(f));
-		folio_put(f);
-	}
 	set_tsk_need_resched(current);
 	err = luo_memfd_preserve_file(file, NULL, NULL, &desc, &out);
 	KUNIT_ASSERT_EQ(test, err, 0);
