@@ -5,10 +5,13 @@
  * A memfd is preserved by what was written to it, not by its size: only
  * indices that hold a folio, or a shmem page that was swapped out, are
  * pinned (a swapped-out page is read back in by the pin). Holes stay holes
- * and cost nothing. The walk finds runs of such indices with none missing
- * in between, and each run is pinned with one memfd_pin_folios() call, which
- * also moves the folios out of movable and CMA memory (so out of KHO
- * scratch) and, given a range without holes, allocates nothing.
+ * and cost nothing. At preserve, memfd_pin_present_folios() finds and pins
+ * them in one pass over the page cache, and moves them out of movable and
+ * CMA memory (so out of KHO scratch). At freeze, only the folios added
+ * since are wanted: a walk finds runs of new indices with none missing in
+ * between, leaving the preserved folios out, and each run is pinned with
+ * one memfd_pin_folios() call, which, given a range without holes,
+ * allocates nothing.
  */
 #define pr_fmt(fmt) "luo_memfd_common: " fmt
 
@@ -147,30 +150,6 @@ unsigned long lmc_file_pages(struct file *file)
 	return pages;
 }
 
-/*
- * Whether [0, @size) of @file has no hole: the file holds as many pages as
- * the range and none beyond it. Then the file is one run and needs no walk,
- * which costs about as much as the pin itself under emulation (262144
- * entries for 1 GiB of 4 KiB pages). A count raised for a moment (a
- * khugepaged collapse that fills holes and rolls back) can make a sparse
- * file look dense: its holes are then filled, which costs memory, no data.
- */
-static bool lmc_dense(struct file *file, loff_t size)
-{
-	struct address_space *mapping = file->f_mapping;
-	unsigned long pages = lmc_file_pages(file);
-	pgoff_t beyond, last;
-	loff_t end = size;
-
-	if (is_file_hugepages(file))
-		end = round_up(size, huge_page_size(hstate_file(file)));
-	last = (end - 1) >> PAGE_SHIFT;
-	if (pages != last + 1)
-		return false;
-	beyond = last + 1;
-	return !xa_find(&mapping->i_pages, &beyond, ULONG_MAX, XA_PRESENT);
-}
-
 /* Make room for @more folios after the @nr already in *@folios. */
 static int lmc_grow(struct folio ***folios, unsigned long *cap,
 		    unsigned long nr, unsigned long more)
@@ -187,6 +166,20 @@ static int lmc_grow(struct folio ***folios, unsigned long *cap,
 	*folios = p;
 	*cap = want;
 	return 0;
+}
+
+/*
+ * Count the @n folios just pinned after the @nr in @folios, less the first
+ * if it is the one the previous call ended with (a huge page collapsed
+ * between two calls): it is kept once.
+ */
+static long lmc_keep_once(struct folio **folios, unsigned long nr, long n)
+{
+	if (!n || !nr || folios[nr - 1] != folios[nr])
+		return n;
+	unpin_folio(folios[nr]);
+	memmove(folios + nr, folios + nr + 1, (n - 1) * sizeof(*folios));
+	return n - 1;
 }
 
 /*
@@ -216,21 +209,52 @@ static int lmc_pin_run(struct file *file, loff_t size, unsigned int shift,
 		*again = n == -ENOMEM;
 		return n;
 	}
-	if (n && *nr && (*folios)[*nr - 1] == (*folios)[*nr]) {
-		unpin_folio((*folios)[*nr]);
-		memmove(*folios + *nr, *folios + *nr + 1,
-			(n - 1) * sizeof(**folios));
-		n--;
-	}
-	*nr += n;
+	*nr += lmc_keep_once(*folios, *nr, n);
 	return 0;
 }
 
 /*
- * Pin every run of @file below @size, in index order, into *@folios (grown
- * as needed), leaving out @skip's folios. On failure the folios pinned so
- * far stay in *@folios, counted in *@nr, and *@again tells whether the
- * failure may pass (a pin's -ENOMEM).
+ * Pin every folio of [0, @size) of @file that holds data into *@folios
+ * (grown as needed), in index order, in as few calls as the array allows.
+ * The first guess at the array's size is the file's page count (in folios
+ * of 1 << @shift bytes), which a file can outgrow while it is pinned.
+ */
+static int lmc_pin_all(struct file *file, loff_t size, unsigned int shift,
+		       struct folio ***folios, unsigned long *cap,
+		       unsigned long *nr, bool *again)
+{
+	unsigned long more = (lmc_file_pages(file) >> (shift - PAGE_SHIFT)) + 1;
+	unsigned int room;
+	loff_t pos = 0, next;
+	long n;
+	int err;
+
+	while (pos < size) {
+		err = lmc_grow(folios, cap, *nr, more);
+		if (err)
+			return err;
+		room = min_t(unsigned long, *cap - *nr, UINT_MAX);
+		n = lmc_inject() ? -EIO :
+		    memfd_pin_present_folios(file, pos, size - 1, *folios + *nr,
+					     room, &next);
+		if (n < 0) {
+			*again = n == -ENOMEM;
+			return n;
+		}
+		*nr += lmc_keep_once(*folios, *nr, n);
+		pos = next;
+		more = 1;
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Pin every run of @file below @size that is not one of @skip's folios, in
+ * index order, into *@folios (grown as needed); with no @skip, every folio
+ * that holds data. On failure the folios pinned so far stay in *@folios,
+ * counted in *@nr, and *@again tells whether the failure may pass (a pin's
+ * -ENOMEM).
  */
 static int lmc_pin_runs(struct file *file, loff_t size,
 			const struct luo_memfd_out *skip,
@@ -241,25 +265,14 @@ static int lmc_pin_runs(struct file *file, loff_t size,
 	pgoff_t pos = 0, last;
 	struct lmc_run run;
 	u64 cur = 0;
-	bool dense;
 	int err;
 
 	if (is_file_hugepages(file))
 		shift = huge_page_shift(hstate_file(file));
+	if (!skip)
+		return lmc_pin_all(file, size, shift, folios, cap, nr, again);
 	last = (size - 1) >> PAGE_SHIFT;
-	dense = !skip && lmc_dense(file, size);
-	for (;;) {
-		if (dense) {
-			/* A file without holes: runs of LMC_RUN_MAX, no walk. */
-			if (pos > last)
-				break;
-			run.first = pos;
-			run.last = min(last, pos + LMC_RUN_MAX - 1);
-			pos = run.last + 1;
-		} else if (!lmc_next_run(file->f_mapping, &pos, last, skip,
-					 &cur, &run)) {
-			break;
-		}
+	while (lmc_next_run(file->f_mapping, &pos, last, skip, &cur, &run)) {
 		err = lmc_pin_run(file, size, shift, &run, folios, cap, nr,
 				  again);
 		if (err)
