@@ -10,7 +10,7 @@
  * so a run of R repetitions is a chain of R + 1 kernels.
  *
  * Output, one line per measurement:
- *   BENCH rep=R path=P size=S pct=W op=preserve|retrieve|finish ms=X
+ *   BENCH rep=R path=P size=S every=N op=preserve|retrieve|finish ms=X
  *         (preserve also mem_kb=K: memory it took, MemFree for shmem,
  *         free huge pages for HugeTLB)
  *   BENCH rep=R path=P size=S op=retrieved tsc=T   (TSC right after retrieve;
@@ -41,7 +41,7 @@ struct bench_file {
 	char path[16];
 	uint64_t size;
 	uint64_t page;
-	unsigned int pct;	/* share of pages written */
+	unsigned int every;	/* one unit in every N written (1: all) */
 };
 
 static struct bench_file files[MAX_FILES];
@@ -70,27 +70,35 @@ static void ktap(int ok, const char *fmt, ...)
 	fflush(stdout);
 }
 
+/*
+ * One file per line: "PATH SIZE [WRITTEN]", WRITTEN being a share of the
+ * file's units written, as a percentage ("1", one unit in every 100) or as
+ * "1/N" (one in every N); all of them if absent.
+ */
 static int load_conf(void)
 {
-	char path[16], line[128];
+	char path[16], line[128], written[16];
 	unsigned long long size;
-	unsigned int pct;
+	unsigned int pct, every;
 	FILE *f = fopen("/etc/bench.conf", "r");
 
 	if (!f)
 		return -1;
 	while (nfiles < MAX_FILES && fgets(line, sizeof(line), f)) {
 		struct bench_file *b;
-		int n = sscanf(line, "%15s %llu %u", path, &size, &pct);
+		int n = sscanf(line, "%15s %llu %15s", path, &size, written);
 
 		if (n < 2)
 			continue;
-		if (n < 3 || !pct || pct > 100)
-			pct = 100;
+		every = 1;
+		if (n == 3 && sscanf(written, "1/%u", &every) == 1)
+			every = every ? every : 1;
+		else if (n == 3 && sscanf(written, "%u", &pct) == 1 && pct && pct < 100)
+			every = 100 / pct;
 		b = &files[nfiles++];
 		snprintf(b->path, sizeof(b->path), "%s", path);
 		b->size = size;
-		b->pct = pct;
+		b->every = every;
 		b->page = !strcmp(path, "hugetlb-2M") ? LUO_HUGETLB_2M :
 			  !strcmp(path, "hugetlb-1G") ? LUO_HUGETLB_1G : 0;
 	}
@@ -109,10 +117,10 @@ static uint64_t unit_of(const struct bench_file *b)
 	return b->page ? b->page : 4096;
 }
 
-/* Whether the unit at @off holds data (PCT below 100: every (100/PCT)th). */
+/* Whether the unit at @off holds data: one in every b->every. */
 static int unit_written(const struct bench_file *b, uint64_t off)
 {
-	return b->pct >= 100 || (off / unit_of(b)) % (100 / b->pct) == 0;
+	return (off / unit_of(b)) % b->every == 0;
 }
 
 /*
@@ -128,7 +136,7 @@ static int fill_or_check(int fd, const struct bench_file *b, int rep, int i, int
 
 	if (!b->size)
 		return 0;
-	if (b->pct < 100) {
+	if (b->every > 1) {
 		/*
 		 * One mapping per written unit: a shared HugeTLB mapping of the
 		 * whole file would reserve a huge page for every hole.
@@ -254,8 +262,8 @@ static int preserve_set(int dev, int rep, int *held)
 			close(s);
 			continue;
 		}
-		printf("BENCH rep=%d path=%s size=%" PRIu64 " pct=%u op=preserve ms=%.3f mem_kb=%ld\n",
-		       rep, b->path, b->size, b->pct, t, mem);
+		printf("BENCH rep=%d path=%s size=%" PRIu64 " every=%u op=preserve ms=%.3f mem_kb=%ld\n",
+		       rep, b->path, b->size, b->every, t, mem);
 		ktap(1, "rep %d %s %" PRIu64 " preserve", rep, b->path, b->size);
 		held[i] = s;
 	}
@@ -300,10 +308,10 @@ static void retrieve_set(int dev, int rep)
 			close(s);
 			continue;
 		}
-		printf("BENCH rep=%d path=%s size=%" PRIu64 " pct=%u op=retrieve ms=%.3f\n",
-		       rep, b->path, b->size, b->pct, t);
-		printf("BENCH rep=%d path=%s size=%" PRIu64 " pct=%u op=retrieved tsc=%" PRIu64 "\n",
-		       rep, b->path, b->size, b->pct, tsc);
+		printf("BENCH rep=%d path=%s size=%" PRIu64 " every=%u op=retrieve ms=%.3f\n",
+		       rep, b->path, b->size, b->every, t);
+		printf("BENCH rep=%d path=%s size=%" PRIu64 " every=%u op=retrieved tsc=%" PRIu64 "\n",
+		       rep, b->path, b->size, b->every, tsc);
 		err = fill_or_check(fd, b, rep, i, 1);
 		ktap(!err, "rep %d %s %" PRIu64 " retrieve and verify", rep, b->path, b->size);
 		close(fd);
@@ -311,8 +319,8 @@ static void retrieve_set(int dev, int rep)
 		err = luo_session_finish(s);
 		t = now_ms() - t;
 		if (!err)
-			printf("BENCH rep=%d path=%s size=%" PRIu64 " pct=%u op=finish ms=%.3f\n",
-			       rep, b->path, b->size, b->pct, t);
+			printf("BENCH rep=%d path=%s size=%" PRIu64 " every=%u op=finish ms=%.3f\n",
+			       rep, b->path, b->size, b->every, t);
 		ktap(!err, "rep %d %s %" PRIu64 " finish", rep, b->path, b->size);
 		close(s);
 	}

@@ -38,7 +38,10 @@ def parse_run(run_dir):
         if not line.startswith("BENCH "):
             continue
         f = dict(kv.split("=", 1) for kv in line.split()[1:])
-        key = (kernel, f["path"], int(f["size"]), int(f.get("pct", 100)))
+        # Written: one unit in every N (older logs: pct=P, one in 100 // P).
+        every = int(f["every"]) if "every" in f else \
+            (1 if int(f.get("pct", 100)) >= 100 else 100 // int(f["pct"]))
+        key = (kernel, f["path"], int(f["size"]), every)
         rep = int(f["rep"])
         d = samples.setdefault(key, {})
         if f["op"] == "retrieved":
@@ -51,6 +54,13 @@ def parse_run(run_dir):
             if "mem_kb" in f:
                 d.setdefault("mem_kb", []).append(float(f["mem_kb"]))
     return samples, mhz
+
+
+def written_label(every):
+    """ "", " 1%" for one unit in 100, " 1/256" otherwise."""
+    if every == 1:
+        return ""
+    return f" {100 // every}%" if 100 % every == 0 else f" 1/{every}"
 
 
 def stats(v):
@@ -74,24 +84,25 @@ def main():
             for op, v in ops.items():
                 merged.setdefault(key, {}).setdefault(op, []).extend(v)
     rows = []
-    for (kernel, path, size, pct), ops in sorted(
-            merged.items(), key=lambda x: (x[0][0] != "stock", x[0][1], x[0][2], x[0][3])):
+    for (kernel, path, size, every), ops in sorted(
+            merged.items(), key=lambda x: (x[0][0] != "stock", x[0][1], x[0][2], -x[0][3])):
         units = -(-size // PAGE[path])
-        # Written units: every (100 // pct)th, as bench.c writes them.
-        written = units if pct >= 100 else -(-units // (100 // pct))
+        # Written units: one in every `every`, as bench.c writes them.
+        written = -(-units // every)
         rows.append({
-            "path": f"{kernel} {path}" + ("" if pct >= 100 else f" {pct}%"),
-            "kernel": kernel, "backing": path, "size": size, "pct": pct,
+            "path": f"{kernel} {path}" + written_label(every),
+            "kernel": kernel, "backing": path, "size": size, "every": every,
+            "written_bytes": written * PAGE[path],
             "array_bytes": ENTRY_BYTES * written,
             **{op: stats(ops.get(op, [])) for op in
                ("preserve", "retrieve", "finish", "kexec_to_retrieved", "mem_kb")}})
     if not rows:
         sys.exit("bench report: no BENCH results in " + " ".join(a.runs))
 
-    stock = {(r["size"], r["pct"]): r for r in rows
+    stock = {(r["size"], r["every"]): r for r in rows
              if r["kernel"] == "stock" and r["backing"] == "shmem"}
     for r in rows:
-        s = stock.get((r["size"], r["pct"]))
+        s = stock.get((r["size"], r["every"]))
         for op in ("preserve", "retrieve"):
             if s and s[op] and r[op] and r[op]["median"] > 0:
                 r[f"{op}_ratio_to_stock"] = r[op]["median"] / s[op]["median"]
@@ -122,18 +133,19 @@ def main():
     def mem(s):
         return "-" if not s else f"{s['median'] / 1024:.1f}"
 
-    md = ["| path | size MiB | preserve ms | retrieve ms | finish ms | kexec→retrieved ms "
+    md = ["| path | size MiB | written MiB | preserve ms | retrieve ms | finish ms | kexec→retrieved ms "
           "| array bytes | preserve took MiB | preserve / stock | retrieve / stock |",
-          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        md.append(f"| {r['path']} | {r['size'] >> 20} | {cell(r['preserve'])} | "
+        md.append(f"| {r['path']} | {r['size'] >> 20} | {r['written_bytes'] / 2**20:.4g} | "
+                  f"{cell(r['preserve'])} | "
                   f"{cell(r['retrieve'])} | {cell(r['finish'])} | "
                   f"{cell(r['kexec_to_retrieved'])} | {r['array_bytes']} | "
                   f"{mem(r['mem_kb'])} | "
                   f"{ratio(r, 'preserve')} | {ratio(r, 'retrieve')} |")
     md.append("")
     md.append("Cells: median (min-max) over the repetitions, in milliseconds. "
-              "A path with N% has every (100 / N)th page written, the rest holes. "
+              "A path with N% has every (100 / N)th page written, one with 1/N every Nth, the rest holes. "
               "Preserve took: median drop of free memory of the file's kind across "
               "PRESERVE_FD (MemFree; free huge pages for HugeTLB). "
               "Ratios: median of the path / median of stock shmem at the same size "

@@ -252,7 +252,7 @@ static int lmc_pin_all(struct file *file, loff_t size, unsigned int shift,
 /*
  * Pin every run of @file below @size that is not one of @skip's folios, in
  * index order, into *@folios (grown as needed); with no @skip, every folio
- * that holds data. On failure the folios pinned so far stay in *@folios,
+ * that holds data, with lmc_pin_all(). On failure the folios pinned so far stay in *@folios,
  * counted in *@nr, and *@again tells whether the failure may pass (a pin's
  * -ENOMEM).
  */
