@@ -88,6 +88,7 @@ int luo_memfd_preserve_pinned(struct folio **folios, u64 nr,
 			      struct luo_memfd_out *out);
 void luo_memfd_unpreserve(struct luo_memfd_out *out);
 int luo_memfd_freeze(struct file *file, struct luo_memfd_out *out);
+void luo_memfd_unfreeze(struct file *file);
 
 /* ---------------------------------------------------------------------- */
 /* Incoming (new kernel)                                                  */

@@ -182,8 +182,10 @@ static int hml_freeze(struct liveupdate_file_op_args *args)
 	if (priv->out.nr != priv->accounted) {
 		err = luo_memfd_hstate_account(priv->order,
 					       priv->out.nr - priv->accounted);
-		if (err)
+		if (err) {
+			luo_memfd_unfreeze(args->file);
 			return err;
+		}
 		priv->accounted = priv->out.nr;
 	}
 	ser->nr_folios = priv->out.nr;
@@ -194,6 +196,12 @@ static int hml_freeze(struct liveupdate_file_op_args *args)
 }
 ALLOW_ERROR_INJECTION(hml_freeze, ERRNO);
 
+/* A kexec that did not go on: holes can be written again. */
+static void hml_unfreeze(struct liveupdate_file_op_args *args)
+{
+	luo_memfd_unfreeze(args->file);
+}
+
 static void hml_unpreserve(struct liveupdate_file_op_args *args)
 {
 	struct inode *inode = file_inode(args->file);
@@ -203,6 +211,7 @@ static void hml_unpreserve(struct liveupdate_file_op_args *args)
 		return;
 
 	luo_memfd_test_uncorrupt_data(&priv->out, &args->serialized_data);
+	luo_memfd_unfreeze(args->file);
 	inode_lock(inode);
 	WARN_ON(luo_memfd_hstate_account(priv->order, -(long)priv->accounted));
 	luo_memfd_unpreserve(&priv->out);
@@ -521,6 +530,7 @@ static unsigned long hml_get_id(struct file *file)
 
 static const struct liveupdate_file_ops hml_file_ops = {
 	.freeze = hml_freeze,
+	.unfreeze = hml_unfreeze,
 	.finish = hml_finish,
 	.retrieve = hml_retrieve,
 	.preserve = hml_preserve,
@@ -590,6 +600,7 @@ static int hml_cf_visit(const struct luo_cf_handler *cf,
 		.max_units = _max,					\
 		.create = luo_memfd_cf_create,				\
 		.check = luo_memfd_cf_check,				\
+		.fill = luo_memfd_cf_fill,				\
 		.check_serialized = hml_cf_check_serialized,		\
 		.visit = hml_cf_visit,					\
 		.free_units = luo_memfd_cf_free_huge,			\

@@ -181,6 +181,12 @@ static int memfd_luo_freeze(struct liveupdate_file_op_args *args)
 }
 ALLOW_ERROR_INJECTION(memfd_luo_freeze, ERRNO);
 
+/* A kexec that did not go on: holes can be written again. */
+static void memfd_luo_unfreeze(struct liveupdate_file_op_args *args)
+{
+	luo_memfd_unfreeze(args->file);
+}
+
 static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
 {
 	struct inode *inode = file_inode(args->file);
@@ -190,6 +196,7 @@ static void memfd_luo_unpreserve(struct liveupdate_file_op_args *args)
 		return;
 
 	luo_memfd_test_uncorrupt_data(&priv->out, &args->serialized_data);
+	luo_memfd_unfreeze(args->file);
 	inode_lock(inode);
 	luo_memfd_unpreserve(&priv->out);
 	kho_unpreserve_free(phys_to_virt(args->serialized_data));
@@ -416,6 +423,7 @@ static unsigned long memfd_luo_get_id(struct file *file)
 
 static const struct liveupdate_file_ops memfd_luo_file_ops = {
 	.freeze = memfd_luo_freeze,
+	.unfreeze = memfd_luo_unfreeze,
 	.finish = memfd_luo_finish,
 	.retrieve = memfd_luo_retrieve,
 	.preserve = memfd_luo_preserve,

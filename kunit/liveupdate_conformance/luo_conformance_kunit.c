@@ -951,6 +951,53 @@ static void lcf_sparse_fill_after_preserve(struct kunit *test)
 	lcf_expect_folios_unpreserved(test, &now);
 }
 
+/*
+ * From freeze on, a hole takes no new unit until unfreeze: a write into one
+ * fails with EPERM instead of being accepted and not carried by the kexec.
+ * After unfreeze (the kexec did not go on) it succeeds, and the next freeze
+ * carries it.
+ */
+static void lcf_sparse_no_fill_after_freeze(struct kunit *test)
+{
+	const struct luo_cf_handler *h = lcf_handler(test);
+	const struct liveupdate_file_ops *ops = h->handler->ops;
+	struct lcf_blocks bl, frozen;
+	struct lcf_snap now;
+	struct lcf_file *f;
+	loff_t hole;
+
+	f = lcf_make_sparse(test, h, 23);
+	if (!h->fill)
+		kunit_skip(test, "%s: no .fill hook to write into a hole", h->name);
+	if (!ops->freeze || !ops->unfreeze)
+		kunit_skip(test, "%s: handler has no freeze and unfreeze", h->name);
+	hole = 1 * h->unit;
+	KUNIT_ASSERT_EQ(test, lcf_preserve(f), 0);
+	KUNIT_ASSERT_EQ(test, ops->freeze(&f->args), 0);
+	lcf_visit(test, f, &bl);
+	KUNIT_EXPECT_EQ_MSG(test, h->fill(h, f->file, hole), -EPERM,
+			    "a write into a hole after freeze");
+	lcf_visit(test, f, &frozen);
+	KUNIT_EXPECT_EQ(test, frozen.nr, bl.nr);
+	KUNIT_EXPECT_FALSE(test, lcf_blocks_cover(&frozen, h->unit, hole));
+
+	ops->unfreeze(&f->args);
+	KUNIT_ASSERT_EQ_MSG(test, h->fill(h, f->file, hole), 0,
+			    "a write into a hole after unfreeze");
+	KUNIT_ASSERT_EQ(test, ops->freeze(&f->args), 0);
+	lcf_visit(test, f, &frozen);
+	lcf_expect_blocks(test, &frozen, true);
+	KUNIT_EXPECT_TRUE_MSG(test, lcf_blocks_cover(&frozen, h->unit, hole),
+			      "the unit written after unfreeze is not in the state after the next freeze");
+	KUNIT_EXPECT_EQ(test, frozen.nr, bl.nr + 1);
+	lcf_snapshot(test, f, &now);
+	lcf_expect_blocks_are_folios(test, &frozen, &now);
+	ops->unfreeze(&f->args);
+	lcf_unpreserve(f);
+	lcf_expect_blocks(test, &frozen, false);
+	lcf_expect_folios_unpreserved(test, &now);
+}
+
 static struct kunit_case lcf_cases[] = {
 	KUNIT_CASE_PARAM(lcf_can_preserve_own, lcf_gen_params),
 	KUNIT_CASE_PARAM(lcf_can_preserve_rejects_pipe, lcf_gen_params),
@@ -967,6 +1014,7 @@ static struct kunit_case lcf_cases[] = {
 	KUNIT_CASE_PARAM(lcf_inject_no_pages_behind, lcf_gen_params),
 	KUNIT_CASE_PARAM(lcf_sparse_holes_stay, lcf_gen_params),
 	KUNIT_CASE_PARAM(lcf_sparse_fill_after_preserve, lcf_gen_params),
+	KUNIT_CASE_PARAM(lcf_sparse_no_fill_after_freeze, lcf_gen_params),
 	{}
 };
 

@@ -193,17 +193,51 @@ int luo_memfd_cf_check(const struct luo_cf_handler *h, struct file *file,
 }
 EXPORT_SYMBOL_GPL(luo_memfd_cf_check);
 
+/*
+ * A user fills a HugeTLB hole by a fault; a kernel can also fill one the
+ * way a driver that pins a memfd does (memfd_pin_folios() allocates the
+ * huge page into the page cache). Stamped page by page.
+ */
+static int lmc_cf_fill_huge(const struct luo_cf_handler *h, struct file *file,
+			    loff_t pos)
+{
+	struct folio *folio;
+	unsigned long p;
+	pgoff_t off;
+	long n;
+
+	n = memfd_pin_folios(file, pos, pos + h->unit - 1, &folio, 1, &off);
+	if (n < 0)
+		return n;
+	if (n != 1 || folio_size(folio) != h->unit) {
+		if (n)
+			unpin_folio(folio);
+		return -EIO;
+	}
+	for (p = 0; p < h->unit / PAGE_SIZE; p++) {
+		u64 *w = kmap_local_folio(folio, p * PAGE_SIZE);
+
+		w[0] = lmc_cf_stamp(0, pos + p * PAGE_SIZE);
+		w[LMC_CF_LAST] = ~w[0];
+		kunmap_local(w);
+	}
+	unpin_folio(folio);
+	return 0;
+}
+
 /**
- * luo_memfd_cf_fill - Write one page into a preserved shmem conformance memfd.
- * @h:    Descriptor (shmem: @h->unit is PAGE_SIZE).
+ * luo_memfd_cf_fill - Write one unit into a preserved conformance memfd.
+ * @h:    Descriptor: @h->unit selects shmem (PAGE_SIZE) or a HugeTLB size.
  * @file: The file.
- * @pos:  Byte offset of the page, a multiple of PAGE_SIZE.
+ * @pos:  Byte offset of the unit, a multiple of @h->unit.
  *
- * Writes the page with write(2) semantics (kernel_write()), stamped like
+ * shmem: writes the page with write(2) semantics (kernel_write()). HugeTLB:
+ * pins the unit with memfd_pin_folios(), which allocates a huge page into a
+ * hole, as a driver pinning a memfd does, and writes its pages. Stamped like
  * luo_memfd_cf_create() with seed 0, so a hole gets a new folio.
  *
- * Return: 0, -EINVAL for a HugeTLB descriptor (a user fills those holes
- * only by a fault) or an unaligned @pos, or the error of the write.
+ * Return: 0, -EINVAL for an unaligned @pos, or the error of the write or
+ * the pin.
  */
 int luo_memfd_cf_fill(const struct luo_cf_handler *h, struct file *file,
 		      loff_t pos)
@@ -211,8 +245,10 @@ int luo_memfd_cf_fill(const struct luo_cf_handler *h, struct file *file,
 	u64 *buf;
 	ssize_t n;
 
-	if (h->unit != PAGE_SIZE || !PAGE_ALIGNED(pos))
+	if (!IS_ALIGNED(pos, h->unit))
 		return -EINVAL;
+	if (h->unit > PAGE_SIZE)
+		return lmc_cf_fill_huge(h, file, pos);
 	buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;

@@ -20,13 +20,19 @@
  * Whether @file may hold data that @out lacks. The pinned folios cannot leave
  * the file (no truncate, no punch, no reclaim, no migration), so it holds
  * exactly the preserved pages unless a hole was filled since, and then its
- * page count (lmc_file_pages(): a new page counts also once swapped out)
- * differs. Pages beyond i_size (fallocate() with FALLOC_FL_KEEP_SIZE) also
- * differ, and cost a walk that finds nothing.
+ * page counts differ. Pages beyond i_size (fallocate() with
+ * FALLOC_FL_KEEP_SIZE) also differ, and cost a walk that finds nothing.
+ * Two counts, since each can lag behind the page cache for a moment: shmem's allocated count is
+ * raised only after a new page is in the page cache (which the page-cache
+ * count already has), and a page moving to swap leaves the page-cache count
+ * before it joins the swap count (while the allocated count keeps it). A
+ * new page in one window is in the other count; preserved pages are pinned
+ * and do not move. For hugetlbfs both are the page-cache count.
  */
 static bool lmc_may_have_new(struct file *file, const struct luo_memfd_out *out)
 {
-	return lmc_file_pages(file) != out->nr_pages;
+	return lmc_file_pages(file) != out->nr_pages ||
+	       lmc_cache_pages(file) != out->nr_pages;
 }
 
 /*
@@ -133,9 +139,12 @@ out:
  * on test kernels with CONFIG_LUO_MEMFD_COMMON_CORRUPT_TEST, a requested
  * corruption is applied to the outgoing array.
  *
- * A page that fills a hole after this call (a process still writing while
- * the machine goes down) is not carried. The caller updates its entry count
- * from @out->nr, and HugeTLB its pool accounting.
+ * From this call on the file takes no new folio, until
+ * luo_memfd_unfreeze(): a write into a hole fails with EPERM and a fault
+ * into one raises SIGBUS (mapping_set_no_new_folios()), so no write is
+ * accepted that the next kernel would not see. The caller updates its entry
+ * count from @out->nr, and HugeTLB its pool accounting; a caller that fails
+ * after this succeeded calls luo_memfd_unfreeze().
  *
  * Context: Process context (LUO reboot path), may sleep.
  * Return: 0, or a negative errno (the kexec is then aborted; what was
@@ -143,12 +152,39 @@ out:
  */
 int luo_memfd_freeze(struct file *file, struct luo_memfd_out *out)
 {
+	struct address_space *mapping = file->f_mapping;
 	int err = 0;
 
+	/*
+	 * No folio fills a hole from now on: a write into one fails, a fault
+	 * raises SIGBUS, rather than being accepted and not carried. Taking
+	 * the page cache's lock waits out an insertion that began before.
+	 */
+	mapping_set_no_new_folios(mapping);
+	xa_lock_irq(&mapping->i_pages);
+	xa_unlock_irq(&mapping->i_pages);
 	if (lmc_may_have_new(file, out))
 		err = lmc_pick_up(file, out);
-	if (!err)
+	if (err)
+		mapping_clear_no_new_folios(mapping);
+	else
 		lmc_test_corrupt(out);
 	return err;
 }
 EXPORT_SYMBOL_GPL(luo_memfd_freeze);
+
+/**
+ * luo_memfd_unfreeze - Let a frozen memfd's holes be written again.
+ * @file: A memfd that luo_memfd_freeze() froze.
+ *
+ * Called from the handler's unfreeze() (a kexec that did not go on) and
+ * unpreserve(). Folios written into holes from now on are picked up by the
+ * next freeze. Harmless on a memfd that is not frozen.
+ *
+ * Context: Process context.
+ */
+void luo_memfd_unfreeze(struct file *file)
+{
+	mapping_clear_no_new_folios(file->f_mapping);
+}
+EXPORT_SYMBOL_GPL(luo_memfd_unfreeze);
