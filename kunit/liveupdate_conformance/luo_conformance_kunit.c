@@ -909,36 +909,44 @@ static void lcf_sparse_holes_stay(struct kunit *test)
 	lcf_expect_folios_unpreserved(test, &before);
 }
 
-/*
- * Fill a hole of a preserved file: .freeze() adds it to the serialized
- * state (preserved), and unpreserve releases it with the rest.
- */
-static void lcf_sparse_fill_after_preserve(struct kunit *test)
+/* A sparse file for the cases that fill a hole; skips what cannot. */
+static struct lcf_file *lcf_fill_file(struct kunit *test, u64 seed,
+				      bool unfreeze)
 {
 	const struct luo_cf_handler *h = lcf_handler(test);
 	const struct liveupdate_file_ops *ops = h->handler->ops;
-	struct lcf_blocks bl, frozen;
-	struct lcf_snap now;
-	struct lcf_file *f;
-	loff_t hole;
+	struct lcf_file *f = lcf_make_sparse(test, h, seed);
 
-	f = lcf_make_sparse(test, h, 22);
 	if (!h->fill)
 		kunit_skip(test, "%s: no .fill hook to write into a hole", h->name);
-	if (!ops->freeze)
-		kunit_skip(test, "%s: handler has no freeze", h->name);
-	hole = 1 * h->unit;
-	KUNIT_ASSERT_EQ(test, lcf_preserve(f), 0);
-	lcf_visit(test, f, &bl);
-	KUNIT_EXPECT_FALSE(test, lcf_blocks_cover(&bl, h->unit, hole));
+	if (!ops->freeze || (unfreeze && !ops->unfreeze))
+		kunit_skip(test, "%s: handler has no freeze%s", h->name,
+			   unfreeze ? " and unfreeze" : "");
+	return f;
+}
 
-	KUNIT_ASSERT_EQ(test, h->fill(h, f->file, hole), 0);
+/*
+ * Write the hole at @hole of the preserved @f (state @bl) and freeze: the
+ * state then has exactly one data block more, covering the hole, preserved
+ * and made of the file's folios; unfreeze and unpreserve release it with
+ * the rest.
+ */
+static void lcf_fill_freeze_unpreserve(struct kunit *test, struct lcf_file *f,
+				       const struct lcf_blocks *bl, loff_t hole)
+{
+	const struct luo_cf_handler *h = lcf_handler(test);
+	const struct liveupdate_file_ops *ops = h->handler->ops;
+	struct lcf_blocks frozen;
+	struct lcf_snap now;
+
+	KUNIT_ASSERT_EQ_MSG(test, h->fill(h, f->file, hole), 0,
+			    "a write into a hole before freeze");
 	KUNIT_ASSERT_EQ(test, ops->freeze(&f->args), 0);
 	lcf_visit(test, f, &frozen);
 	lcf_expect_blocks(test, &frozen, true);
 	KUNIT_EXPECT_TRUE_MSG(test, lcf_blocks_cover(&frozen, h->unit, hole),
-			      "the unit written after preserve is not in the state after freeze");
-	KUNIT_EXPECT_EQ(test, frozen.nr, bl.nr + 1);
+			      "the unit written into a hole is not in the state after freeze");
+	KUNIT_EXPECT_EQ(test, frozen.nr, bl->nr + 1);
 	if (h->check_serialized)
 		KUNIT_EXPECT_EQ_MSG(test, h->check_serialized(h, &f->args), 0,
 				    "serialized state after freeze");
@@ -952,6 +960,23 @@ static void lcf_sparse_fill_after_preserve(struct kunit *test)
 }
 
 /*
+ * Fill a hole of a preserved file: .freeze() adds it to the serialized
+ * state (preserved), and unpreserve releases it with the rest.
+ */
+static void lcf_sparse_fill_after_preserve(struct kunit *test)
+{
+	const struct luo_cf_handler *h = lcf_handler(test);
+	struct lcf_file *f = lcf_fill_file(test, 22, false);
+	loff_t hole = 1 * h->unit;
+	struct lcf_blocks bl;
+
+	KUNIT_ASSERT_EQ(test, lcf_preserve(f), 0);
+	lcf_visit(test, f, &bl);
+	KUNIT_EXPECT_FALSE(test, lcf_blocks_cover(&bl, h->unit, hole));
+	lcf_fill_freeze_unpreserve(test, f, &bl, hole);
+}
+
+/*
  * From freeze on, a hole takes no new unit until unfreeze: a write into one
  * fails with EPERM instead of being accepted and not carried by the kexec.
  * After unfreeze (the kexec did not go on) it succeeds, and the next freeze
@@ -961,17 +986,10 @@ static void lcf_sparse_no_fill_after_freeze(struct kunit *test)
 {
 	const struct luo_cf_handler *h = lcf_handler(test);
 	const struct liveupdate_file_ops *ops = h->handler->ops;
+	struct lcf_file *f = lcf_fill_file(test, 23, true);
+	loff_t hole = 1 * h->unit;
 	struct lcf_blocks bl, frozen;
-	struct lcf_snap now;
-	struct lcf_file *f;
-	loff_t hole;
 
-	f = lcf_make_sparse(test, h, 23);
-	if (!h->fill)
-		kunit_skip(test, "%s: no .fill hook to write into a hole", h->name);
-	if (!ops->freeze || !ops->unfreeze)
-		kunit_skip(test, "%s: handler has no freeze and unfreeze", h->name);
-	hole = 1 * h->unit;
 	KUNIT_ASSERT_EQ(test, lcf_preserve(f), 0);
 	KUNIT_ASSERT_EQ(test, ops->freeze(&f->args), 0);
 	lcf_visit(test, f, &bl);
@@ -980,22 +998,8 @@ static void lcf_sparse_no_fill_after_freeze(struct kunit *test)
 	lcf_visit(test, f, &frozen);
 	KUNIT_EXPECT_EQ(test, frozen.nr, bl.nr);
 	KUNIT_EXPECT_FALSE(test, lcf_blocks_cover(&frozen, h->unit, hole));
-
 	ops->unfreeze(&f->args);
-	KUNIT_ASSERT_EQ_MSG(test, h->fill(h, f->file, hole), 0,
-			    "a write into a hole after unfreeze");
-	KUNIT_ASSERT_EQ(test, ops->freeze(&f->args), 0);
-	lcf_visit(test, f, &frozen);
-	lcf_expect_blocks(test, &frozen, true);
-	KUNIT_EXPECT_TRUE_MSG(test, lcf_blocks_cover(&frozen, h->unit, hole),
-			      "the unit written after unfreeze is not in the state after the next freeze");
-	KUNIT_EXPECT_EQ(test, frozen.nr, bl.nr + 1);
-	lcf_snapshot(test, f, &now);
-	lcf_expect_blocks_are_folios(test, &frozen, &now);
-	ops->unfreeze(&f->args);
-	lcf_unpreserve(f);
-	lcf_expect_blocks(test, &frozen, false);
-	lcf_expect_folios_unpreserved(test, &now);
+	lcf_fill_freeze_unpreserve(test, f, &bl, hole);
 }
 
 static struct kunit_case lcf_cases[] = {
