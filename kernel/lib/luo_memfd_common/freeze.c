@@ -22,12 +22,14 @@
  * exactly the preserved pages unless a hole was filled since, and then its
  * page counts differ. Pages beyond i_size (fallocate() with
  * FALLOC_FL_KEEP_SIZE) also differ, and cost a walk that finds nothing.
- * Two counts, since each can lag behind the page cache for a moment: shmem's allocated count is
- * raised only after a new page is in the page cache (which the page-cache
- * count already has), and a page moving to swap leaves the page-cache count
- * before it joins the swap count (while the allocated count keeps it). A
- * new page in one window is in the other count; preserved pages are pinned
- * and do not move. For hugetlbfs both are the page-cache count.
+ * Two counts, each read under its own lock, since each can miss a new page
+ * for a moment: shmem's allocated count is raised only after the page is in
+ * the page cache (the page is locked until then, so it cannot be swapped
+ * out meanwhile, and the page-cache count already has it); the page-cache
+ * count plus the swap count, read one after the other, can miss a page
+ * swapped in between the two reads (the first raised before the second is
+ * lowered), which the allocated count keeps. For hugetlbfs both are the
+ * page-cache count.
  */
 static bool lmc_may_have_new(struct file *file, const struct luo_memfd_out *out)
 {

@@ -155,9 +155,9 @@ unsigned long lmc_file_pages(struct file *file)
  * @file: A shmem or hugetlbfs memfd.
  *
  * The page-cache count, raised under the page cache's lock when a page is
- * added, plus for shmem the swap count, both in base pages. A page moving
- * to swap leaves the first before it joins the second: see lmc_file_pages()
- * for a count that keeps it.
+ * added, plus for shmem the swap count, both in base pages. Read one after
+ * the other, they can miss a page swapped in between the two reads: see
+ * lmc_file_pages() for a count that keeps it.
  *
  * Return: The count.
  */
