@@ -70,16 +70,14 @@ echo "hugetlb-2M $((sizes[-1] * M)) 1" >> "$out/hugetlb.conf"
 # 16 GiB with 64 MiB written, beside a full 64 MiB file (--sparse only has
 # 1 GiB). Not on stock, which fills every hole at preserve: 16 GiB would not
 # fit in the guest.
+if [ $sparse -eq 1 ]; then
+	echo "shmem $((64 * M))" >> "$out/shmem.conf"
+	echo "hugetlb-2M $((64 * M))" >> "$out/hugetlb.conf"
+fi
+cp "$out/shmem.conf" "$out/shmem-luo.conf"
 if [ $smoke -eq 0 ]; then
-	if [ $sparse -eq 1 ]; then
-		echo "shmem $((64 * M))" >> "$out/shmem.conf"
-		echo "hugetlb-2M $((64 * M))" >> "$out/hugetlb.conf"
-	fi
-	cp "$out/shmem.conf" "$out/shmem-luo.conf"
 	echo "shmem $((16384 * M)) 1/256" >> "$out/shmem-luo.conf"
 	echo "hugetlb-2M $((16384 * M)) 1/256" >> "$out/hugetlb.conf"
-else
-	cp "$out/shmem.conf" "$out/shmem-luo.conf"
 fi
 
 chain() { local k=$1 c=$1 i; for ((i = 0; i < reps; i++)); do c="$c,$k"; done; echo "$c"; }

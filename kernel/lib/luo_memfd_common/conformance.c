@@ -36,6 +36,13 @@ static u64 lmc_cf_stamp(u64 seed, u64 off)
 	return (seed ^ off) * 0x9e3779b97f4a7c15ULL + 1;
 }
 
+/* Write @stamp into the page at @page: its first word, and inverted its last. */
+static void lmc_cf_put_stamp(u64 *page, u64 stamp)
+{
+	page[0] = stamp;
+	page[LMC_CF_LAST] = ~stamp;
+}
+
 static struct hstate *lmc_cf_hstate(const struct luo_cf_handler *h)
 {
 	return h->unit > PAGE_SIZE ? size_to_hstate(h->unit) : NULL;
@@ -52,8 +59,7 @@ static int lmc_cf_fill_shmem(struct file *file, size_t size, u64 seed)
 	while (pos < size) {
 		ssize_t n;
 
-		buf[0] = lmc_cf_stamp(seed, pos);
-		buf[LMC_CF_LAST] = ~buf[0];
+		lmc_cf_put_stamp(buf, lmc_cf_stamp(seed, pos));
 		n = kernel_write(file, buf, PAGE_SIZE, &pos);
 		if (n != PAGE_SIZE) {
 			err = n < 0 ? n : -EIO;
@@ -101,8 +107,7 @@ static int lmc_cf_pages(struct file *file, size_t size, u64 seed, bool write)
 				u64 want = lmc_cf_stamp(seed, (u64)next << PAGE_SHIFT);
 
 				if (write) {
-					w[0] = want;
-					w[LMC_CF_LAST] = ~want;
+					lmc_cf_put_stamp(w, want);
 				} else if (w[0] != want || w[LMC_CF_LAST] != ~want) {
 					pr_err("page %lu: stamp %#llx/%#llx, want %#llx/%#llx\n",
 					       next, w[0], w[LMC_CF_LAST], want,
@@ -217,8 +222,7 @@ static int lmc_cf_fill_huge(const struct luo_cf_handler *h, struct file *file,
 	for (p = 0; p < h->unit / PAGE_SIZE; p++) {
 		u64 *w = kmap_local_folio(folio, p * PAGE_SIZE);
 
-		w[0] = lmc_cf_stamp(0, pos + p * PAGE_SIZE);
-		w[LMC_CF_LAST] = ~w[0];
+		lmc_cf_put_stamp(w, lmc_cf_stamp(0, pos + p * PAGE_SIZE));
 		kunmap_local(w);
 	}
 	unpin_folio(folio);
@@ -252,8 +256,7 @@ int luo_memfd_cf_fill(const struct luo_cf_handler *h, struct file *file,
 	buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	buf[0] = lmc_cf_stamp(0, pos);
-	buf[LMC_CF_LAST] = ~buf[0];
+	lmc_cf_put_stamp(buf, lmc_cf_stamp(0, pos));
 	n = kernel_write(file, buf, PAGE_SIZE, &pos);
 	kfree(buf);
 	if (n == PAGE_SIZE)

@@ -11,6 +11,7 @@
 #include <linux/kho/abi/kexec_handover.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -22,19 +23,27 @@
  * exactly the preserved pages unless a hole was filled since, and then its
  * page counts differ. Pages beyond i_size (fallocate() with
  * FALLOC_FL_KEEP_SIZE) also differ, and cost a walk that finds nothing.
- * Two counts, each read under its own lock, since each can miss a new page
- * for a moment: shmem's allocated count is raised only after the page is in
- * the page cache (the page is locked until then, so it cannot be swapped
- * out meanwhile, and the page-cache count already has it); the page-cache
- * count plus the swap count, read one after the other, can miss a page
- * swapped in between the two reads (the first raised before the second is
- * lowered), which the allocated count keeps. For hugetlbfs both are the
- * page-cache count.
+ * Two counts, since each can miss a new page for a moment: shmem's
+ * allocated count is raised only after the page is in the page cache (the
+ * page is locked until then, so it cannot be swapped out meanwhile, and the
+ * page-cache count already has it); the page-cache count plus the swap
+ * count can miss a page swapped in between reading the two, which the
+ * allocated count keeps. For hugetlbfs both are the page-cache count.
  */
 static bool lmc_may_have_new(struct file *file, const struct luo_memfd_out *out)
 {
-	return lmc_file_pages(file) != out->nr_pages ||
-	       lmc_cache_pages(file) != out->nr_pages;
+	struct shmem_inode_info *info;
+	bool differ;
+
+	if (!shmem_file(file))
+		return READ_ONCE(file->f_mapping->nrpages) != out->nr_pages;
+	info = SHMEM_I(file_inode(file));
+	spin_lock(&info->lock);
+	differ = info->alloced != out->nr_pages ||
+		 READ_ONCE(file->f_mapping->nrpages) + info->swapped !=
+		 out->nr_pages;
+	spin_unlock(&info->lock);
+	return differ;
 }
 
 /*

@@ -25,7 +25,6 @@ static inline void lmc_test_uncorrupt(struct luo_memfd_out *out)
 #endif
 
 unsigned long lmc_file_pages(struct file *file);
-unsigned long lmc_cache_pages(struct file *file);
 int lmc_pin_present(struct file *file, const struct luo_memfd_out *skip,
 		    struct folio ***folios, unsigned long *nr);
 int lmc_preserve_folios(struct folio **folios, u64 nr,

@@ -150,31 +150,6 @@ unsigned long lmc_file_pages(struct file *file)
 	return pages;
 }
 
-/**
- * lmc_cache_pages - Pages of a memfd in its page cache, plus swapped out.
- * @file: A shmem or hugetlbfs memfd.
- *
- * The page-cache count, raised under the page cache's lock when a page is
- * added, plus for shmem the swap count, both in base pages. Read one after
- * the other, they can miss a page swapped in between the two reads: see
- * lmc_file_pages() for a count that keeps it.
- *
- * Return: The count.
- */
-unsigned long lmc_cache_pages(struct file *file)
-{
-	struct shmem_inode_info *info;
-	unsigned long pages = READ_ONCE(file->f_mapping->nrpages);
-
-	if (!shmem_file(file))
-		return pages;
-	info = SHMEM_I(file_inode(file));
-	spin_lock(&info->lock);
-	pages += info->swapped;
-	spin_unlock(&info->lock);
-	return pages;
-}
-
 /* Make room for @more folios after the @nr already in *@folios. */
 static int lmc_grow(struct folio ***folios, unsigned long *cap,
 		    unsigned long nr, unsigned long more)
