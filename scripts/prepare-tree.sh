@@ -54,11 +54,13 @@ done < "$series"
 (cd "$delta" && find . -type f | sed 's|^\./||' | sort) > "$delta.manifest"
 
 # 3. Files touched last time but not now go back to pristine (or away).
+# Without -p: the restored file must look newer than the objects built
+# from the patched one, or make would keep them.
 while read -r f; do
 	[ -n "$f" ] || continue
 	grep -qxF "$f" "$delta.manifest" && continue
 	if [ -e "$src/$f" ]; then
-		cp -p "$src/$f" "$tree/$f"
+		cp "$src/$f" "$tree/$f"
 	else
 		rm -f "$tree/$f"
 	fi
