@@ -408,8 +408,8 @@ struct luo_memfd_info {
  * @brief Describe a memfd: size, backing page size, position and seals.
  *
  * Handy after luo_session_retrieve_fd() to check what came back. The caller
- * sets `info->sz`; members that do not fit in it are not written, bytes past
- * the known structure are zeroed.
+ * sets `info->sz`; a member that does not fit whole in it is not written
+ * (not even in part), bytes past the known structure are zeroed.
  *
  * @param fd   a memfd (or any sealable shmem or HugeTLB file).
  * @param info receives the description.
@@ -506,9 +506,9 @@ struct luo_probe_result {
  * errors are reported per path in the result, not as a return value.
  *
  * @param opts options, or NULL for the defaults.
- * @param res  receives the result; the caller sets `res->sz`. Members that do
- *             not fit are not written; bytes past the known structure are
- *             zeroed.
+ * @param res  receives the result; the caller sets `res->sz`. A member that
+ *             does not fit whole is not written, not even in part; bytes
+ *             past the known structure are zeroed.
  * @return 0, or a negative errno:
  *  - -EINVAL: `res` is NULL or a size is too small; unknown flag;
  *  - -E2BIG: oversized `opts` with non-zero extra bytes, or `res->sz` above

@@ -49,10 +49,13 @@ LUO_HIDDEN int luo__out_check(const void *out);
 
 /*
  * Copy the library's filled-in structure SRC (KNOWN bytes, its sz member is
- * ignored) into the caller's DST: the first min(dst->sz, KNOWN) bytes, except
- * sz itself, then zero the caller's bytes beyond KNOWN.
+ * ignored) into the caller's DST. A caller whose dst->sz covers KNOWN gets
+ * it all and zeros beyond it; a smaller one gets only the members that fit
+ * whole: ENDS lists, in order, the offset just past each member after sz
+ * (luo_offsetofend()), and no byte of a member cut by sz is written.
  */
-LUO_HIDDEN void luo__out_copy(void *dst, const void *src, size_t known);
+LUO_HIDDEN void luo__out_copy(void *dst, const void *src, size_t known,
+			      const size_t *ends, size_t nends);
 
 /*
  * Parse a NUL-terminated kernel command line (modified in place) into

@@ -138,6 +138,15 @@ fail:
 	return err;
 }
 
+/* Where each member of struct luo_memfd_info after sz ends. */
+static const size_t luo_memfd_info_ends[] = {
+	luo_offsetofend(struct luo_memfd_info, size),
+	luo_offsetofend(struct luo_memfd_info, page_size),
+	luo_offsetofend(struct luo_memfd_info, pos),
+	luo_offsetofend(struct luo_memfd_info, seals),
+	luo_offsetofend(struct luo_memfd_info, hugetlb),
+};
+
 int luo_memfd_info(int fd, struct luo_memfd_info *info)
 {
 	struct luo_memfd_info out;
@@ -169,6 +178,7 @@ int luo_memfd_info(int fd, struct luo_memfd_info *info)
 	out.pos = (int64_t)pos;
 	out.seals = (unsigned int)seals;
 	out.hugetlb = (uint32_t)sfs.f_type == LUO_HUGETLBFS_MAGIC;
-	luo__out_copy(info, &out, sizeof(out));
+	luo__out_copy(info, &out, sizeof(out), luo_memfd_info_ends,
+		      LUO_ARRAY_SIZE(luo_memfd_info_ends));
 	return 0;
 }

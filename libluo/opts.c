@@ -36,18 +36,23 @@ int luo__out_check(const void *out)
 	return 0;
 }
 
-void luo__out_copy(void *dst, const void *src, size_t known)
+void luo__out_copy(void *dst, const void *src, size_t known, const size_t *ends,
+		   size_t nends)
 {
 	unsigned char *d = dst;
-	size_t sz;
+	size_t sz, limit, i;
 
 	memcpy(&sz, dst, sizeof(sz));
-	if (sz <= known) {
-		memcpy(d + sizeof(size_t), (const unsigned char *)src + sizeof(size_t),
-		       sz - sizeof(size_t));
-		return;
+	if (sz >= known) {
+		limit = known;
+	} else {
+		/* The last member that ends within sz; never part of one. */
+		limit = sizeof(size_t);
+		for (i = 0; i < nends && ends[i] <= sz; i++)
+			limit = ends[i];
 	}
 	memcpy(d + sizeof(size_t), (const unsigned char *)src + sizeof(size_t),
-	       known - sizeof(size_t));
-	memset(d + known, 0, sz - known);
+	       limit - sizeof(size_t));
+	if (sz > known)
+		memset(d + known, 0, sz - known);
 }

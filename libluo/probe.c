@@ -193,6 +193,15 @@ static void luo_probe_cmdline(const char *root, struct luo_probe_result *r)
 	r->flags |= LUO_PROBE_CMDLINE | luo__parse_cmdline(buf);
 }
 
+/* Where each member of struct luo_probe_result after sz ends. */
+static const size_t luo_probe_result_ends[] = {
+	luo_offsetofend(struct luo_probe_result, flags),
+	luo_offsetofend(struct luo_probe_result, dev_err),
+	luo_offsetofend(struct luo_probe_result, open_err),
+	luo_offsetofend(struct luo_probe_result, kho_err),
+	luo_offsetofend(struct luo_probe_result, cmdline_err),
+};
+
 int luo_probe(const struct luo_probe_opts *opts, struct luo_probe_result *res)
 {
 	struct luo_probe_result r;
@@ -252,7 +261,8 @@ int luo_probe(const struct luo_probe_opts *opts, struct luo_probe_result *res)
 
 	luo_probe_cmdline(root, &r);
 
-	luo__out_copy(res, &r, sizeof(r));
+	luo__out_copy(res, &r, sizeof(r), luo_probe_result_ends,
+		      LUO_ARRAY_SIZE(luo_probe_result_ends));
 	return 0;
 }
 

@@ -708,6 +708,33 @@ static void info_smaller_struct(void **state)
 	close(fd);
 }
 
+/*
+ * A caller whose sz ends inside a member (here half of page_size) gets the
+ * members that fit whole and not one byte of the member it cuts.
+ */
+static void info_partial_member(void **state)
+{
+	LUO_OPTS(luo_memfd_opts, o, .size = 8192);
+	struct luo_memfd_info info;
+	unsigned char sentinel[sizeof(info)];
+	size_t whole = offsetof(struct luo_memfd_info, page_size);
+	size_t sz = whole + sizeof(uint32_t);
+	int fd;
+
+	(void)state;
+	fd = luo_memfd_create("cut", &o);
+	assert_true(fd >= 0);
+	memset(&info, 0x5c, sizeof(info));
+	memset(sentinel, 0x5c, sizeof(sentinel));
+	info.sz = sz;
+	assert_int_equal(luo_memfd_info(fd, &info), 0);
+	assert_int_equal(info.sz, sz);
+	assert_int_equal(info.size, 8192);
+	assert_memory_equal((unsigned char *)&info + whole, sentinel + whole,
+			    sizeof(info) - whole);
+	close(fd);
+}
+
 /* A newer caller's larger structure: the unknown tail is zeroed. */
 static void info_larger_struct(void **state)
 {
@@ -767,4 +794,5 @@ DEFINE_TESTS(memfd,
 	cmocka_unit_test(info_each_call_fails),
 	cmocka_unit_test(info_real_not_a_memfd),
 	cmocka_unit_test(info_smaller_struct),
+	cmocka_unit_test(info_partial_member),
 	cmocka_unit_test(info_larger_struct));
