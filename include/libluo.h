@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/* Copyright (c) 2026 The luo-memfd authors */
 /*
  * libluo - userspace library for the Linux Live Update Orchestrator
  * (/dev/liveupdate, Linux 7.3 uAPI).
@@ -62,8 +63,24 @@ extern "C" {
 
 /** @brief Major version of the library (matches the SONAME `libluo.so.1`). */
 #define LIBLUO_MAJOR_VERSION 1
-/** @brief Minor version of the library. */
-#define LIBLUO_MINOR_VERSION 0
+/** @brief Minor version of the library: 1.1 added the LIBLUO_1.1 symbols. */
+#define LIBLUO_MINOR_VERSION 1
+/** @brief Patch level of the library. */
+#define LIBLUO_PATCH_VERSION 0
+
+/**
+ * @brief One number for a library version, ordered like the versions.
+ *
+ * Compare the result of luo_version() (the library loaded at run time) with
+ * it, or with #LIBLUO_VERSION (the header compiled against).
+ */
+#define LIBLUO_VERSION_NUM(MAJOR, MINOR, PATCH) \
+	(((MAJOR) << 16) | ((MINOR) << 8) | (PATCH))
+
+/** @brief Version of this header, as LIBLUO_VERSION_NUM() gives it. */
+#define LIBLUO_VERSION                                                  \
+	LIBLUO_VERSION_NUM(LIBLUO_MAJOR_VERSION, LIBLUO_MINOR_VERSION, \
+			   LIBLUO_PATCH_VERSION)
 
 /** @brief Path of the LUO character device. */
 #define LUO_DEVICE_PATH "/dev/liveupdate"
@@ -105,6 +122,21 @@ extern "C" {
 		memset(&NAME, 0, sizeof(struct TYPE));                         \
 		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };       \
 	})
+
+/**
+ * @brief Version of the libluo loaded at run time.
+ *
+ * A program built against a newer header than the library it runs with can
+ * test for what it needs: `luo_version() >= LIBLUO_VERSION_NUM(1, 1, 0)`.
+ * Calling a LIBLUO_1.1 function on a 1.0 library fails at load time instead
+ * (symbol versioning); this is for optional use through dlsym() or for logs.
+ *
+ * @return LIBLUO_VERSION_NUM(major, minor, patch) of the library.
+ *
+ * @par Thread safety
+ * Thread-safe.
+ */
+LUO_API int luo_version(void);
 
 /* ------------------------------------------------------------------------ */
 /* Device                                                                   */
@@ -151,6 +183,22 @@ LUO_API int luo_device_open(const struct luo_device_opts *opts);
 /* Sessions                                                                 */
 /* ------------------------------------------------------------------------ */
 
+/** @brief luo_fd_opts::flags bit: leave the new descriptor inheritable across exec. */
+#define LUO_FD_NOCLOEXEC (1ULL << 0)
+
+/**
+ * @brief Options of the calls that return a descriptor from a LUO ioctl:
+ * luo_session_create_opts(), luo_session_retrieve_opts() and
+ * luo_session_retrieve_fd_opts().
+ *
+ * The ioctl arguments carry their own size, so a later kernel can take more
+ * fields; this structure is where libluo will add them.
+ */
+struct luo_fd_opts {
+	size_t sz;      /**< `sizeof(struct luo_fd_opts)`. */
+	uint64_t flags; /**< 0 or #LUO_FD_NOCLOEXEC; other bits give -EINVAL. */
+};
+
 /**
  * @brief Create a new outgoing session (LIVEUPDATE_IOCTL_CREATE_SESSION).
  *
@@ -181,6 +229,24 @@ LUO_API int luo_device_open(const struct luo_device_opts *opts);
 LUO_API int luo_session_create(int dev_fd, const char *name);
 
 /**
+ * @brief luo_session_create() with options.
+ *
+ * @param dev_fd device descriptor from luo_device_open().
+ * @param name   session name, 1 to 63 bytes plus the NUL.
+ * @param opts   options, or NULL for the defaults (the same as
+ *               luo_session_create()).
+ * @return as luo_session_create(); also -EINVAL for an unknown flag or a bad
+ *         `opts->sz`, -E2BIG for oversized `opts` with non-zero extra bytes,
+ *         and -EBADF when #LUO_FD_NOCLOEXEC could not be applied because
+ *         another thread closed the new descriptor first.
+ *
+ * @par Thread safety
+ * Thread-safe.
+ */
+LUO_API int luo_session_create_opts(int dev_fd, const char *name,
+				    const struct luo_fd_opts *opts);
+
+/**
  * @brief Retrieve a session handed over by the previous kernel
  * (LIVEUPDATE_IOCTL_RETRIEVE_SESSION).
  *
@@ -204,6 +270,23 @@ LUO_API int luo_session_create(int dev_fd, const char *name);
  * Thread-safe; of two concurrent retrievals of the same name one gets -EINVAL.
  */
 LUO_API int luo_session_retrieve(int dev_fd, const char *name);
+
+/**
+ * @brief luo_session_retrieve() with options.
+ *
+ * @param dev_fd device descriptor from luo_device_open().
+ * @param name   name the session was created with, 1 to 63 bytes.
+ * @param opts   options, or NULL for the defaults.
+ * @return as luo_session_retrieve(); also -EINVAL / -E2BIG for bad `opts`,
+ *         and -EBADF when #LUO_FD_NOCLOEXEC could not be applied because
+ *         another thread closed the new descriptor first (the library
+ *         never closes a retrieved session itself).
+ *
+ * @par Thread safety
+ * Thread-safe.
+ */
+LUO_API int luo_session_retrieve_opts(int dev_fd, const char *name,
+				      const struct luo_fd_opts *opts);
 
 /**
  * @brief Finish a retrieved session (LIVEUPDATE_SESSION_FINISH).
@@ -307,6 +390,23 @@ LUO_API int luo_session_preserve_fd(int session_fd, int fd, uint64_t token);
  * Thread-safe; the kernel holds the session lock.
  */
 LUO_API int luo_session_retrieve_fd(int session_fd, uint64_t token);
+
+/**
+ * @brief luo_session_retrieve_fd() with options.
+ *
+ * @param session_fd descriptor from luo_session_retrieve().
+ * @param token      token given to luo_session_preserve_fd() before the update.
+ * @param opts       options, or NULL for the defaults.
+ * @return as luo_session_retrieve_fd(); also -EINVAL / -E2BIG for bad
+ *         `opts`, and -EBADF when #LUO_FD_NOCLOEXEC could not be applied
+ *         because another thread closed the new descriptor first (the file
+ *         stays retrieved: retrieve the token again).
+ *
+ * @par Thread safety
+ * Thread-safe.
+ */
+LUO_API int luo_session_retrieve_fd_opts(int session_fd, uint64_t token,
+					 const struct luo_fd_opts *opts);
 
 /* ------------------------------------------------------------------------ */
 /* Memfds                                                                   */

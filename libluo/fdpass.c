@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/* Copyright (c) 2026 The luo-memfd authors */
 /*
  * Handing descriptors to another process over a Unix socket (SCM_RIGHTS).
  *

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/* Copyright (c) 2026 The luo-memfd authors */
 /* Internal helpers of libluo; not installed. */
 #ifndef LIBLUO_INTERNAL_H
 #define LIBLUO_INTERNAL_H

@@ -1,11 +1,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+# Copyright (c) 2026 The luo-memfd authors
 #
 # libluo make fragment. Included by the top-level Makefile, or used alone:
 #   make -f libluo/libluo.mk REPO=$PWD libluo libluo-test examples docs
 #
 # Targets:
 #   libluo              build/libluo/{libluo.a,libluo.so.1*,libluo.pc}, export check
-#   libluo-install      install into $(DESTDIR)$(PREFIX) (lib, include, pkgconfig)
+#   libluo-install      install into $(DESTDIR)$(PREFIX): libraries, header,
+#                       pkg-config file, man pages, licence texts
+#   libluo-uninstall    remove exactly what libluo-install installed
+#   libluo-man          man pages (Doxygen) in build/docs/man/man3
 #   libluo-test         cmocka unit tests under ASan+UBSan, syscalls wrapped
 #   libluo-integration  build/tests/libluo/integration (static KTAP stage program)
 #   libluo-check-uapi   libluo/luo_abi.h against KHDR's <linux/liveupdate.h>
@@ -15,6 +19,12 @@
 #
 # Exports LIBLUO_STATIC_LIB (path of libluo.a) and LIBLUO_INCLUDE for other
 # static guest programs.
+#
+# A distribution builds it with its own flags and no kernel tree:
+#   make -f libluo/libluo.mk REPO=$PWD CFLAGS=... CPPFLAGS=... LDFLAGS=... \
+#        PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu DESTDIR=... libluo-install
+# CFLAGS defaults to -O2 -g; warnings are errors only with WERROR=1 (the
+# project's own tests build with it).
 
 LIBLUO_SAVED_GOAL := $(.DEFAULT_GOAL)
 
@@ -26,12 +36,17 @@ PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/libluo
 DESTDIR ?=
 CC ?= cc
 AR ?= ar
 DOXYGEN ?= doxygen
+WERROR ?= 0
+# Where the project lives; goes into libluo.pc as URL.
+LIBLUO_URL ?= https://docs.kernel.org/core-api/liveupdate.html
 
-LIBLUO_VERSION := 1.0.0
+LIBLUO_VERSION := 1.1.0
 LIBLUO_SONAME := libluo.so.1
 
 LIBLUO_SRCDIR := $(REPO)/libluo
@@ -51,12 +66,15 @@ LIBLUO_SRCS := $(addprefix $(LIBLUO_SRCDIR)/,opts.c session.c memfd.c probe.c fd
 LIBLUO_OBJS := $(patsubst $(LIBLUO_SRCDIR)/%.c,$(LIBLUO_OUT)/obj/%.o,$(LIBLUO_SRCS))
 LIBLUO_DEPS_H := $(LIBLUO_HEADER) $(LIBLUO_SRCDIR)/internal.h $(LIBLUO_SRCDIR)/luo_abi.h
 
-LIBLUO_WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+LIBLUO_WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wundef -Wvla
 LIBLUO_CPPFLAGS := -I$(LIBLUO_INCLUDE) -I$(LIBLUO_SRCDIR)
-LIBLUO_CFLAGS := -std=c11 $(LIBLUO_WARN) -O2 -g -fPIC -fvisibility=hidden
+# The caller's CFLAGS come last so that they win; -O2 -g when none given.
+LIBLUO_USER_CFLAGS := $(if $(strip $(CFLAGS)),$(CFLAGS),-O2 -g)
+LIBLUO_CFLAGS := -std=c11 $(LIBLUO_WARN) $(if $(filter 1,$(WERROR)),-Werror) \
+	-fPIC -fvisibility=hidden $(LIBLUO_USER_CFLAGS)
 
-.PHONY: libluo libluo-install libluo-test libluo-integration examples docs libluo-clean \
+.PHONY: libluo libluo-install libluo-uninstall libluo-man libluo-test libluo-integration examples docs libluo-clean \
 	libluo-check-uapi
 
 # The carried ABI must equal a kernel's: a mismatch fails the compile.
@@ -73,7 +91,7 @@ libluo: $(LIBLUO_STATIC_LIB) $(LIBLUO_OUT)/libluo.so $(LIBLUO_PC) $(LIBLUO_OUT)/
 
 $(LIBLUO_OUT)/obj/%.o: $(LIBLUO_SRCDIR)/%.c $(LIBLUO_DEPS_H)
 	@mkdir -p $(@D)
-	$(CC) $(LIBLUO_CPPFLAGS) $(LIBLUO_CFLAGS) -c $< -o $@
+	$(CC) $(LIBLUO_CPPFLAGS) $(CPPFLAGS) $(LIBLUO_CFLAGS) -c $< -o $@
 
 $(LIBLUO_STATIC_LIB): $(LIBLUO_OBJS)
 	@mkdir -p $(@D)
@@ -82,8 +100,9 @@ $(LIBLUO_STATIC_LIB): $(LIBLUO_OBJS)
 
 $(LIBLUO_SHARED_LIB): $(LIBLUO_OBJS) $(LIBLUO_MAP)
 	@mkdir -p $(@D)
-	$(CC) -shared -fPIC -Wl,-soname,$(LIBLUO_SONAME) -Wl,--version-script=$(LIBLUO_MAP) \
-		-Wl,-z,defs -Wl,-z,relro -Wl,-z,now -o $@ $(LIBLUO_OBJS)
+	$(CC) $(LIBLUO_USER_CFLAGS) $(LDFLAGS) -shared -fPIC -Wl,-soname,$(LIBLUO_SONAME) \
+		-Wl,--version-script=$(LIBLUO_MAP) -Wl,-z,defs -Wl,-z,relro -Wl,-z,now \
+		-o $@ $(LIBLUO_OBJS)
 
 $(LIBLUO_OUT)/$(LIBLUO_SONAME): $(LIBLUO_SHARED_LIB)
 	ln -sf $(notdir $<) $@
@@ -98,24 +117,53 @@ $(LIBLUO_OUT)/exports.ok: $(LIBLUO_SHARED_LIB) $(LIBLUO_MAP) $(LIBLUO_HEADER) \
 	sh $(LIBLUO_SRCDIR)/check-exports.sh $(LIBLUO_SHARED_LIB) $(LIBLUO_MAP) $(LIBLUO_HEADER)
 	@touch $@
 
+# libluo.pc names its directories relative to ${prefix} where they lie
+# under it, so that a relocated tree (or a sysroot) still works.
+LIBLUO_PC_REL = $(if $(filter $(PREFIX)/%,$(1)),$${prefix}$(patsubst $(PREFIX)%,%,$(1)),$(1))
 define LIBLUO_PC_GEN
-sed -e 's|@PREFIX@|$(1)|' -e 's|@LIBDIR@|$(2)|' -e 's|@INCLUDEDIR@|$(3)|' \
-	-e 's|@VERSION@|$(LIBLUO_VERSION)|' $(LIBLUO_SRCDIR)/libluo.pc.in
+sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(call LIBLUO_PC_REL,$(LIBDIR))|' \
+	-e 's|@INCLUDEDIR@|$(call LIBLUO_PC_REL,$(INCLUDEDIR))|' \
+	-e 's|@VERSION@|$(LIBLUO_VERSION)|' -e 's|@URL@|$(LIBLUO_URL)|' \
+	$(LIBLUO_SRCDIR)/libluo.pc.in
 endef
 
 $(LIBLUO_PC): $(LIBLUO_SRCDIR)/libluo.pc.in
 	@mkdir -p $(@D)
-	$(call LIBLUO_PC_GEN,$(PREFIX),$(LIBDIR),$(INCLUDEDIR)) > $@
+	$(LIBLUO_PC_GEN) > $@
 
-libluo-install: libluo
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+# Man pages: Doxygen writes one page for the header, one per structure and
+# a link page per function and macro. Only the library's own names are
+# installed: the link pages Doxygen makes for structure members (sz.3,
+# flags.3, ...) would clash with other packages.
+LIBLUO_MAN_OUT := $(LIBLUO_DOCS_OUT)/man/man3
+LIBLUO_MAN_PAGES = $(wildcard $(LIBLUO_MAN_OUT)/libluo.h.3 $(LIBLUO_MAN_OUT)/luo_*.3 \
+	$(LIBLUO_MAN_OUT)/LUO_*.3 $(LIBLUO_MAN_OUT)/LIBLUO_*.3)
+LIBLUO_LICENSES := $(addprefix $(LIBLUO_SRCDIR)/,COPYING LICENSES/LGPL-2.1 LICENSES/MIT)
+
+libluo-man: docs
+
+libluo-install: libluo libluo-man
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(DOCDIR)
 	install -m 0644 $(LIBLUO_STATIC_LIB) $(DESTDIR)$(LIBDIR)/libluo.a
 	install -m 0755 $(LIBLUO_SHARED_LIB) $(DESTDIR)$(LIBDIR)/libluo.so.$(LIBLUO_VERSION)
 	ln -sf libluo.so.$(LIBLUO_VERSION) $(DESTDIR)$(LIBDIR)/$(LIBLUO_SONAME)
 	ln -sf $(LIBLUO_SONAME) $(DESTDIR)$(LIBDIR)/libluo.so
 	install -m 0644 $(LIBLUO_HEADER) $(DESTDIR)$(INCLUDEDIR)/libluo.h
-	$(call LIBLUO_PC_GEN,$(PREFIX),$(LIBDIR),$(INCLUDEDIR)) > $(DESTDIR)$(PKGCONFIGDIR)/libluo.pc
+	$(LIBLUO_PC_GEN) > $(DESTDIR)$(PKGCONFIGDIR)/libluo.pc
 	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/libluo.pc
+	install -m 0644 $(LIBLUO_MAN_PAGES) $(DESTDIR)$(MANDIR)/man3/
+	install -m 0644 $(LIBLUO_LICENSES) $(DESTDIR)$(DOCDIR)/
+	@echo "libluo-install: $(DESTDIR)$(PREFIX): libluo $(LIBLUO_VERSION), $(words $(LIBLUO_MAN_PAGES)) man pages"
+
+libluo-uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libluo.a $(DESTDIR)$(LIBDIR)/libluo.so \
+		$(DESTDIR)$(LIBDIR)/$(LIBLUO_SONAME) $(DESTDIR)$(LIBDIR)/libluo.so.$(LIBLUO_VERSION) \
+		$(DESTDIR)$(INCLUDEDIR)/libluo.h $(DESTDIR)$(PKGCONFIGDIR)/libluo.pc \
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(LIBLUO_LICENSES)))
+	rm -f $(DESTDIR)$(MANDIR)/man3/libluo.h.3 $(DESTDIR)$(MANDIR)/man3/luo_*.3 \
+		$(DESTDIR)$(MANDIR)/man3/LUO_*.3 $(DESTDIR)$(MANDIR)/man3/LIBLUO_*.3
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # ---------------------------------------------------------------- unit tests
 # The library is rebuilt with the sanitizers and linked statically into the
@@ -133,7 +181,7 @@ LIBLUO_TEST_SRCS := $(addprefix $(LIBLUO_TEST_DIR)/,main.c wrap.c test_opts.c te
 LIBLUO_TEST_LIB_OBJS := $(patsubst $(LIBLUO_SRCDIR)/%.c,$(LIBLUO_TEST_OUT)/obj/lib/%.o,$(LIBLUO_SRCS))
 LIBLUO_TEST_OBJS := $(patsubst $(LIBLUO_TEST_DIR)/%.c,$(LIBLUO_TEST_OUT)/obj/%.o,$(LIBLUO_TEST_SRCS))
 LIBLUO_TEST_BIN := $(LIBLUO_TEST_OUT)/test_libluo
-LIBLUO_TEST_CFLAGS := -std=c11 $(LIBLUO_WARN) -Wno-missing-prototypes -O1 -g $(LIBLUO_SAN)
+LIBLUO_TEST_CFLAGS := -std=c11 $(LIBLUO_WARN) -Werror -Wno-missing-prototypes -O1 -g $(LIBLUO_SAN)
 
 $(LIBLUO_TEST_OUT)/obj/lib/%.o: $(LIBLUO_SRCDIR)/%.c $(LIBLUO_DEPS_H)
 	@mkdir -p $(@D)
@@ -152,7 +200,7 @@ libluo-test: $(LIBLUO_TEST_BIN)
 		$(LIBLUO_TEST_BIN)
 
 # ------------------------------------------------- static guest programs
-LIBLUO_STATIC_CFLAGS := -std=c11 $(LIBLUO_WARN) -Wno-missing-prototypes -O2 -g
+LIBLUO_STATIC_CFLAGS := -std=c11 $(LIBLUO_WARN) -Werror -Wno-missing-prototypes -O2 -g
 
 $(LIBLUO_EXAMPLES_OUT)/luo-memfd-demo: $(REPO)/examples/luo-memfd-demo.c $(LIBLUO_STATIC_LIB) \
 		$(LIBLUO_HEADER)

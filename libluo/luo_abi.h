@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/* Copyright (c) 2026 The luo-memfd authors */
 /*
  * The /dev/liveupdate ioctl ABI of Linux 7.3, as libluo uses it.
  *

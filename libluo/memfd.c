@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/* Copyright (c) 2026 The luo-memfd authors */
 /* Creating and describing memfds meant for preservation. */
 #define _GNU_SOURCE
 #include <fcntl.h>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/* Copyright (c) 2026 The luo-memfd authors */
 /* Device and session ioctls of /dev/liveupdate (Linux 7.3 uAPI, luo_abi.h). */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -53,9 +54,37 @@ static int luo_name_copy(uint8_t dst[LUO_ABI_NAME_LEN], const char *name)
 	return 0;
 }
 
-int luo_session_create(int dev_fd, const char *name)
+/*
+ * Apply the luo_fd_opts flags to FD, a descriptor the kernel just returned
+ * close-on-exec: FD, or a negative errno. F_SETFD fails only with EBADF,
+ * when another thread closed FD under us: the number is no longer ours to
+ * close, and a retrieved session or file it named is the caller's to redo.
+ */
+static int luo_fd_finish(int fd, uint64_t flags)
+{
+	if (fd < 0)
+		return -EPROTO;
+	if ((flags & LUO_FD_NOCLOEXEC) && fcntl(fd, F_SETFD, 0) < 0)
+		return luo__neg_errno();
+	return fd;
+}
+
+static int luo_fd_opts_flags(const struct luo_fd_opts *opts, uint64_t *flags)
+{
+	int err = luo__opts_check(opts, sizeof(*opts));
+
+	if (err)
+		return err;
+	*flags = LUO_OPT(opts, flags, 0);
+	return (*flags & ~LUO_FD_NOCLOEXEC) ? -EINVAL : 0;
+}
+
+/* CREATE_SESSION or RETRIEVE_SESSION by name. */
+static int luo_session_by_name(int dev_fd, const char *name, unsigned long cmd,
+			       const struct luo_fd_opts *opts)
 {
 	struct luo_abi_session_by_name arg;
+	uint64_t flags;
 	int err;
 
 	memset(&arg, 0, sizeof(arg));
@@ -66,27 +95,32 @@ int luo_session_create(int dev_fd, const char *name)
 	err = luo_name_copy(arg.name, name);
 	if (err)
 		return err;
-	if (ioctl(dev_fd, LUO_ABI_IOCTL_CREATE_SESSION, &arg) < 0)
+	err = luo_fd_opts_flags(opts, &flags);
+	if (err)
+		return err;
+	if (ioctl(dev_fd, cmd, &arg) < 0)
 		return luo__neg_errno();
-	return arg.fd >= 0 ? arg.fd : -EPROTO;
+	return luo_fd_finish(arg.fd, flags);
+}
+
+int luo_session_create_opts(int dev_fd, const char *name, const struct luo_fd_opts *opts)
+{
+	return luo_session_by_name(dev_fd, name, LUO_ABI_IOCTL_CREATE_SESSION, opts);
+}
+
+int luo_session_create(int dev_fd, const char *name)
+{
+	return luo_session_create_opts(dev_fd, name, NULL);
+}
+
+int luo_session_retrieve_opts(int dev_fd, const char *name, const struct luo_fd_opts *opts)
+{
+	return luo_session_by_name(dev_fd, name, LUO_ABI_IOCTL_RETRIEVE_SESSION, opts);
 }
 
 int luo_session_retrieve(int dev_fd, const char *name)
 {
-	struct luo_abi_session_by_name arg;
-	int err;
-
-	memset(&arg, 0, sizeof(arg));
-	arg.size = sizeof(arg);
-	arg.fd = -1;
-	if (dev_fd < 0)
-		return -EBADF;
-	err = luo_name_copy(arg.name, name);
-	if (err)
-		return err;
-	if (ioctl(dev_fd, LUO_ABI_IOCTL_RETRIEVE_SESSION, &arg) < 0)
-		return luo__neg_errno();
-	return arg.fd >= 0 ? arg.fd : -EPROTO;
+	return luo_session_retrieve_opts(dev_fd, name, NULL);
 }
 
 int luo_session_finish(int session_fd)
@@ -140,9 +174,12 @@ int luo_session_preserve_fd(int session_fd, int fd, uint64_t token)
 	return 0;
 }
 
-int luo_session_retrieve_fd(int session_fd, uint64_t token)
+int luo_session_retrieve_fd_opts(int session_fd, uint64_t token,
+				 const struct luo_fd_opts *opts)
 {
 	struct luo_abi_fd_token arg;
+	uint64_t flags;
+	int err;
 
 	memset(&arg, 0, sizeof(arg));
 	arg.size = sizeof(arg);
@@ -150,7 +187,21 @@ int luo_session_retrieve_fd(int session_fd, uint64_t token)
 	arg.token = token;
 	if (session_fd < 0)
 		return -EBADF;
+	err = luo_fd_opts_flags(opts, &flags);
+	if (err)
+		return err;
 	if (ioctl(session_fd, LUO_ABI_IOCTL_RETRIEVE_FD, &arg) < 0)
 		return luo__neg_errno();
-	return arg.fd >= 0 ? arg.fd : -EPROTO;
+	return luo_fd_finish(arg.fd, flags);
+}
+
+int luo_session_retrieve_fd(int session_fd, uint64_t token)
+{
+	return luo_session_retrieve_fd_opts(session_fd, token, NULL);
+}
+
+int luo_version(void)
+{
+	return LIBLUO_VERSION_NUM(LIBLUO_MAJOR_VERSION, LIBLUO_MINOR_VERSION,
+				  LIBLUO_PATCH_VERSION);
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/* Copyright (c) 2026 The luo-memfd authors */
 /* What each errno means for /dev/liveupdate and its sessions (Linux 7.3). */
 #include <limits.h>
 

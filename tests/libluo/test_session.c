@@ -460,6 +460,103 @@ static void ioctls_on_closed_fd_fail_ebadf(void **state)
 	assert_int_equal(luo_session_retrieve_fd(fd, 1), -EBADF);
 }
 
+/* ---- _opts variants (LIBLUO_1.1) ---- */
+
+#define F_SETFD_CMD 2 /* F_SETFD in the Linux uAPI */
+
+/* NULL options and zero flags: the same call as the plain function. */
+static void opts_null_and_zero_are_plain(void **state)
+{
+	LUO_OPTS(luo_fd_opts, o);
+
+	(void)state;
+	fake(3, REQ_CREATE, 72, 0);
+	fk.out_fd = 11;
+	assert_int_equal(luo_session_create_opts(3, "a", NULL), 11);
+	fake(3, REQ_RETRIEVE, 72, 0);
+	fk.out_fd = 12;
+	assert_int_equal(luo_session_retrieve_opts(3, "a", &o), 12);
+	fake(4, REQ_RETRIEVE_FD, 16, 0);
+	fk.out_fd = 13;
+	assert_int_equal(luo_session_retrieve_fd_opts(4, 99, &o), 13);
+	assert_int_equal(in_u64(8), 99);
+}
+
+/* LUO_FD_NOCLOEXEC clears FD_CLOEXEC on the descriptor the kernel gave. */
+static void opts_nocloexec_clears_the_flag(void **state)
+{
+	LUO_OPTS(luo_fd_opts, o, .flags = LUO_FD_NOCLOEXEC);
+	static const unsigned long reqs[] = { REQ_CREATE, REQ_RETRIEVE, REQ_RETRIEVE_FD };
+	size_t i;
+	int ret = -1;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		fake(3, reqs[i], reqs[i] == REQ_RETRIEVE_FD ? 16 : 72, 0);
+		fk.out_fd = 20 + (int)i;
+		wrap_mocked |= W_FCNTL;
+		expect_value(__wrap_fcntl, fd, 20 + (int)i);
+		expect_value(__wrap_fcntl, cmd, F_SETFD_CMD);
+		will_return(__wrap_fcntl, 0);
+		if (reqs[i] == REQ_CREATE)
+			ret = luo_session_create_opts(3, "a", &o);
+		else if (reqs[i] == REQ_RETRIEVE)
+			ret = luo_session_retrieve_opts(3, "a", &o);
+		else
+			ret = luo_session_retrieve_fd_opts(3, 5, &o);
+		assert_int_equal(ret, 20 + (int)i);
+	}
+}
+
+/* F_SETFD failing (another thread closed the fd) is reported, not hidden. */
+static void opts_nocloexec_failure_is_reported(void **state)
+{
+	LUO_OPTS(luo_fd_opts, o, .flags = LUO_FD_NOCLOEXEC);
+
+	(void)state;
+	fake(3, REQ_RETRIEVE, 72, 0);
+	fk.out_fd = 30;
+	wrap_mocked |= W_FCNTL;
+	expect_value(__wrap_fcntl, fd, 30);
+	expect_value(__wrap_fcntl, cmd, F_SETFD_CMD);
+	will_return(__wrap_fcntl, -EBADF);
+	assert_int_equal(luo_session_retrieve_opts(3, "a", &o), -EBADF);
+}
+
+/* Bad options fail before any system call (ioctl is mocked, not expected). */
+static void opts_bad(void **state)
+{
+	LUO_OPTS(luo_fd_opts, o, .flags = 2);
+	struct {
+		struct luo_fd_opts o;
+		uint64_t future;
+	} n;
+
+	(void)state;
+	wrap_mocked |= W_IOCTL | W_FCNTL;
+	assert_int_equal(luo_session_create_opts(3, "a", &o), -EINVAL);
+	assert_int_equal(luo_session_retrieve_opts(3, "a", &o), -EINVAL);
+	assert_int_equal(luo_session_retrieve_fd_opts(3, 1, &o), -EINVAL);
+	memset(&n, 0, sizeof(n));
+	n.o.sz = sizeof(n);
+	n.future = 1;
+	assert_int_equal(luo_session_create_opts(3, "a", &n.o), -E2BIG);
+	o.sz = 3;
+	o.flags = 0;
+	assert_int_equal(luo_session_retrieve_fd_opts(3, 1, &o), -EINVAL);
+	assert_int_equal(luo_session_create_opts(-1, "a", NULL), -EBADF);
+	assert_int_equal(luo_session_retrieve_opts(3, "", NULL), -EINVAL);
+}
+
+static void version_matches_header(void **state)
+{
+	(void)state;
+	assert_int_equal(luo_version(), LIBLUO_VERSION);
+	assert_int_equal(LIBLUO_VERSION, (1 << 16) | (1 << 8));
+	assert_true(luo_version() >= LIBLUO_VERSION_NUM(1, 1, 0));
+	assert_true(luo_version() < LIBLUO_VERSION_NUM(2, 0, 0));
+}
+
 DEFINE_TESTS(session,
 	cmocka_unit_test(create_ok),
 	cmocka_unit_test(create_name_63_bytes),
@@ -491,4 +588,9 @@ DEFINE_TESTS(session,
 	cmocka_unit_test(retrieve_fd_kernel_errors),
 	cmocka_unit_test(retrieve_fd_negative_fd_from_kernel),
 	cmocka_unit_test(ioctls_on_non_luo_fd_fail_enotty),
-	cmocka_unit_test(ioctls_on_closed_fd_fail_ebadf));
+	cmocka_unit_test(ioctls_on_closed_fd_fail_ebadf),
+	cmocka_unit_test(opts_null_and_zero_are_plain),
+	cmocka_unit_test(opts_nocloexec_clears_the_flag),
+	cmocka_unit_test(opts_nocloexec_failure_is_reported),
+	cmocka_unit_test(opts_bad),
+	cmocka_unit_test(version_matches_header));
