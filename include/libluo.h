@@ -412,7 +412,14 @@ LUO_API int luo_session_retrieve_fd_opts(int session_fd, uint64_t token,
 /* Memfds                                                                   */
 /* ------------------------------------------------------------------------ */
 
-/** @brief luo_memfd_opts::hugetlb_page_size for 2 MiB HugeTLB pages. */
+/**
+ * @brief luo_memfd_opts::hugetlb_page_size for 2 MiB HugeTLB pages.
+ *
+ * Any power of two above the base page size is accepted (arm64 has 64 KiB,
+ * 32 MiB, 512 MiB and 16 GiB pages, depending on its base page); the kernel
+ * says whether it has that size. luo_memfd_opts::hugetlb_page_shift gives
+ * the same as log2.
+ */
 #define LUO_HUGETLB_2M (UINT64_C(2) << 20)
 /** @brief luo_memfd_opts::hugetlb_page_size for 1 GiB HugeTLB pages. */
 #define LUO_HUGETLB_1G (UINT64_C(1) << 30)
@@ -435,6 +442,17 @@ LUO_API int luo_session_retrieve_fd_opts(int session_fd, uint64_t token,
 
 /** @brief luo_memfd_opts::flags bit: leave the memfd inheritable across exec. */
 #define LUO_MEMFD_NOCLOEXEC (1ULL << 0)
+/**
+ * @brief luo_memfd_opts::flags bit: create the memfd with `MFD_NOEXEC_SEAL`
+ * (Linux 6.3+): its mode has no execute bit and F_SEAL_EXEC is set, so it
+ * can never be made executable. The seal is preserved across the update.
+ *
+ * With `vm.memfd_noexec=1` or `2` the kernel adds this flag itself to a
+ * memfd_create() that names neither MFD_EXEC nor MFD_NOEXEC_SEAL, which is
+ * what libluo calls without it; asking explicitly makes the result the same
+ * whatever the sysctl says. A kernel before 6.3 fails the call with -EINVAL.
+ */
+#define LUO_MEMFD_NOEXEC_SEAL (1ULL << 1)
 
 /**
  * @brief Every seal luo_memfd_opts::seals accepts: F_SEAL_SEAL, F_SEAL_SHRINK,
@@ -448,13 +466,19 @@ struct luo_memfd_opts {
 	size_t sz;                  /**< `sizeof(struct luo_memfd_opts)`. */
 	uint64_t size;              /**< File size in bytes (0: leave empty). For
 	                                 HugeTLB, a multiple of the page size. */
-	uint64_t hugetlb_page_size; /**< 0 for shmem, #LUO_HUGETLB_2M or
-	                                 #LUO_HUGETLB_1G; anything else is -EINVAL. */
+	uint64_t hugetlb_page_size; /**< 0 for shmem, else the HugeTLB page size
+	                                 in bytes: a power of two above the base
+	                                 page (#LUO_HUGETLB_2M, #LUO_HUGETLB_1G,
+	                                 ...); anything else is -EINVAL. */
 	unsigned int seals;         /**< F_SEAL_* bits added last (subset of
 	                                 #LUO_MEMFD_SEALS_ALL). */
 	unsigned int prefault;      /**< #LUO_PREFAULT_NONE, #LUO_PREFAULT_FALLOCATE
 	                                 or #LUO_PREFAULT_TOUCH. */
-	uint64_t flags;             /**< 0 or #LUO_MEMFD_NOCLOEXEC. */
+	uint64_t flags;             /**< #LUO_MEMFD_NOCLOEXEC, #LUO_MEMFD_NOEXEC_SEAL. */
+	unsigned int hugetlb_page_shift; /**< Since 1.1: the HugeTLB page size as
+	                                 log2 (21 for 2 MiB), 0 for none. If
+	                                 hugetlb_page_size is set too, both must
+	                                 name the same size. */
 };
 
 /**
@@ -474,8 +498,10 @@ struct luo_memfd_opts {
  * @param opts options, or NULL for an empty shmem memfd.
  * @return the memfd, or a negative errno:
  *  - -EINVAL: `name` is NULL; bad `opts`: size, unknown flag or seal, a page
- *    size other than 0, 2 MiB and 1 GiB, a size that is not a multiple of
- *    the HugeTLB page size, an unknown prefault mode;
+ *    size that is not a power of two above the base page (or a shift above
+ *    63), a page size and a shift that disagree, a size that is not a
+ *    multiple of the HugeTLB page size, an unknown prefault mode;
+ *    #LUO_MEMFD_NOEXEC_SEAL on a kernel before 6.3;
  *  - -ENODEV: the kernel has no HugeTLB page size of that size (e.g. 1 GiB
  *    pages on a CPU without them); -ENOENT: hugetlbfs has no mount for it;
  *  - -E2BIG: `opts` larger than known with non-zero extra bytes;
@@ -525,6 +551,72 @@ struct luo_memfd_info {
  * change to the file may be seen half-way.
  */
 LUO_API int luo_memfd_info(int fd, struct luo_memfd_info *info);
+
+/** @brief luo_memfd_probe_result::flags: an empty memfd of this kind was created (the kernel has the page size). */
+#define LUO_MEMFD_PROBE_CREATED (1ULL << 0)
+/** @brief luo_memfd_probe_result::flags: a trial preserve was made (a device descriptor was given). */
+#define LUO_MEMFD_PROBE_PRESERVE_TRIED (1ULL << 1)
+/** @brief luo_memfd_probe_result::flags: the kernel preserved the empty memfd: it can preserve this kind. */
+#define LUO_MEMFD_PROBE_PRESERVED (1ULL << 2)
+/** @brief luo_memfd_probe_result::flags: HugeTLB: the pool's free and reserved counts were read. */
+#define LUO_MEMFD_PROBE_POOL_KNOWN (1ULL << 3)
+/** @brief luo_memfd_probe_result::flags: HugeTLB: the pool has the pages the size needs, free and unreserved, now. */
+#define LUO_MEMFD_PROBE_POOL_FITS (1ULL << 4)
+
+/** @brief What luo_memfd_probe() found. */
+struct luo_memfd_probe_result {
+	size_t sz;             /**< In: `sizeof(struct luo_memfd_probe_result)`. */
+	uint64_t flags;        /**< LUO_MEMFD_PROBE_* bits. */
+	uint64_t page_size;    /**< Page size of the memfd: the base page for shmem. */
+	uint64_t pages_needed; /**< Pages of that size the asked size takes. */
+	uint64_t pages_free;   /**< HugeTLB: free pages of the pool minus those
+	                            reserved, now (with #LUO_MEMFD_PROBE_POOL_KNOWN). */
+	int32_t create_err;    /**< 0, or the negative errno of creating the
+	                            empty memfd (-ENODEV: no such page size). */
+	int32_t preserve_err;  /**< 0, or the negative errno of the trial
+	                            session or preserve (-ENOENT: the kernel has
+	                            no handler for this kind of memfd, e.g. a
+	                            HugeTLB memfd on stock 7.3). */
+	int32_t pool_err;      /**< 0, or the negative errno of reading the pool
+	                            counts in /sys/kernel/mm/hugepages. */
+};
+
+/**
+ * @brief Find out whether a memfd like the one `opts` describes can be
+ * created and preserved, before creating it.
+ *
+ * Creates the memfd `opts` describes, but empty (no page is allocated), and
+ * when `dev_fd` is a device descriptor preserves it in a session of its own
+ * (named `libluo-probe-PID-FD`) and closes that session again, which gives
+ * the file back: the kernel's own answer, not a guess from its version. For
+ * HugeTLB it also reads the pool's free and reserved counts and compares
+ * them with the pages `opts->size` takes. Nothing is left behind.
+ *
+ * A VMM that is about to back guest RAM with gigabytes of HugeTLB pages
+ * checks `(flags & LUO_MEMFD_PROBE_PRESERVED) && (flags &
+ * LUO_MEMFD_PROBE_POOL_FITS)` first. The pool count is a snapshot: another
+ * process may take the pages before the VMM does; overcommitted (surplus)
+ * pages are not counted.
+ *
+ * @param dev_fd device descriptor from luo_device_open(), or -1 to skip the
+ *               trial preserve (LUO_MEMFD_PROBE_PRESERVE_TRIED stays clear).
+ * @param opts   the memfd as it would be given to luo_memfd_create(), or NULL
+ *               for an empty shmem memfd.
+ * @param res    receives the result; the caller sets `res->sz`. A member
+ *               that does not fit whole is not written; bytes past the known
+ *               structure are zeroed.
+ * @return 0 (what failed is in `res`), or a negative errno:
+ *  - -EINVAL: `res` is NULL or its `sz` too small; `opts` invalid as for
+ *    luo_memfd_create();
+ *  - -EFBIG: `opts->size` above the largest file offset;
+ *  - -E2BIG: oversized `opts` with non-zero extra bytes, or `res->sz` above
+ *    #LUO_OPTS_MAX_SIZE.
+ *
+ * @par Thread safety
+ * Thread-safe; concurrent probes use distinct session names.
+ */
+LUO_API int luo_memfd_probe(int dev_fd, const struct luo_memfd_opts *opts,
+			    struct luo_memfd_probe_result *res);
 
 /* ------------------------------------------------------------------------ */
 /* Availability and boot detection                                          */

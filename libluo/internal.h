@@ -59,6 +59,15 @@ LUO_HIDDEN void luo__out_copy(void *dst, const void *src, size_t known,
 			      const size_t *ends, size_t nends);
 
 /*
+ * Validate the memfd options OPTS (which passed luo__opts_check()) as
+ * luo_memfd_create() does, before any system call: 0 with the page size
+ * in *PAGE and its log2 in *SHIFT for HugeTLB (0 for shmem), or -EINVAL /
+ * -EFBIG.
+ */
+LUO_HIDDEN int luo__memfd_check(const struct luo_memfd_opts *opts, uint64_t *page,
+				unsigned int *shift);
+
+/*
  * Parse a NUL-terminated kernel command line (modified in place) into
  * LUO_PROBE_CMDLINE_* flags.
  */

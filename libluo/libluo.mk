@@ -62,7 +62,7 @@ LIBLUO_PC := $(LIBLUO_OUT)/libluo.pc
 LIBLUO_MAP := $(LIBLUO_SRCDIR)/libluo.map
 LIBLUO_HEADER := $(LIBLUO_INCLUDE)/libluo.h
 
-LIBLUO_SRCS := $(addprefix $(LIBLUO_SRCDIR)/,opts.c session.c memfd.c probe.c fdpass.c strerror.c)
+LIBLUO_SRCS := $(addprefix $(LIBLUO_SRCDIR)/,opts.c session.c memfd.c memfd_probe.c probe.c fdpass.c strerror.c)
 LIBLUO_OBJS := $(patsubst $(LIBLUO_SRCDIR)/%.c,$(LIBLUO_OUT)/obj/%.o,$(LIBLUO_SRCS))
 LIBLUO_DEPS_H := $(LIBLUO_HEADER) $(LIBLUO_SRCDIR)/internal.h $(LIBLUO_SRCDIR)/luo_abi.h
 
@@ -177,7 +177,7 @@ LIBLUO_SPACE := $(LIBLUO_EMPTY) $(LIBLUO_EMPTY)
 LIBLUO_WRAP_LDFLAGS := -Wl,$(subst $(LIBLUO_SPACE),$(LIBLUO_COMMA),$(addprefix --wrap=,$(LIBLUO_WRAPPED)))
 LIBLUO_TEST_DIR := $(REPO)/tests/libluo
 LIBLUO_TEST_SRCS := $(addprefix $(LIBLUO_TEST_DIR)/,main.c wrap.c test_opts.c test_session.c \
-	test_memfd.c test_probe.c test_fdpass.c test_strerror.c)
+	test_memfd.c test_memfd_probe.c test_probe.c test_fdpass.c test_strerror.c)
 LIBLUO_TEST_LIB_OBJS := $(patsubst $(LIBLUO_SRCDIR)/%.c,$(LIBLUO_TEST_OUT)/obj/lib/%.o,$(LIBLUO_SRCS))
 LIBLUO_TEST_OBJS := $(patsubst $(LIBLUO_TEST_DIR)/%.c,$(LIBLUO_TEST_OUT)/obj/%.o,$(LIBLUO_TEST_SRCS))
 LIBLUO_TEST_BIN := $(LIBLUO_TEST_OUT)/test_libluo

@@ -22,10 +22,14 @@
 #ifndef MFD_HUGETLB
 #define MFD_HUGETLB 0x0004U
 #endif
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
 #define LUO_MFD_HUGE_SHIFT 26 /* MFD_HUGE_SHIFT: log2(page size) goes here */
+#define LUO_MFD_HUGE_MASK 0x3fU /* MFD_HUGE_MASK: six bits of log2 */
 #define LUO_HUGETLBFS_MAGIC 0x958458f6U
 
 _Static_assert(LUO_MEMFD_SEALS_ALL ==
@@ -64,10 +68,66 @@ static int luo_memfd_touch(int fd, uint64_t size, uint64_t page)
 	return err;
 }
 
+/*
+ * The HugeTLB page size OPTS asks for, as log2 in *SHIFT (0: shmem), from
+ * hugetlb_page_size or hugetlb_page_shift; both may be given if they agree.
+ * A huge page is a power of two above the base page BASE, and memfd_create()
+ * carries its log2 in six bits. Whether the kernel has that size is for
+ * memfd_create() to say (ENODEV).
+ */
+static int luo_memfd_huge_shift(const struct luo_memfd_opts *opts, uint64_t base,
+				unsigned int *shift)
+{
+	uint64_t size = LUO_OPT(opts, hugetlb_page_size, 0);
+	unsigned int from_size = 0, want = LUO_OPT(opts, hugetlb_page_shift, 0U);
+
+	if (size) {
+		if ((size & (size - 1)) || size <= base)
+			return -EINVAL;
+		while ((UINT64_C(1) << from_size) != size)
+			from_size++;
+		if (want && want != from_size)
+			return -EINVAL;
+		want = from_size;
+	}
+	if (want && (want > LUO_MFD_HUGE_MASK || (UINT64_C(1) << want) <= base))
+		return -EINVAL;
+	*shift = want;
+	return 0;
+}
+
+int luo__memfd_check(const struct luo_memfd_opts *opts, uint64_t *page, unsigned int *shift)
+{
+	uint64_t size = LUO_OPT(opts, size, 0), flags = LUO_OPT(opts, flags, 0);
+	unsigned int seals = LUO_OPT(opts, seals, 0U);
+	unsigned int prefault = LUO_OPT(opts, prefault, LUO_PREFAULT_NONE);
+	int err;
+
+	if (flags & ~(LUO_MEMFD_NOCLOEXEC | LUO_MEMFD_NOEXEC_SEAL))
+		return -EINVAL;
+	if (seals & ~LUO_MEMFD_SEALS_ALL)
+		return -EINVAL;
+	if (prefault != LUO_PREFAULT_NONE && prefault != LUO_PREFAULT_FALLOCATE &&
+	    prefault != LUO_PREFAULT_TOUCH)
+		return -EINVAL;
+	if (size > (uint64_t)INT64_MAX)
+		return -EFBIG;
+	*page = (uint64_t)sysconf(_SC_PAGESIZE);
+	err = luo_memfd_huge_shift(opts, *page, shift);
+	if (err)
+		return err;
+	if (*shift) {
+		*page = UINT64_C(1) << *shift;
+		if (size % *page)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 int luo_memfd_create(const char *name, const struct luo_memfd_opts *opts)
 {
-	uint64_t size, hps, flags, page;
-	unsigned int seals, prefault, mfd_flags;
+	uint64_t size, flags, page;
+	unsigned int seals, prefault, mfd_flags, shift;
 	int err, fd;
 
 	if (!name)
@@ -77,42 +137,21 @@ int luo_memfd_create(const char *name, const struct luo_memfd_opts *opts)
 	err = luo__opts_check(opts, sizeof(*opts));
 	if (err)
 		return err;
+	err = luo__memfd_check(opts, &page, &shift);
+	if (err)
+		return err;
 	size = LUO_OPT(opts, size, 0);
-	hps = LUO_OPT(opts, hugetlb_page_size, 0);
 	seals = LUO_OPT(opts, seals, 0U);
 	prefault = LUO_OPT(opts, prefault, LUO_PREFAULT_NONE);
 	flags = LUO_OPT(opts, flags, 0);
 
-	if (flags & ~LUO_MEMFD_NOCLOEXEC)
-		return -EINVAL;
-	if (seals & ~LUO_MEMFD_SEALS_ALL)
-		return -EINVAL;
-	if (prefault != LUO_PREFAULT_NONE && prefault != LUO_PREFAULT_FALLOCATE &&
-	    prefault != LUO_PREFAULT_TOUCH)
-		return -EINVAL;
-	if (size > (uint64_t)INT64_MAX)
-		return -EFBIG;
-
 	mfd_flags = MFD_ALLOW_SEALING;
 	if (!(flags & LUO_MEMFD_NOCLOEXEC))
 		mfd_flags |= MFD_CLOEXEC;
-	switch (hps) {
-	case 0:
-		page = (uint64_t)sysconf(_SC_PAGESIZE);
-		break;
-	case LUO_HUGETLB_2M:
-		mfd_flags |= MFD_HUGETLB | (21U << LUO_MFD_HUGE_SHIFT);
-		page = hps;
-		break;
-	case LUO_HUGETLB_1G:
-		mfd_flags |= MFD_HUGETLB | (30U << LUO_MFD_HUGE_SHIFT);
-		page = hps;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (hps && size % hps)
-		return -EINVAL;
+	if (flags & LUO_MEMFD_NOEXEC_SEAL)
+		mfd_flags |= MFD_NOEXEC_SEAL;
+	if (shift)
+		mfd_flags |= MFD_HUGETLB | (shift << LUO_MFD_HUGE_SHIFT);
 
 	fd = memfd_create(name, mfd_flags);
 	if (fd < 0)

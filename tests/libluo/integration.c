@@ -33,6 +33,10 @@
 
 #include "libluo.h"
 
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020 /* Linux uAPI; glibc 2.36 lacks it */
+#endif
+
 #define S_MAIN "itest-main"
 #define S_EMPTY "itest-empty"
 #define S_UNFIN "itest-unfinished"
@@ -50,6 +54,7 @@
 #define T_MAX UINT64_MAX
 #define T_LONG 7
 #define T_HUGE 9
+#define T_NOEXEC 13
 #define T_HANDOFF 42
 #define T_CHILD 43
 
@@ -68,8 +73,8 @@
  * path (a failure, a SKIP, or "not run" when the stage cannot go on), so
  * these are exact; check_plan() reports a count that drifted.
  */
-#define STAGE1_TESTS 54
-#define STAGE2_TESTS 33
+#define STAGE1_TESTS 61
+#define STAGE2_TESTS 34
 #define HANDOFF_TESTS 8 /* stage1_handoff(), part of STAGE1_TESTS */
 
 static int test_no, failures;
@@ -393,6 +398,87 @@ static int make_huge_memfd(void)
 	return fd;
 }
 
+/*
+ * The 2 MiB HugeTLB pool this boot starts with, from the command line the
+ * suites give (tests/suites): 32 pages on libluo-luo, none on libluo-stock.
+ */
+static long boot_pool_2m(void)
+{
+	if (cmdline_has("hugepagesz=2M"))
+		return cmdline_has("hugepages=32") ? 32 : -1;
+	return cmdline_has("hugepages=") ? -1 : 0;
+}
+
+/*
+ * What libluo 1.1 added, on the real kernel: luo_version(), the _opts calls,
+ * MFD_NOEXEC_SEAL, page sizes as log2, and luo_memfd_probe(). Runs before
+ * any HugeTLB page is taken, so the pool is still the boot's. Preserves one
+ * memfd in S_MAIN under T_NOEXEC for stage 2.
+ */
+static void stage1_v11(int dev, int s_main, bool expect_huge)
+{
+	LUO_OPTS(luo_fd_opts, nocloexec, .flags = LUO_FD_NOCLOEXEC);
+	LUO_OPTS(luo_memfd_opts, mo, .size = SMALL_SIZE, .flags = LUO_MEMFD_NOEXEC_SEAL);
+	LUO_OPTS(luo_memfd_opts, huge, .hugetlb_page_shift = 21, .size = HUGE_SIZE);
+	struct luo_memfd_probe_result r = { .sz = sizeof(r) };
+	long pool = boot_pool_2m();
+	struct stat st;
+	int s, fd, seals, ret;
+	uint64_t want;
+
+	ret = luo_version();
+	result(ret == LIBLUO_VERSION, "luo_version() is %d.%d.%d, the header's", ret >> 16,
+	       (ret >> 8) & 0xff, ret & 0xff);
+
+	s = luo_session_create_opts(dev, "itest-opts", &nocloexec);
+	result(s >= 0 && !(fcntl(s, F_GETFD) & FD_CLOEXEC),
+	       "luo_session_create_opts(LUO_FD_NOCLOEXEC) gives an inheritable session");
+	if (s >= 0)
+		close(s);
+
+	fd = luo_memfd_create("itest-noexec", &mo);
+	seals = fd >= 0 ? fcntl(fd, F_GET_SEALS) : -1;
+	result(fd >= 0 && fstat(fd, &st) == 0 && !(st.st_mode & 0111) && seals >= 0 &&
+		       (seals & F_SEAL_EXEC),
+	       "LUO_MEMFD_NOEXEC_SEAL: F_SEAL_EXEC set, no execute bit");
+	ret = fd < 0 ? fd : fill(fd, T_NOEXEC, 0, SMALL_SIZE);
+	expect_ret(ret ? ret : luo_session_preserve_fd(s_main, fd, T_NOEXEC), 0,
+		   "preserve the MFD_NOEXEC_SEAL memfd");
+	if (fd >= 0)
+		close(fd);
+
+	want = LUO_MEMFD_PROBE_CREATED | LUO_MEMFD_PROBE_PRESERVE_TRIED |
+	       LUO_MEMFD_PROBE_PRESERVED;
+	ret = luo_memfd_probe(dev, NULL, &r);
+	result(ret == 0 && r.flags == want && r.page_size == 4096 && r.pages_needed == 0,
+	       "luo_memfd_probe(shmem): preservable");
+	if (ret == 0 && r.flags != want)
+		diag("probe flags 0x%" PRIx64 " preserve_err %d", r.flags, r.preserve_err);
+
+	/* HugeTLB: the kernel's answer and the boot's pool of 2 MiB pages. */
+	r.sz = sizeof(r);
+	ret = luo_memfd_probe(dev, &huge, &r);
+	if (expect_huge)
+		result(ret == 0 && (r.flags & LUO_MEMFD_PROBE_PRESERVED),
+		       "luo_memfd_probe(2 MiB HugeTLB) on a kernel that preserves them");
+	else
+		result(ret == 0 && (r.flags & LUO_MEMFD_PROBE_CREATED) &&
+			       (r.flags & LUO_MEMFD_PROBE_PRESERVE_TRIED) &&
+			       !(r.flags & LUO_MEMFD_PROBE_PRESERVED) && r.preserve_err == -ENOENT,
+		       "luo_memfd_probe(2 MiB HugeTLB) on stock 7.3: not preservable (ENOENT)");
+	if (ret == 0)
+		diag("HugeTLB probe: flags 0x%" PRIx64 " create %d preserve %d pool %d free %" PRIu64,
+		     r.flags, r.create_err, r.preserve_err, r.pool_err, r.pages_free);
+	if (pool < 0)
+		skip("boot pool not known from the command line",
+		     "luo_memfd_probe() counts the boot's 2 MiB pool");
+	else
+		result(ret == 0 && (r.flags & LUO_MEMFD_PROBE_POOL_KNOWN) && r.pages_needed == 2 &&
+			       r.pages_free == (uint64_t)pool &&
+			       !!(r.flags & LUO_MEMFD_PROBE_POOL_FITS) == (pool >= 2),
+		       "luo_memfd_probe() counts the boot's 2 MiB pool (%ld pages, 2 needed)", pool);
+}
+
 static int stage1(void)
 {
 	struct luo_probe_result pr = { .sz = sizeof(pr) };
@@ -560,6 +646,9 @@ static int stage1(void)
 	if (fd_small >= 0)
 		close(fd_small);
 
+	/* --- libluo 1.1, before any HugeTLB page is taken --- */
+	stage1_v11(dev, s_main, expect_huge);
+
 	/* --- HugeTLB --- */
 	fd_huge = make_huge_memfd();
 	if (fd_huge < 0) {
@@ -721,6 +810,17 @@ static int stage2(void)
 	fd = check_file(s_main, T_MAX, 0x5a5a, MAX_TOKEN_SIZE, 0, 0, "token UINT64_MAX");
 	if (fd >= 0)
 		close(fd);
+	{
+		LUO_OPTS(luo_fd_opts, nocloexec, .flags = LUO_FD_NOCLOEXEC);
+
+		fd = luo_session_retrieve_fd_opts(s_main, T_NOEXEC, &nocloexec);
+		ret = fd >= 0 ? fcntl(fd, F_GET_SEALS) : fd;
+		result(fd >= 0 && !(fcntl(fd, F_GETFD) & FD_CLOEXEC) && ret >= 0 &&
+			       (ret & F_SEAL_EXEC) && verify(fd, T_NOEXEC, 0, SMALL_SIZE),
+		       "MFD_NOEXEC_SEAL memfd: F_SEAL_EXEC and data survived, retrieved inheritable");
+		if (fd >= 0)
+			close(fd);
+	}
 	expect_ret(luo_session_retrieve_fd(s_main, 12345), -ENOENT,
 		   "unknown token fails with ENOENT");
 	fd = luo_memfd_create("x", NULL);

@@ -11,7 +11,8 @@ int main(void)
 		size_t n;
 	} mods[] = {
 		{ opts_tests, opts_ntests },       { session_tests, session_ntests },
-		{ memfd_tests, memfd_ntests },     { probe_tests, probe_ntests },
+		{ memfd_tests, memfd_ntests },     { memfd_probe_tests, memfd_probe_ntests },
+		{ probe_tests, probe_ntests },
 		{ fdpass_tests, fdpass_ntests },   { strerror_tests, strerror_ntests },
 	};
 	struct CMUnitTest *all;

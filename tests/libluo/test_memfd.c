@@ -140,8 +140,9 @@ static void create_name_lengths(void **state)
 
 static void create_bad_page_sizes(void **state)
 {
-	static const uint64_t bad[] = { 4096, MIB, 4 * MIB, 2 * MIB + 1, 2 * GIB,
-					512 * MIB, UINT64_MAX };
+	/* Not a power of two, or not above the 4 KiB base page. */
+	static const uint64_t bad[] = { 4096, 2048, 1, 2 * MIB + 1, 3 * MIB,
+					GIB + 4096, UINT64_MAX };
 	LUO_OPTS(luo_memfd_opts, o);
 	size_t i;
 
@@ -176,7 +177,7 @@ static void create_bad_seals_flags_prefault(void **state)
 	o.seals = 0x80000000U;
 	assert_int_equal(luo_memfd_create("x", &o), -EINVAL);
 	o.seals = 0;
-	o.flags = 2;
+	o.flags = 4; /* 1: NOCLOEXEC, 2: NOEXEC_SEAL */
 	assert_int_equal(luo_memfd_create("x", &o), -EINVAL);
 	o.flags = 0;
 	o.prefault = 3;
@@ -285,6 +286,69 @@ static void create_hugetlb_1g(void **state)
 	expect_memfd("h", FLAGS_1G, 7);
 	expect_ftruncate(7, 2 * GIB, 0);
 	assert_int_equal(luo_memfd_create("h", &o), 7);
+}
+
+/* Every power of two above the base page goes to the kernel as log2. */
+static void create_hugetlb_any_power_of_two(void **state)
+{
+	static const struct {
+		uint64_t size;
+		unsigned int log2;
+	} ok[] = { { 64 << 10, 16 }, { MIB, 20 }, { 32 * MIB, 25 }, { 512 * MIB, 29 },
+		   { 16 * GIB, 34 }, { UINT64_C(1) << 63, 63 } };
+	LUO_OPTS(luo_memfd_opts, o);
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		mock_all();
+		o.hugetlb_page_size = ok[i].size;
+		o.hugetlb_page_shift = 0;
+		expect_memfd("h", 0x7U | (ok[i].log2 << 26), 7);
+		assert_int_equal(luo_memfd_create("h", &o), 7);
+		/* The same size as log2, and both together. */
+		o.hugetlb_page_shift = ok[i].log2;
+		expect_memfd("h", 0x7U | (ok[i].log2 << 26), 8);
+		assert_int_equal(luo_memfd_create("h", &o), 8);
+		o.hugetlb_page_size = 0;
+		expect_memfd("h", 0x7U | (ok[i].log2 << 26), 9);
+		assert_int_equal(luo_memfd_create("h", &o), 9);
+	}
+}
+
+static void create_hugetlb_bad_shift(void **state)
+{
+	LUO_OPTS(luo_memfd_opts, o);
+
+	(void)state;
+	mock_all();
+	o.hugetlb_page_shift = 12; /* the base page itself */
+	assert_int_equal(luo_memfd_create("h", &o), -EINVAL);
+	o.hugetlb_page_shift = 64; /* does not fit MFD_HUGE_MASK */
+	assert_int_equal(luo_memfd_create("h", &o), -EINVAL);
+	o.hugetlb_page_shift = 21; /* disagrees with the size */
+	o.hugetlb_page_size = GIB;
+	assert_int_equal(luo_memfd_create("h", &o), -EINVAL);
+	o.hugetlb_page_size = 2 * MIB; /* agrees, but 3 MiB is no multiple */
+	o.size = 3 * MIB;
+	assert_int_equal(luo_memfd_create("h", &o), -EINVAL);
+}
+
+/* MFD_NOEXEC_SEAL is 0x8 in the uAPI. */
+static void create_noexec_seal(void **state)
+{
+	LUO_OPTS(luo_memfd_opts, o, .flags = LUO_MEMFD_NOEXEC_SEAL);
+
+	(void)state;
+	mock_all();
+	expect_memfd("x", FLAGS_DEFAULT | 0x8U, 5);
+	assert_int_equal(luo_memfd_create("x", &o), 5);
+	o.flags |= LUO_MEMFD_NOCLOEXEC;
+	o.hugetlb_page_size = LUO_HUGETLB_2M;
+	expect_memfd("x", (FLAGS_2M & ~0x1U) | 0x8U, 6);
+	assert_int_equal(luo_memfd_create("x", &o), 6);
+	o.flags = 1ULL << 2;
+	assert_int_equal(luo_memfd_create("x", &o), -EINVAL);
 }
 
 static void create_hugetlb_empty(void **state)
@@ -772,6 +836,9 @@ DEFINE_TESTS(memfd,
 	cmocka_unit_test(create_hugetlb_2m),
 	cmocka_unit_test(create_hugetlb_1g),
 	cmocka_unit_test(create_hugetlb_empty),
+	cmocka_unit_test(create_hugetlb_any_power_of_two),
+	cmocka_unit_test(create_hugetlb_bad_shift),
+	cmocka_unit_test(create_noexec_seal),
 	cmocka_unit_test(create_fallocate_then_seals),
 	cmocka_unit_test(create_touch_populate),
 	cmocka_unit_test(create_touch_fallback_shmem),

@@ -74,6 +74,7 @@ int count_open_fds(void);
 DECLARE_TESTS(opts);
 DECLARE_TESTS(session);
 DECLARE_TESTS(memfd);
+DECLARE_TESTS(memfd_probe);
 DECLARE_TESTS(probe);
 DECLARE_TESTS(fdpass);
 DECLARE_TESTS(strerror);
