@@ -824,6 +824,44 @@ LUO_API int luo_recv_fds(int sock, int *fds, unsigned int max_fds);
  */
 LUO_API const char *luo_strerror(int err);
 
+/** @brief The calls luo_strerror_call() knows the errors of. */
+enum luo_call {
+	LUO_CALL_ANY = 0,          /**< no particular call: the short generic text */
+	LUO_CALL_DEVICE_OPEN,      /**< luo_device_open() */
+	LUO_CALL_SESSION_CREATE,   /**< luo_session_create() and its _opts form */
+	LUO_CALL_SESSION_RETRIEVE, /**< luo_session_retrieve() and its _opts form */
+	LUO_CALL_SESSION_FINISH,   /**< luo_session_finish() */
+	LUO_CALL_SESSION_GET_NAME, /**< luo_session_get_name() */
+	LUO_CALL_PRESERVE_FD,      /**< luo_session_preserve_fd() */
+	LUO_CALL_RETRIEVE_FD,      /**< luo_session_retrieve_fd() and its _opts form */
+	LUO_CALL_MEMFD_CREATE,     /**< luo_memfd_create() */
+};
+
+/**
+ * @brief One short line saying what an error means for one call.
+ *
+ * For a log line tied to the call that failed:
+ * @code
+ * int s = luo_session_retrieve(dev, "vm42-ram");
+ * if (s < 0)
+ *         fprintf(stderr, "retrieve session vm42-ram: %s\n",
+ *                 luo_strerror_call(LUO_CALL_SESSION_RETRIEVE, s));
+ *         // "retrieve session vm42-ram: no session of that name was handed over"
+ * @endcode
+ * luo_strerror() gives the long explanation of every meaning an errno has
+ * across LUO.
+ *
+ * @param call a #luo_call value; an unknown one acts as #LUO_CALL_ANY.
+ * @param err  an errno value, negative (as returned by libluo) or positive.
+ * @return a static, constant, NUL-terminated line without a final period or
+ *         newline, lower case; never NULL. An error libluo does not know for
+ *         any call gives luo_strerror()'s text.
+ *
+ * @par Thread safety
+ * Thread-safe (the strings are constant).
+ */
+LUO_API const char *luo_strerror_call(int call, int err);
+
 #ifdef __cplusplus
 }
 #endif

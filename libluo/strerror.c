@@ -119,3 +119,79 @@ const char *luo_strerror(int err)
 			return luo_errmsgs[i].msg;
 	return luo_unknown;
 }
+
+/* One short line for an error of one call: what it means there. */
+struct luo_callmsg {
+	int call;
+	int err;
+	const char *msg;
+};
+
+static const struct luo_callmsg luo_callmsgs[] = {
+	{ LUO_CALL_DEVICE_OPEN, ENOENT, "no /dev/liveupdate: boot with liveupdate=on" },
+	{ LUO_CALL_DEVICE_OPEN, EBUSY, "the device is held by another process" },
+	{ LUO_CALL_DEVICE_OPEN, EIO, "the handed-over sessions could not be restored" },
+	{ LUO_CALL_DEVICE_OPEN, ENXIO, "stale device node: live update is off" },
+	{ LUO_CALL_DEVICE_OPEN, ENODEV, "stale device node: live update is off" },
+	{ LUO_CALL_SESSION_CREATE, EEXIST, "a session of that name exists already" },
+	{ LUO_CALL_SESSION_CREATE, ENOSPC, "the kernel's session table is full" },
+	{ LUO_CALL_SESSION_CREATE, EINVAL, "empty name, or not the device" },
+	{ LUO_CALL_SESSION_RETRIEVE, ENOENT, "no session of that name was handed over" },
+	{ LUO_CALL_SESSION_RETRIEVE, EINVAL, "retrieved already, or not the device" },
+	{ LUO_CALL_SESSION_FINISH, EINVAL, "not a retrieved session" },
+	{ LUO_CALL_SESSION_FINISH, EBUSY, "a file handler is not ready yet; try again" },
+	{ LUO_CALL_SESSION_GET_NAME, ERANGE, "the buffer is too small for the name" },
+	{ LUO_CALL_PRESERVE_FD, ENOENT, "this kernel cannot preserve this kind of file" },
+	{ LUO_CALL_PRESERVE_FD, EBUSY, "the file is preserved already" },
+	{ LUO_CALL_PRESERVE_FD, EEXIST, "the token is taken in this session" },
+	{ LUO_CALL_PRESERVE_FD, EINVAL, "the session was retrieved, not created here" },
+	{ LUO_CALL_PRESERVE_FD, EOPNOTSUPP, "the memfd has seals the kernel cannot keep" },
+	{ LUO_CALL_PRESERVE_FD, EFBIG, "the memfd has too many pages" },
+	{ LUO_CALL_PRESERVE_FD, ENOSPC, "the session's file table is full" },
+	{ LUO_CALL_PRESERVE_FD, ENOMEM, "out of memory pinning the file's pages" },
+	{ LUO_CALL_RETRIEVE_FD, ENOENT, "no file with that token, or the session is finished" },
+	{ LUO_CALL_RETRIEVE_FD, EINVAL, "the session was created here, not retrieved" },
+	{ LUO_CALL_RETRIEVE_FD, EOPNOTSUPP, "the memfd has seals this kernel does not know" },
+	{ LUO_CALL_RETRIEVE_FD, EIO, "the preserved memory could not be restored" },
+	{ LUO_CALL_RETRIEVE_FD, ENOMEM, "out of memory or over a cgroup limit; try again" },
+	{ LUO_CALL_MEMFD_CREATE, ENODEV, "the kernel has no HugeTLB pages of that size" },
+	{ LUO_CALL_MEMFD_CREATE, ENOSPC, "the HugeTLB pool has too few free pages" },
+	{ LUO_CALL_MEMFD_CREATE, EINVAL, "invalid size, page size or option" },
+};
+
+/* The short form of each errno luo_strerror() knows, for other calls. */
+static const struct luo_errmsg luo_shortmsgs[] = {
+	{ ENOENT, "not found" },
+	{ EEXIST, "already exists" },
+	{ EBUSY, "busy" },
+	{ EINVAL, "invalid argument" },
+	{ ENAMETOOLONG, "name too long" },
+	{ E2BIG, "option structure too big" },
+	{ ENOSPC, "no space left" },
+	{ ENOMEM, "out of memory" },
+	{ EPERM, "not permitted" },
+	{ EACCES, "permission denied" },
+	{ EBADF, "bad file descriptor" },
+	{ ENOTTY, "not a LUO descriptor" },
+	{ EIO, "input/output error" },
+	{ EPROTO, "malformed answer or message" },
+};
+
+const char *luo_strerror_call(int call, int err)
+{
+	size_t i;
+
+	if (err == INT_MIN)
+		return luo_unknown;
+	if (err < 0)
+		err = -err;
+	if (err == 0)
+		return "success";
+	for (i = 0; i < LUO_ARRAY_SIZE(luo_callmsgs); i++)
+		if (luo_callmsgs[i].call == call && luo_callmsgs[i].err == err)
+			return luo_callmsgs[i].msg;
+	for (i = 0; i < LUO_ARRAY_SIZE(luo_shortmsgs); i++)
+		if (luo_shortmsgs[i].err == err)
+			return luo_shortmsgs[i].msg;
+	return luo_strerror(err);
+}

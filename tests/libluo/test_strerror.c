@@ -95,9 +95,63 @@ static void strerror_never_null(void **state)
 	}
 }
 
+/* The meaning of one errno for one call, short. */
+static void strerror_call_specific(void **state)
+{
+	(void)state;
+	assert_string_equal(luo_strerror_call(LUO_CALL_SESSION_RETRIEVE, -ENOENT),
+			    "no session of that name was handed over");
+	assert_string_equal(luo_strerror_call(LUO_CALL_RETRIEVE_FD, ENOENT),
+			    "no file with that token, or the session is finished");
+	assert_string_equal(luo_strerror_call(LUO_CALL_PRESERVE_FD, -ENOENT),
+			    "this kernel cannot preserve this kind of file");
+	assert_string_equal(luo_strerror_call(LUO_CALL_DEVICE_OPEN, -EBUSY),
+			    "the device is held by another process");
+	assert_string_equal(luo_strerror_call(LUO_CALL_MEMFD_CREATE, -ENODEV),
+			    "the kernel has no HugeTLB pages of that size");
+}
+
+/* Other pairs: the short generic text, then luo_strerror()'s. */
+static void strerror_call_fallbacks(void **state)
+{
+	(void)state;
+	assert_string_equal(luo_strerror_call(LUO_CALL_SESSION_FINISH, -ENOENT), "not found");
+	assert_string_equal(luo_strerror_call(LUO_CALL_ANY, -EBADF), "bad file descriptor");
+	assert_string_equal(luo_strerror_call(12345, -EBUSY), "busy");
+	assert_string_equal(luo_strerror_call(LUO_CALL_PRESERVE_FD, 0), "success");
+	assert_ptr_equal(luo_strerror_call(LUO_CALL_ANY, -EMSGSIZE), luo_strerror(EMSGSIZE));
+	has(INT_MIN, "Unknown");
+	assert_ptr_equal(luo_strerror_call(LUO_CALL_ANY, INT_MIN), luo_strerror(INT_MIN));
+}
+
+/* Every call's text is one short lower-case line without a period. */
+static void strerror_call_short_lines(void **state)
+{
+	int call, e;
+
+	(void)state;
+	for (call = LUO_CALL_ANY; call <= LUO_CALL_MEMFD_CREATE; call++) {
+		for (e = 1; e < 140; e++) {
+			const char *s = luo_strerror_call(call, -e);
+			size_t n = strlen(s);
+
+			assert_non_null(s);
+			if (s == luo_strerror(e))
+				continue; /* the long text of an errno no call knows */
+			assert_true(n > 0 && n <= 60);
+			assert_null(strchr(s, '\n'));
+			assert_true(s[n - 1] != '.');
+			assert_true(s[0] < 'A' || s[0] > 'Z');
+		}
+	}
+}
+
 DEFINE_TESTS(strerror,
 	cmocka_unit_test(strerror_luo_meanings),
 	cmocka_unit_test(strerror_sign_does_not_matter),
 	cmocka_unit_test(strerror_distinct_texts),
 	cmocka_unit_test(strerror_zero_and_unknown),
-	cmocka_unit_test(strerror_never_null));
+	cmocka_unit_test(strerror_never_null),
+	cmocka_unit_test(strerror_call_specific),
+	cmocka_unit_test(strerror_call_fallbacks),
+	cmocka_unit_test(strerror_call_short_lines));
