@@ -2,6 +2,7 @@
 # Live-update preservation of memfds: one entry point.
 #   make demo    build everything, boot QEMU, preserve -> kexec -> retrieve, print a table
 #   make test    every test (unit, KUnit, QEMU), ending with "N passed, N failed"
+#   make install install libluo (PREFIX, LIBDIR, DESTDIR; make uninstall removes it)
 # KSRC=/path/to/linux-7.3 uses your own pristine tree instead of Debian's package.
 
 REPO := $(CURDIR)
@@ -9,7 +10,7 @@ SHELL := /bin/bash
 export KSRC
 
 .PHONY: all deps kernels kernel-stock kernel-luo kernel-debug demo test \
-	kernel-patches upstream-tests soak clean help
+	kernel-patches upstream-tests soak clean help install uninstall
 
 all: kernels
 
@@ -42,6 +43,9 @@ test: deps
 # boots that logged a kernel report (docs/testing.md).
 soak: deps
 	@scripts/soak.sh
+
+install: libluo-install
+uninstall: libluo-uninstall
 
 clean:
 	rm -rf build

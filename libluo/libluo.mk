@@ -225,6 +225,14 @@ libluo-clean:
 	rm -rf $(LIBLUO_OUT) $(LIBLUO_TEST_OUT) $(LIBLUO_EXAMPLES_OUT)/luo-memfd-demo \
 		$(LIBLUO_DOCS_OUT)
 
+# Used alone, `make install` / `make uninstall` are libluo's, as a packager
+# expects (the top-level Makefile maps them the same way).
+ifeq ($(notdir $(firstword $(MAKEFILE_LIST))),libluo.mk)
+.PHONY: install uninstall
+install: libluo-install
+uninstall: libluo-uninstall
+endif
+
 # Used alone, default to building the library; included, leave the
 # including Makefile's default goal alone.
 ifeq ($(LIBLUO_SAVED_GOAL),)

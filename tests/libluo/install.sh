@@ -53,8 +53,8 @@ check "the packager's CPPFLAGS reached the compiler (_FORTIFY_SOURCE: __*_chk ca
 check "the packager's LDFLAGS reached the linker (BIND_NOW)" \
 	bash -c "readelf -d '$src/build/libluo/libluo.so.1.1.0' > '$work/dynamic' &&
 		grep -q 'BIND_NOW' '$work/dynamic'"
-check "make libluo-install DESTDIR= PREFIX=/usr LIBDIR=$libdir" \
-	"${mk[@]}" libluo-install
+check "make -f libluo/libluo.mk install DESTDIR= PREFIX=/usr LIBDIR=$libdir" \
+	"${mk[@]}" install
 
 for f in $libdir/libluo.so.1.1.0 $libdir/libluo.so.1 $libdir/libluo.so $libdir/libluo.a \
 	/usr/include/libluo.h $libdir/pkgconfig/libluo.pc /usr/share/man/man3/libluo.h.3 \
@@ -113,8 +113,8 @@ sed 's/^\t\tluo_version;$//; s/^\t\tluo_strerror;$/\t\tluo_strerror;\n\t\tluo_ve
 check "check-exports.sh refuses a library whose versions differ from the map" \
 	bash -c "! sh '$src/libluo/check-exports.sh' '$src/build/libluo/libluo.so.1.1.0' '$work/bad.map' '$src/include/libluo.h'"
 
-check "make libluo-uninstall leaves no file behind" \
-	bash -c "${mk[*]@Q} libluo-uninstall && [ -z \"\$(find '$root' -type f -o -type l)\" ]"
+check "make -f libluo/libluo.mk uninstall leaves no file behind" \
+	bash -c "${mk[*]@Q} uninstall && [ -z \"\$(find '$root' -type f -o -type l)\" ]"
 
 echo "libluo-install: $pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]
