@@ -24,9 +24,10 @@
  *    that fails validation has no side effect.
  *  - File descriptors created by the library are close-on-exec unless an
  *    option says otherwise.
- *  - The library has no global state: every function is safe to call from
- *    several threads at once, as long as the threads do not race on the same
- *    file descriptor or output buffer. Each function states its own rules.
+ *  - The library's only global state is an atomic counter that numbers
+ *    requests to luod: every function is safe to call from several threads
+ *    at once, as long as the threads do not race on the same file
+ *    descriptor or output buffer. Each function states its own rules.
  *
  * Option structures follow the libbpf convention: the first member is
  * `size_t sz`, set to `sizeof` the structure the caller was compiled with (use
@@ -178,6 +179,51 @@ struct luo_device_opts {
  * Thread-safe. Two concurrent callers race for the device; one gets -EBUSY.
  */
 LUO_API int luo_device_open(const struct luo_device_opts *opts);
+
+/** @brief luo_connect_opts::flags bit: leave the connection inheritable across exec. */
+#define LUO_CONNECT_NOCLOEXEC (1ULL << 0)
+
+/** @brief Options of luo_connect(). */
+struct luo_connect_opts {
+	size_t sz;        /**< `sizeof(struct luo_connect_opts)`. */
+	const char *path; /**< luod's socket; NULL means `/run/luod/liveupdate.sock`. */
+	uint64_t flags;   /**< 0 or #LUO_CONNECT_NOCLOEXEC. */
+};
+
+/**
+ * @brief Connect to luod, the live-update broker, instead of opening the
+ * device.
+ *
+ * On a host where luod holds /dev/liveupdate (luo_device_open() fails with
+ * -EBUSY), a process gets its sessions from luod. The connection stands in
+ * for the device descriptor: luo_session_create() and
+ * luo_session_retrieve() (and their _opts forms) given it ask luod, which
+ * creates or retrieves the session in the caller's own namespace (by its
+ * uid) and passes its descriptor back; everything else works on that
+ * session descriptor as usual. luod keeps its own reference to every
+ * session until the kexec, so the client may exit. A name "UID/NAME"
+ * names another user's session (only root may). docs/luod.md has the
+ * protocol.
+ *
+ * @param opts options, or NULL for the defaults.
+ * @return the connection (a socket, close-on-exec unless asked), or a
+ *         negative errno:
+ *  - -EINVAL: bad `opts`; -E2BIG: oversized `opts` with non-zero extra bytes;
+ *  - -ENAMETOOLONG: `path` does not fit a Unix socket address;
+ *  - -ENOENT, -ECONNREFUSED: luod is not running there;
+ *  - -EACCES: the socket's permissions exclude the caller;
+ *  - -EPROTONOSUPPORT: luod speaks another protocol version;
+ *  - -EPROTO, -ECONNRESET: luod's answer was malformed or missing.
+ *
+ * Through luod, luo_session_create() and luo_session_retrieve() also fail
+ * with -EPERM (another user's session), -EINVAL (a name that is not 1 to 40
+ * of `A-Za-z0-9._-`), -EPROTO (a malformed or repeated request) and luod's
+ * copy of the kernel's error.
+ *
+ * @par Thread safety
+ * Thread-safe, but send one request at a time on a connection.
+ */
+LUO_API int luo_connect(const struct luo_connect_opts *opts);
 
 /* ------------------------------------------------------------------------ */
 /* Sessions                                                                 */

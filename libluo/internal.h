@@ -68,6 +68,19 @@ LUO_HIDDEN int luo__memfd_check(const struct luo_memfd_opts *opts, uint64_t *pag
 				unsigned int *shift);
 
 /*
+ * One request to luod on the connection SOCK (docs/luod.md): TYPE with
+ * NAME (or NULL). With FD_OUT, the reply must carry a descriptor, stored
+ * there; with PAYLOAD, up to *PLEN bytes of the reply's payload are copied
+ * and *PLEN set. 0, luod's negative errno, -EPROTO for a malformed reply,
+ * or the socket's error.
+ */
+LUO_HIDDEN int luo__broker_request(int sock, uint16_t type, const char *name, int *fd_out,
+				   void *payload, size_t *plen);
+
+/* 1 if FD is a connection to luod (a SOCK_SEQPACKET socket), else 0. */
+LUO_HIDDEN int luo__is_broker(int fd);
+
+/*
  * Parse a NUL-terminated kernel command line (modified in place) into
  * LUO_PROBE_CMDLINE_* flags.
  */

@@ -62,9 +62,11 @@ LIBLUO_PC := $(LIBLUO_OUT)/libluo.pc
 LIBLUO_MAP := $(LIBLUO_SRCDIR)/libluo.map
 LIBLUO_HEADER := $(LIBLUO_INCLUDE)/libluo.h
 
-LIBLUO_SRCS := $(addprefix $(LIBLUO_SRCDIR)/,opts.c session.c memfd.c memfd_probe.c probe.c fdpass.c strerror.c)
+LIBLUO_SRCS := $(addprefix $(LIBLUO_SRCDIR)/,opts.c session.c memfd.c memfd_probe.c probe.c fdpass.c strerror.c \
+	broker.c luod_proto.c)
 LIBLUO_OBJS := $(patsubst $(LIBLUO_SRCDIR)/%.c,$(LIBLUO_OUT)/obj/%.o,$(LIBLUO_SRCS))
-LIBLUO_DEPS_H := $(LIBLUO_HEADER) $(LIBLUO_SRCDIR)/internal.h $(LIBLUO_SRCDIR)/luo_abi.h
+LIBLUO_DEPS_H := $(LIBLUO_HEADER) $(LIBLUO_SRCDIR)/internal.h $(LIBLUO_SRCDIR)/luo_abi.h \
+	$(LIBLUO_SRCDIR)/luod_proto.h
 
 LIBLUO_WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wundef -Wvla

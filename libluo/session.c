@@ -9,6 +9,7 @@
 
 #include "internal.h"
 #include "luo_abi.h"
+#include "luod_proto.h"
 
 _Static_assert(LUO_SESSION_NAME_MAX == LUO_ABI_NAME_LEN,
 	       "LUO_SESSION_NAME_MAX must mirror the uAPI");
@@ -98,8 +99,18 @@ static int luo_session_by_name(int dev_fd, const char *name, unsigned long cmd,
 	err = luo_fd_opts_flags(opts, &flags);
 	if (err)
 		return err;
-	if (ioctl(dev_fd, cmd, &arg) < 0)
-		return luo__neg_errno();
+	if (ioctl(dev_fd, cmd, &arg) < 0) {
+		err = luo__neg_errno();
+		/* A connection to luod answers ENOTTY: ask luod instead. */
+		if (err != -ENOTTY || !luo__is_broker(dev_fd))
+			return err;
+		err = luo__broker_request(dev_fd,
+					  cmd == LUO_ABI_IOCTL_CREATE_SESSION ? LUOD_CREATE
+									       : LUOD_RETRIEVE,
+					  name, &arg.fd, NULL, NULL);
+		if (err)
+			return err;
+	}
 	return luo_fd_finish(arg.fd, flags);
 }
 

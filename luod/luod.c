@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/* Copyright (c) 2026 The luo-memfd authors */
+/*
+ * luod: holds /dev/liveupdate for every process of the host and gives each
+ * client the sessions of its own uid (docs/luod.md).
+ *
+ * usage: luod [--socket PATH] [--device PATH] [--state NAME]
+ * With systemd socket activation (LISTEN_FDS=1) it serves the socket it is
+ * given. It logs to stderr, one line per refused request, naming the client
+ * and the request.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "libluo.h"
+#include "luod_proto.h"
+#include "registry.h"
+
+#define LUOD_MAX_CLIENTS 256
+#define LUOD_MAX_SESSIONS LUOD_REG_MAX
+
+struct session {
+	uint32_t uid;
+	char name[LUOD_NAME_MAX + 1];
+	uint8_t state; /* enum luod_state */
+	int fd;        /* luod's own reference; -1 while LUOD_WAITING */
+};
+
+struct client {
+	int fd;
+	pid_t pid;
+	uint32_t uid;
+	uint32_t last_seq;
+	int has_seq;
+};
+
+static struct {
+	int dev;
+	int listen;
+	int reg_fd;     /* the owner record of outgoing sessions (preserved) */
+	void *reg_map;
+	int recovered;
+	const char *state_name;
+	struct session s[LUOD_MAX_SESSIONS];
+	unsigned int nsess;
+	struct client c[LUOD_MAX_CLIENTS];
+	unsigned int nclients;
+} d = { .dev = -1, .listen = -1, .reg_fd = -1, .state_name = "luod-state" };
+
+static const char *const luod_type_names[] = {
+	[LUOD_HELLO] = "HELLO", [LUOD_CREATE] = "CREATE", [LUOD_RETRIEVE] = "RETRIEVE",
+	[LUOD_LIST] = "LIST", [LUOD_RELEASE] = "RELEASE",
+};
+
+static const char *type_name(uint16_t t)
+{
+	return t < sizeof(luod_type_names) / sizeof(luod_type_names[0]) && luod_type_names[t]
+		       ? luod_type_names[t]
+		       : "?";
+}
+
+/* One line on stderr, in one write (stderr may be /dev/kmsg). */
+static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line + 6, sizeof(line) - 7, fmt, ap);
+	va_end(ap);
+	memcpy(line, "luod: ", 6);
+	n = n < 0 ? 6 : 6 + (n < (int)sizeof(line) - 7 ? n : (int)sizeof(line) - 8);
+	line[n++] = '\n';
+	if (write(2, line, (size_t)n) < 0)
+		return;
+}
+
+/* Write the owners of every outgoing session into the preserved record. */
+static int save_registry(void)
+{
+	static struct luod_owner o[LUOD_REG_MAX];
+	uint32_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < d.nsess; i++) {
+		if (d.s[i].state != LUOD_OUTGOING)
+			continue;
+		o[n].uid = d.s[i].uid;
+		memcpy(o[n].name, d.s[i].name, sizeof(o[n].name));
+		n++;
+	}
+	return luod_reg_encode(d.reg_map, o, n);
+}
+
+/*
+ * Read the previous kernel's record, if it handed one over, and list its
+ * sessions as waiting for their owners. Then make this kernel's record:
+ * a fixed-size memfd preserved in a session of luod's own, rewritten in
+ * place (a preserved memfd keeps its size) whenever an outgoing session
+ * comes or goes.
+ */
+static int setup_registry(void)
+{
+	static struct luod_owner o[LUOD_REG_MAX];
+	LUO_OPTS(luo_memfd_opts, mo, .size = LUOD_REG_SIZE, .prefault = LUO_PREFAULT_TOUCH);
+	int sess, fd, n, i, err;
+	void *map;
+
+	sess = luo_session_retrieve(d.dev, d.state_name);
+	if (sess >= 0) {
+		fd = luo_session_retrieve_fd(sess, 0);
+		map = fd < 0 ? MAP_FAILED : mmap(NULL, LUOD_REG_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+		n = map == MAP_FAILED ? -EIO : luod_reg_decode(map, LUOD_REG_SIZE, o);
+		if (n < 0) {
+			say("the previous kernel's record is unreadable (%s): its sessions stay in the kernel until they are finished",
+			     strerror(-n));
+		}
+		for (i = 0; i < n; i++) {
+			d.s[d.nsess].uid = o[i].uid;
+			memcpy(d.s[d.nsess].name, o[i].name, sizeof(o[i].name));
+			d.s[d.nsess].state = LUOD_WAITING;
+			d.s[d.nsess].fd = -1;
+			d.nsess++;
+		}
+		if (map != MAP_FAILED)
+			munmap(map, LUOD_REG_SIZE);
+		if (fd >= 0)
+			close(fd);
+		luo_session_finish(sess);
+		close(sess);
+		d.recovered = n >= 0;
+		say("recovered %d session(s) of the previous kernel", n < 0 ? 0 : n);
+	} else if (sess != -ENOENT) {
+		say("retrieve %s: %s", d.state_name,
+		     luo_strerror_call(LUO_CALL_SESSION_RETRIEVE, sess));
+	}
+
+	d.reg_fd = luo_memfd_create("luod-registry", &mo);
+	if (d.reg_fd < 0)
+		return d.reg_fd;
+	d.reg_map = mmap(NULL, LUOD_REG_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, d.reg_fd, 0);
+	if (d.reg_map == MAP_FAILED)
+		return -errno;
+	err = save_registry();
+	if (err)
+		return err;
+	sess = luo_session_create(d.dev, d.state_name);
+	if (sess < 0)
+		return sess;
+	err = luo_session_preserve_fd(sess, d.reg_fd, 0);
+	if (err)
+		return err;
+	/* luod holds the session (and so the record) until the kexec. */
+	return 0;
+}
+
+static struct session *find(uint32_t uid, const char *name, int incoming)
+{
+	unsigned int i;
+
+	for (i = 0; i < d.nsess; i++)
+		if (d.s[i].uid == uid && !strcmp(d.s[i].name, name) &&
+		    (d.s[i].state != LUOD_OUTGOING) == incoming)
+			return &d.s[i];
+	return NULL;
+}
+
+static void forget(struct session *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	*s = d.s[--d.nsess];
+}
+
+/* Send a reply, with FD if >= 0. A client that does not read is dropped. */
+static int reply(struct client *c, uint16_t type, uint32_t seq, int32_t status, int fd,
+		 const void *payload, size_t plen)
+{
+	unsigned char buf[LUOD_MAX_MSG];
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { .iov_base = buf };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int len = luod_encode_reply(buf, type, seq, status, payload, plen);
+
+	if (len < 0)
+		len = luod_encode_reply(buf, type, seq, len, NULL, 0);
+	iov.iov_len = (size_t)len;
+	if (fd >= 0 && status == 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.space;
+		mh.msg_controllen = sizeof(ctl.space);
+		CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
+		CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
+		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), &fd, sizeof(int));
+	}
+	if (sendmsg(c->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != len)
+		return -1;
+	return 0;
+}
+
+/* Whose session REQ names: 0 with *OWNER, or -EPERM. */
+static int owner_of(const struct client *c, const struct luod_req *req, uint32_t *owner)
+{
+	*owner = req->has_uid ? req->uid : c->uid;
+	return *owner == c->uid || c->uid == 0 ? 0 : -EPERM;
+}
+
+static int do_create(uint32_t owner, const char *name, int *fd)
+{
+	char kname[64];
+	struct session *s;
+	int err;
+
+	if (find(owner, name, 0))
+		return -EEXIST;
+	if (d.nsess == LUOD_MAX_SESSIONS)
+		return -ENOSPC;
+	luod_kernel_name(kname, owner, name);
+	*fd = luo_session_create(d.dev, kname);
+	if (*fd < 0)
+		return *fd;
+	s = &d.s[d.nsess++];
+	s->uid = owner;
+	memcpy(s->name, name, strlen(name) + 1);
+	s->state = LUOD_OUTGOING;
+	s->fd = *fd;
+	err = save_registry();
+	if (err) {
+		forget(s);
+		return err;
+	}
+	return 0;
+}
+
+static int do_retrieve(uint32_t owner, const char *name, int *fd)
+{
+	struct session *s = find(owner, name, 1);
+	char kname[64];
+	int sess;
+
+	if (!s)
+		return -ENOENT;
+	if (s->state == LUOD_WAITING) {
+		luod_kernel_name(kname, owner, name);
+		sess = luo_session_retrieve(d.dev, kname);
+		if (sess < 0)
+			return sess;
+		s->fd = sess;
+		s->state = LUOD_RETRIEVED;
+	}
+	*fd = s->fd;
+	return 0;
+}
+
+static int do_release(uint32_t owner, const char *name)
+{
+	struct session *s = find(owner, name, 0);
+	int fd;
+
+	if (s) {
+		forget(s);
+		return save_registry();
+	}
+	s = find(owner, name, 1);
+	if (!s)
+		return -ENOENT;
+	if (s->state == LUOD_WAITING && do_retrieve(owner, name, &fd) == 0)
+		luo_session_finish(fd);
+	forget(s);
+	return 0;
+}
+
+static int do_list(const struct client *c, void *buf, size_t size)
+{
+	static struct luod_entry e[LUOD_MAX_SESSIONS];
+	uint32_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < d.nsess; i++) {
+		if (c->uid != 0 && d.s[i].uid != c->uid)
+			continue;
+		e[n].uid = d.s[i].uid;
+		e[n].state = d.s[i].state;
+		memcpy(e[n].name, d.s[i].name, sizeof(e[n].name));
+		n++;
+	}
+	return luod_encode_list(buf, size, e, n);
+}
+
+/* Read and answer one message of client C: -1 when C is to be dropped. */
+static int serve(struct client *c)
+{
+	unsigned char buf[LUOD_MAX_MSG + 1], payload[LUOD_MAX_PAYLOAD];
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int) * 8)];
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
+			     .msg_controllen = sizeof(ctl.space) };
+	struct luod_req req;
+	struct cmsghdr *cm;
+	uint32_t owner = 0;
+	ssize_t n;
+	int err, fd = -1, plen = 0, i, nfds;
+
+	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0)
+		return -1;
+	/* luod takes no descriptor from a client: close what came. */
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfds = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (i = 0; i < nfds; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			close(fd);
+		}
+		fd = -1;
+	}
+	if ((size_t)n > LUOD_MAX_MSG || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		err = -EMSGSIZE;
+	else
+		err = luod_decode_req(buf, (size_t)n, &req);
+	if (!err && c->has_seq && (int32_t)(req.hdr.seq - c->last_seq) <= 0)
+		err = -EPROTO; /* replayed or out of order */
+	if (err) {
+		say("client pid %d uid %u: malformed message of %zd bytes: %s", (int)c->pid,
+		     c->uid, n, strerror(-err));
+		/* Echo the seq when there was a header, so the client can match. */
+		return reply(c, 0, (size_t)n >= LUOD_HDR_SIZE ? req.hdr.seq : 0, err, -1, NULL, 0);
+	}
+	c->has_seq = 1;
+	c->last_seq = req.hdr.seq;
+
+	switch (req.hdr.type) {
+	case LUOD_HELLO: {
+		uint16_t v[2] = { LUOD_VERSION, 0 };
+		uint32_t f = d.recovered ? LUOD_HELLO_RECOVERED : 0;
+
+		memcpy(payload, v, 4);
+		memcpy(payload + 4, &c->uid, 4);
+		memcpy(payload + 8, &f, 4);
+		plen = 12;
+		break;
+	}
+	case LUOD_CREATE:
+		err = owner_of(c, &req, &owner);
+		if (!err)
+			err = do_create(owner, req.name, &fd);
+		break;
+	case LUOD_RETRIEVE:
+		err = owner_of(c, &req, &owner);
+		if (!err)
+			err = do_retrieve(owner, req.name, &fd);
+		break;
+	case LUOD_RELEASE:
+		err = owner_of(c, &req, &owner);
+		if (!err)
+			err = do_release(owner, req.name);
+		break;
+	case LUOD_LIST:
+		plen = do_list(c, payload, sizeof(payload) - 4);
+		if (plen < 0)
+			err = plen;
+		break;
+	}
+	if (err) {
+		if (req.has_uid)
+			say("client pid %d uid %u: %s %u/%s: %s", (int)c->pid, c->uid,
+			    type_name(req.hdr.type), req.uid, req.name, strerror(-err));
+		else
+			say("client pid %d uid %u: %s %s: %s", (int)c->pid, c->uid,
+			    type_name(req.hdr.type), req.name, strerror(-err));
+		plen = 0;
+	}
+	return reply(c, req.hdr.type, req.hdr.seq, err, fd, payload, err ? 0 : (size_t)plen);
+}
+
+static int listen_on(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[sizeof(sa.sun_path)], *slash;
+	const char *lfds = getenv("LISTEN_FDS"), *lpid = getenv("LISTEN_PID");
+	int fd;
+
+	if (lfds && lpid && atoi(lpid) == getpid() && atoi(lfds) == 1) {
+		fcntl(3, F_SETFD, FD_CLOEXEC);
+		return 3; /* socket activation: systemd's socket */
+	}
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	/* Make the socket's directory and its parents (/run may not exist). */
+	memcpy(dir, path, strlen(path) + 1);
+	for (slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+		*slash = '/';
+	}
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0666) < 0 ||
+	    listen(fd, 64) < 0) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static void accept_one(void)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int fd = accept4(d.listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0)
+		return;
+	if (d.nclients == LUOD_MAX_CLIENTS ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		say("refusing a connection: %s",
+		     d.nclients == LUOD_MAX_CLIENTS ? "too many clients" : strerror(errno));
+		close(fd);
+		return;
+	}
+	d.c[d.nclients++] = (struct client){ .fd = fd, .pid = cred.pid, .uid = cred.uid };
+}
+
+int main(int argc, char **argv)
+{
+	const char *sock = LUOD_SOCKET_PATH, *dev = NULL;
+	struct pollfd pfd[LUOD_MAX_CLIENTS + 1];
+	LUO_OPTS(luo_device_opts, dopts);
+	unsigned int i;
+	int err;
+
+	for (i = 1; i < (unsigned int)argc; i++) {
+		if (!strcmp(argv[i], "--socket") && i + 1 < (unsigned int)argc)
+			sock = argv[++i];
+		else if (!strcmp(argv[i], "--device") && i + 1 < (unsigned int)argc)
+			dev = argv[++i];
+		else if (!strcmp(argv[i], "--state") && i + 1 < (unsigned int)argc)
+			d.state_name = argv[++i];
+		else {
+			fprintf(stderr, "usage: luod [--socket PATH] [--device PATH] [--state NAME]\n");
+			return 2;
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	dopts.path = dev;
+	d.dev = luo_device_open(&dopts);
+	if (d.dev < 0) {
+		say("open %s: %s", dev ? dev : LUO_DEVICE_PATH,
+		     luo_strerror_call(LUO_CALL_DEVICE_OPEN, d.dev));
+		return 1;
+	}
+	err = setup_registry();
+	if (err) {
+		say("cannot keep its record of owners: %s", strerror(-err));
+		return 1;
+	}
+	d.listen = listen_on(sock);
+	if (d.listen < 0) {
+		say("listen on %s: %s", sock, strerror(-d.listen));
+		return 1;
+	}
+	say("ready on %s", sock);
+	for (;;) {
+		pfd[0] = (struct pollfd){ .fd = d.listen, .events = POLLIN };
+		for (i = 0; i < d.nclients; i++)
+			pfd[i + 1] = (struct pollfd){ .fd = d.c[i].fd, .events = POLLIN };
+		if (poll(pfd, d.nclients + 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			say("poll: %s", strerror(errno));
+			return 1;
+		}
+		/* Clients first, from the last, so that dropping one is a swap. */
+		for (i = d.nclients; i-- > 0;) {
+			if (!(pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (serve(&d.c[i]) < 0) {
+				close(d.c[i].fd);
+				d.c[i] = d.c[--d.nclients];
+			}
+		}
+		if (pfd[0].revents & POLLIN)
+			accept_one();
+	}
+}

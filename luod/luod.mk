@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+# Copyright (c) 2026 The luo-memfd authors
+# luod, the live-update broker, and luoctl (docs/luod.md). Included from the
+# top-level Makefile:
+#   luod             build/luod/{luod,luoctl}, static (they run in the guest)
+#   luod-unit        cmocka tests of the protocol and the owner record, ASan+UBSan
+#   luod-fuzz-smoke  libFuzzer on every decoder of untrusted bytes, 30 s
+#   luod-fuzz        the same, LUOD_FUZZ_TIME seconds (default 600)
+
+LUOD_OUT := $(REPO)/build/luod
+LUOD_WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
+LUOD_INC := -I$(REPO)/include -I$(REPO)/libluo -I$(REPO)/luod
+LUOD_SAN := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+LUOD_FUZZ_TIME ?= 600
+LUOD_DEPS := $(REPO)/luod/registry.h $(REPO)/libluo/luod_proto.h $(LIBLUO_HEADER)
+LUOD_PURE := $(REPO)/libluo/luod_proto.c $(REPO)/luod/registry.c
+
+.PHONY: luod luod-unit luod-fuzz-smoke luod-fuzz luod-stage
+
+$(LUOD_OUT)/luod: $(REPO)/luod/luod.c $(REPO)/luod/registry.c $(LUOD_DEPS) $(LIBLUO_STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LUOD_INC) $(LUOD_WARN) -O2 -g -static -o $@ $(REPO)/luod/luod.c \
+		$(REPO)/luod/registry.c $(LIBLUO_STATIC_LIB)
+
+$(LUOD_OUT)/luoctl: $(REPO)/luod/luoctl.c $(LUOD_DEPS) $(LIBLUO_STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LUOD_INC) $(LUOD_WARN) -O2 -g -static -o $@ $(REPO)/luod/luoctl.c \
+		$(LIBLUO_STATIC_LIB)
+
+luod: $(LUOD_OUT)/luod $(LUOD_OUT)/luoctl
+
+$(LUOD_OUT)/test_luod: $(REPO)/tests/luod/test_luod.c $(LUOD_PURE) $(LUOD_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(LUOD_INC) $(LUOD_WARN) $(LUOD_SAN) -o $@ $< $(LUOD_PURE) -lcmocka
+
+luod-unit: $(LUOD_OUT)/test_luod
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $<
+
+$(LUOD_OUT)/fuzz_luod: $(REPO)/tests/luod/fuzz_luod.c $(LUOD_PURE) $(LUOD_DEPS)
+	@mkdir -p $(@D)
+	clang $(LUOD_INC) $(LUOD_WARN) $(LUOD_SAN) -fsanitize=fuzzer -o $@ $< $(LUOD_PURE)
+
+luod-fuzz-smoke: $(LUOD_OUT)/fuzz_luod
+	@mkdir -p $(LUOD_OUT)/corpus
+	$< -max_total_time=30 -max_len=8192 $(LUOD_OUT)/corpus
+
+luod-fuzz: $(LUOD_OUT)/fuzz_luod
+	@mkdir -p $(LUOD_OUT)/corpus
+	$< -max_total_time=$(LUOD_FUZZ_TIME) -max_len=8192 $(LUOD_OUT)/corpus
+
+# The QEMU stage program of the `luod` suite (tests/luod/luod_stage.c).
+$(LUOD_OUT)/luod_stage: $(REPO)/tests/luod/luod_stage.c $(LUOD_DEPS) $(LIBLUO_STATIC_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LUOD_INC) $(LUOD_WARN) -O2 -g -static -o $@ $< $(LIBLUO_STATIC_LIB)
+
+luod-stage: luod $(LUOD_OUT)/luod_stage

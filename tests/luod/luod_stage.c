@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/* Copyright (c) 2026 The luo-memfd authors */
+/*
+ * luod across a real kexec: a stage program for scripts/qemu-run.sh, run as
+ * "/stage STAGE NSTAGES", KTAP on stdout. /bin/luod and /bin/luoctl are in
+ * the initramfs.
+ *
+ * Stage 1 starts luod; 64 clients in 4 uids (16 each, the same 16 session
+ * names in every uid) create a session each through luod and preserve 16
+ * memfds in it, then exit: luod holds the sessions. It checks the device is
+ * luod's, the names are per owner, a client cannot touch another uid's
+ * session, and malformed, oversized and replayed messages get an error and
+ * leave luod serving. Stage 2 starts luod again, which reads its record
+ * from the previous kernel; every client gets back exactly its own 16
+ * files, byte for byte, and nobody else's.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "libluo.h"
+#include "luod_proto.h"
+
+#define SOCK "/run/luod/liveupdate.sock"
+#define NUIDS 4
+#define PER_UID 16
+#define NFILES 16
+#define FILE_SIZE (16u << 10)
+#define UID0 1000u
+#define STAGE1_TESTS 12
+#define STAGE2_TESTS 8
+
+static int test_no, failures;
+
+static void __attribute__((format(printf, 2, 3))) result(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d ", ok ? "" : "not ", ++test_no);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+static void __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static unsigned char pat(uint32_t uid, int k, int f, size_t off)
+{
+	uint64_t x = ((uint64_t)uid << 40) ^ ((uint64_t)k << 24) ^ ((uint64_t)f << 16) ^ off;
+
+	x *= 0x9e3779b97f4a7c15ull;
+	return (unsigned char)(x >> 56);
+}
+
+static void start_luod(void)
+{
+	int i, fd;
+
+	if (fork() == 0) {
+		fd = open("/dev/kmsg", O_WRONLY);
+		if (fd >= 0) {
+			dup2(fd, 2);
+			close(fd);
+		}
+		setsid();
+		execl("/bin/luod", "luod", "--socket", SOCK, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 200 && access(SOCK, F_OK); i++)
+		usleep(50 * 1000);
+}
+
+/* Become UID in a child; run FN; its exit status is the number of errors. */
+static int as_uid(uint32_t uid, int (*fn)(uint32_t uid, int k), int k)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+			_exit(100);
+		_exit(fn(uid, k));
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
+		return 101;
+	return WEXITSTATUS(st);
+}
+
+/* A client: session "vmK" of its uid, 16 memfds in it. Exit code: errors. */
+static int client_create(uint32_t uid, int k)
+{
+	LUO_OPTS(luo_memfd_opts, mo, .size = FILE_SIZE);
+	char name[16];
+	int conn, sess, fd, f, errs = 0;
+	unsigned char *p;
+	size_t i;
+
+	conn = luo_connect(NULL);
+	snprintf(name, sizeof(name), "vm%d", k);
+	sess = conn < 0 ? conn : luo_session_create(conn, name);
+	if (sess < 0)
+		return 50;
+	for (f = 0; f < NFILES; f++) {
+		fd = luo_memfd_create(name, &mo);
+		p = fd < 0 ? MAP_FAILED :
+			mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED) {
+			errs++;
+			continue;
+		}
+		for (i = 0; i < FILE_SIZE; i++)
+			p[i] = pat(uid, k, f, i);
+		munmap(p, FILE_SIZE);
+		if (luo_session_preserve_fd(sess, fd, (uint64_t)f))
+			errs++;
+		close(fd);
+	}
+	return errs; /* the session goes on in luod */
+}
+
+/* A client: gets its session "vmK" back and checks every byte. */
+static int client_retrieve(uint32_t uid, int k)
+{
+	char name[16];
+	int conn, sess, fd, f, errs = 0;
+	unsigned char *p;
+	size_t i;
+
+	conn = luo_connect(NULL);
+	snprintf(name, sizeof(name), "vm%d", k);
+	sess = conn < 0 ? conn : luo_session_retrieve(conn, name);
+	if (sess < 0)
+		return 50;
+	for (f = 0; f < NFILES; f++) {
+		fd = luo_session_retrieve_fd(sess, (uint64_t)f);
+		p = fd < 0 ? MAP_FAILED : mmap(NULL, FILE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED) {
+			errs++;
+			continue;
+		}
+		for (i = 0; i < FILE_SIZE; i++)
+			if (p[i] != pat(uid, k, f, i)) {
+				errs++;
+				break;
+			}
+		munmap(p, FILE_SIZE);
+		close(fd);
+	}
+	if (luo_session_finish(sess))
+		errs++;
+	return errs;
+}
+
+/* uid+1 asks for uid's session: EPERM for create and retrieve, ENOENT for none. */
+static int client_trespass(uint32_t uid, int k)
+{
+	char ref[32];
+	int conn = luo_connect(NULL), errs = 0, ret;
+
+	(void)k;
+	snprintf(ref, sizeof(ref), "%u/vm0", uid - 1);
+	ret = luo_session_create(conn, ref);
+	errs += ret != -EPERM;
+	ret = luo_session_retrieve(conn, ref);
+	errs += ret != -EPERM;
+	return errs;
+}
+
+static int client_trespass_retrieve(uint32_t uid, int k)
+{
+	char ref[32];
+	int conn = luo_connect(NULL), errs = 0;
+
+	(void)k;
+	snprintf(ref, sizeof(ref), "%u/vm0", uid - 1);
+	errs += luo_session_retrieve(conn, ref) != -EPERM;
+	errs += luo_session_retrieve(conn, "vm99") != -ENOENT;
+	return errs;
+}
+
+/* Sessions luod lists to this caller: count, and how many are UID's in STATE. */
+static int list(int *mine, uint32_t uid, uint8_t state)
+{
+	static struct luod_entry e[NUIDS * PER_UID + 8];
+	unsigned char payload[LUOD_MAX_PAYLOAD];
+	size_t plen = sizeof(payload);
+	int conn = luo_connect(NULL), n, i;
+
+	if (conn < 0)
+		return conn;
+	n = luo__broker_request(conn, LUOD_LIST, NULL, NULL, payload, &plen);
+	if (!n)
+		n = luod_decode_list(payload, plen, e, sizeof(e) / sizeof(e[0]));
+	close(conn);
+	*mine = 0;
+	for (i = 0; i < n; i++)
+		*mine += e[i].uid == uid && e[i].state == state;
+	return n;
+}
+
+static int client_list(uint32_t uid, int k)
+{
+	int mine, n = list(&mine, uid, (uint8_t)k);
+
+	return n == PER_UID && mine == PER_UID ? 0 : 1;
+}
+
+/* Raw messages on a fresh connection: what luod answers. */
+static int raw(const void *msg, size_t len, uint32_t *seq_out, int32_t *status)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = SOCK };
+	unsigned char buf[LUOD_MAX_MSG];
+	struct luod_hdr h;
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	ssize_t n;
+
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    send(s, msg, len, 0) != (ssize_t)len)
+		return -1;
+	n = recv(s, buf, sizeof(buf), 0);
+	close(s);
+	if (n < LUOD_HDR_SIZE + 4)
+		return -1;
+	memcpy(&h, buf, sizeof(h));
+	memcpy(status, buf + LUOD_HDR_SIZE, 4);
+	*seq_out = h.seq;
+	return h.type;
+}
+
+static int stage1(void)
+{
+	unsigned char msg[LUOD_MAX_MSG + 4096];
+	int u, k, errs, bad, ret, mine, conn, len, a, b;
+	uint32_t seq;
+	int32_t st;
+	char out[8192];
+	FILE *f;
+
+	printf("KTAP version 1\n1..%d\n", STAGE1_TESTS);
+	fflush(stdout);
+	start_luod();
+	ret = luo_device_open(NULL);
+	result(ret == -EBUSY, "luod holds /dev/liveupdate (luo_device_open: %d)", ret);
+
+	bad = 0;
+	for (u = 0; u < NUIDS; u++)
+		for (k = 0; k < PER_UID; k++) {
+			errs = as_uid(UID0 + (uint32_t)u, client_create, k);
+			if (errs) {
+				diag("uid %u vm%d: %d error(s)", UID0 + u, k, errs);
+				bad++;
+			}
+		}
+	result(bad == 0, "%d clients in %d uids each created a session through luod and preserved %d memfds",
+	       NUIDS * PER_UID, NUIDS, NFILES);
+
+	ret = as_uid(UID0 + 1, client_trespass, 0);
+	result(ret == 0, "uid %u creating or retrieving %u/vm0 gets EPERM", UID0 + 1, UID0);
+	errs = 0;
+	for (u = 0; u < NUIDS; u++)
+		errs += as_uid(UID0 + (uint32_t)u, client_list, LUOD_OUTGOING);
+	result(errs == 0, "each uid lists exactly its own %d outgoing sessions", PER_UID);
+	ret = list(&mine, UID0, LUOD_OUTGOING);
+	result(ret == NUIDS * PER_UID, "root lists all %d sessions (%d)", NUIDS * PER_UID, ret);
+
+	conn = luo_connect(NULL);
+	ret = conn < 0 ? conn : luo_session_create(conn, "1000/vm3");
+	result(ret == -EEXIST, "a second 1000/vm3 gets EEXIST (%d)", ret);
+	ret = conn < 0 ? conn : luo_session_create(conn, "bad name");
+	result(ret == -EINVAL, "a name outside A-Za-z0-9._- gets EINVAL (%d)", ret);
+
+	/* Malformed, oversized, replayed: an error reply, and luod goes on. */
+	memset(msg, 0xa5, sizeof(msg));
+	ret = raw(msg, 40, &seq, &st);
+	result(ret == LUOD_REPLY && st == -EPROTO, "garbage gets an EPROTO reply (type 0x%x, %d)",
+	       (unsigned int)ret, st);
+	len = luod_encode_req(msg, LUOD_LIST, 1, NULL);
+	memset(msg + len, 0, sizeof(msg) - (size_t)len);
+	ret = raw(msg, sizeof(msg), &seq, &st);
+	result(ret == LUOD_REPLY && st == -EMSGSIZE, "an oversized message gets EMSGSIZE (%d)", st);
+	len = luod_encode_req(msg, LUOD_CREATE, 5, "replay");
+	memcpy(msg + len, msg, (size_t)len); /* the same request twice in a row */
+	{
+		struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = SOCK };
+		unsigned char r1[64], r2[64];
+		int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+		a = b = -1;
+		if (s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+		    send(s, msg, (size_t)len, 0) == len && recv(s, r1, sizeof(r1), 0) >= 20 &&
+		    send(s, msg, (size_t)len, 0) == len && recv(s, r2, sizeof(r2), 0) >= 20) {
+			memcpy(&a, r1 + 16, 4);
+			memcpy(&b, r2 + 16, 4);
+		}
+		if (s >= 0)
+			close(s); /* the descriptor of the first reply went with r1's cmsg */
+		result(a == 0 && b == -EPROTO, "a replayed request gets EPROTO (first %d, second %d)",
+		       a, b);
+	}
+	ret = conn < 0 ? conn : luo_session_create(conn, "after-abuse");
+	result(ret >= 0, "luod still serves after all that (%d)", ret);
+	if (ret >= 0)
+		close(ret);
+	if (conn >= 0)
+		close(conn);
+
+	f = popen("/bin/luoctl status --json", "r");
+	len = f ? (int)fread(out, 1, sizeof(out) - 1, f) : -1;
+	if (f)
+		pclose(f);
+	out[len > 0 ? len : 0] = '\0';
+	for (a = 0, b = 0; (size_t)b < strlen(out); b++)
+		a += !strncmp(out + b, "\"outgoing\"", 10);
+	/* 64 clients', replay's and after-abuse's sessions. */
+	result(a == NUIDS * PER_UID + 2, "luoctl status --json shows %d outgoing sessions (%d)",
+	       NUIDS * PER_UID + 2, a);
+	diag("stage 1: %d failure(s); luod holds the sessions across the kexec", failures);
+	return failures ? 1 : 0;
+}
+
+static int stage2(void)
+{
+	int u, k, errs, bad, ret, mine;
+	unsigned char hello[12];
+	size_t hlen = sizeof(hello);
+	uint32_t flags;
+	int conn;
+
+	printf("KTAP version 1\n1..%d\n", STAGE2_TESTS);
+	fflush(stdout);
+	start_luod();
+	conn = luo_connect(NULL);
+	ret = conn < 0 ? conn : luo__broker_request(conn, LUOD_HELLO, NULL, NULL, hello, &hlen);
+	memcpy(&flags, hello + 8, 4);
+	result(ret == 0 && hlen == 12 && (flags & LUOD_HELLO_RECOVERED),
+	       "luod read the previous kernel's record (HELLO flags 0x%x)", flags);
+	ret = list(&mine, UID0, LUOD_WAITING);
+	result(ret == NUIDS * PER_UID + 2 && mine == PER_UID,
+	       "root lists %d sessions waiting, %d of uid %u (%d, %d)", NUIDS * PER_UID + 2,
+	       PER_UID, UID0, ret, mine);
+	ret = as_uid(UID0 + 1, client_trespass_retrieve, 0);
+	result(ret == 0, "uid %u retrieving %u/vm0 gets EPERM, an unknown name ENOENT", UID0 + 1,
+	       UID0);
+
+	bad = 0;
+	for (u = 0; u < NUIDS; u++)
+		for (k = 0; k < PER_UID; k++) {
+			errs = as_uid(UID0 + (uint32_t)u, client_retrieve, k);
+			if (errs) {
+				diag("uid %u vm%d: %d error(s)", UID0 + u, k, errs);
+				bad++;
+			}
+		}
+	result(bad == 0, "every client got back its own session and %d files, byte for byte",
+	       NFILES);
+	ret = list(&mine, UID0, LUOD_RETRIEVED);
+	result(mine == PER_UID, "uid %u's sessions show as reclaimed (%d)", UID0, mine);
+	ret = as_uid(UID0 + 2, client_list, LUOD_RETRIEVED);
+	result(ret == 0, "uid %u lists only its own, reclaimed", UID0 + 2);
+	ret = conn < 0 ? conn : luo_session_retrieve(conn, "after-abuse");
+	result(ret >= 0, "root's own session came through too (%d)", ret);
+	ret = luo_device_open(NULL);
+	result(ret == -EBUSY, "luod holds the device in the new kernel (%d)", ret);
+	diag("stage 2: %d failure(s)", failures);
+	return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	int stage = argc > 1 ? atoi(argv[1]) : 1;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (stage <= 1)
+		return stage1();
+	return stage2();
+}
