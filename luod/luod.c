@@ -24,6 +24,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "keeper.h"
 #include "libluo.h"
 #include "luod_proto.h"
 #include "registry.h"
@@ -51,13 +52,17 @@ static struct {
 	int listen;
 	int reg_fd;     /* the owner record of outgoing sessions (preserved) */
 	void *reg_map;
+	int state_fd;   /* luod's own session, which preserves the record */
+	int keeper;     /* channel to the keeper of every descriptor, or -1 */
+	char keeper_path[108];
 	int recovered;
 	const char *state_name;
 	struct session s[LUOD_MAX_SESSIONS];
 	unsigned int nsess;
 	struct client c[LUOD_MAX_CLIENTS];
 	unsigned int nclients;
-} d = { .dev = -1, .listen = -1, .reg_fd = -1, .state_name = "luod-state" };
+} d = { .dev = -1, .listen = -1, .reg_fd = -1, .state_fd = -1, .keeper = -1,
+	.state_name = "luod-state" };
 
 static const char *const luod_type_names[] = {
 	[LUOD_HELLO] = "HELLO", [LUOD_CREATE] = "CREATE", [LUOD_RETRIEVE] = "RETRIEVE",
@@ -86,6 +91,118 @@ static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
 	line[n++] = '\n';
 	if (write(2, line, (size_t)n) < 0)
 		return;
+}
+
+/* The keeper's tag of a session: STATE:UID:NAME, STATE one of o, w, r. */
+static void session_tag(char tag[KEEPER_TAG_MAX], const struct session *s)
+{
+	snprintf(tag, KEEPER_TAG_MAX, "%c:%u:%s",
+		 s->state == LUOD_OUTGOING ? 'o' : s->state == LUOD_WAITING ? 'w' : 'r', s->uid,
+		 s->name);
+}
+
+static void keep(int op, const char *tag, int fd)
+{
+	if (d.keeper < 0)
+		return;
+	if (keeper_send(d.keeper, op, tag, fd) < 0) {
+		say("the keeper is gone: a restart of luod would lose sessions until it is back");
+		close(d.keeper);
+		d.keeper = -1;
+	}
+}
+
+static void keep_session(const struct session *s, int op)
+{
+	char tag[KEEPER_TAG_MAX];
+
+	session_tag(tag, s);
+	keep(op, tag, op == KEEPER_ADD ? s->fd : -1);
+}
+
+/* Give a new keeper everything luod holds. */
+static void keep_all(void)
+{
+	unsigned int i;
+
+	keep(KEEPER_ADD, "dev", d.dev);
+	keep(KEEPER_ADD, "reg", d.reg_fd);
+	keep(KEEPER_ADD, "state", d.state_fd);
+	if (d.recovered)
+		keep(KEEPER_ADD, "recovered", -1);
+	for (i = 0; i < d.nsess; i++)
+		keep_session(&d.s[i], KEEPER_ADD);
+}
+
+/* A session from a keeper's tag; its descriptor FD (or -1 while waiting). */
+static int adopt_session(const char *tag, int fd)
+{
+	struct session *s = &d.s[d.nsess];
+	char *end;
+	unsigned long uid;
+	const char *name;
+
+	if (d.nsess == LUOD_MAX_SESSIONS || strlen(tag) < 5 || tag[1] != ':')
+		return -EPROTO;
+	s->state = tag[0] == 'o' ? LUOD_OUTGOING : tag[0] == 'w' ? LUOD_WAITING :
+		   tag[0] == 'r' ? LUOD_RETRIEVED : 0;
+	errno = 0;
+	uid = strtoul(tag + 2, &end, 10);
+	name = end + 1;
+	if (!s->state || errno || *end != ':' || uid > UINT32_MAX ||
+	    !luod_name_valid(name, strlen(name)) || (s->state == LUOD_WAITING) != (fd < 0))
+		return -EPROTO;
+	s->uid = (uint32_t)uid;
+	memcpy(s->name, name, strlen(name) + 1);
+	s->fd = fd;
+	d.nsess++;
+	return 0;
+}
+
+/*
+ * A keeper is running: luod was restarted before the kexec. Take back the
+ * device, the record, luod's own session and every client session from it.
+ */
+static int adopt(void)
+{
+	char tag[KEEPER_TAG_MAX];
+	int ch, op, fd, err;
+
+	ch = keeper_connect(d.keeper_path);
+	if (ch < 0)
+		return ch;
+	for (;;) {
+		err = keeper_recv(ch, &op, tag, &fd);
+		if (err)
+			break;
+		if (op == KEEPER_END)
+			break;
+		if (!strcmp(tag, "dev"))
+			d.dev = fd;
+		else if (!strcmp(tag, "reg"))
+			d.reg_fd = fd;
+		else if (!strcmp(tag, "state"))
+			d.state_fd = fd;
+		else if (!strcmp(tag, "recovered"))
+			d.recovered = 1;
+		else if (adopt_session(tag, fd) < 0) {
+			say("the keeper holds something unknown: %s", tag);
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	if (err || d.dev < 0 || d.reg_fd < 0 || d.state_fd < 0) {
+		say("the keeper's list is incomplete (%s)", err ? strerror(-err) : "no device or record");
+		close(ch);
+		return -EPROTO;
+	}
+	d.reg_map = mmap(NULL, LUOD_REG_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, d.reg_fd, 0);
+	if (d.reg_map == MAP_FAILED) {
+		close(ch);
+		return -errno;
+	}
+	d.keeper = ch;
+	return 0;
 }
 
 /* Write the owners of every outgoing session into the preserved record. */
@@ -157,14 +274,11 @@ static int setup_registry(void)
 	err = save_registry();
 	if (err)
 		return err;
-	sess = luo_session_create(d.dev, d.state_name);
-	if (sess < 0)
-		return sess;
-	err = luo_session_preserve_fd(sess, d.reg_fd, 0);
-	if (err)
-		return err;
+	d.state_fd = luo_session_create(d.dev, d.state_name);
+	if (d.state_fd < 0)
+		return d.state_fd;
 	/* luod holds the session (and so the record) until the kexec. */
-	return 0;
+	return luo_session_preserve_fd(d.state_fd, d.reg_fd, 0);
 }
 
 static struct session *find(uint32_t uid, const char *name, int incoming)
@@ -180,6 +294,7 @@ static struct session *find(uint32_t uid, const char *name, int incoming)
 
 static void forget(struct session *s)
 {
+	keep_session(s, KEEPER_DROP);
 	if (s->fd >= 0)
 		close(s->fd);
 	*s = d.s[--d.nsess];
@@ -246,6 +361,7 @@ static int do_create(uint32_t owner, const char *name, int *fd)
 		forget(s);
 		return err;
 	}
+	keep_session(s, KEEPER_ADD);
 	return 0;
 }
 
@@ -262,8 +378,10 @@ static int do_retrieve(uint32_t owner, const char *name, int *fd)
 		sess = luo_session_retrieve(d.dev, kname);
 		if (sess < 0)
 			return sess;
+		keep_session(s, KEEPER_DROP);
 		s->fd = sess;
 		s->state = LUOD_RETRIEVED;
+		keep_session(s, KEEPER_ADD);
 	}
 	*fd = s->fd;
 	return 0;
@@ -396,10 +514,24 @@ static int serve(struct client *c)
 	return reply(c, req.hdr.type, req.hdr.seq, err, fd, payload, err ? 0 : (size_t)plen);
 }
 
+/* Make the directories above PATH (/run may not exist yet). */
+static void make_dirs(const char *path)
+{
+	char dir[108], *slash;
+
+	if (strlen(path) >= sizeof(dir))
+		return;
+	memcpy(dir, path, strlen(path) + 1);
+	for (slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+		*slash = '/';
+	}
+}
+
 static int listen_on(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char dir[sizeof(sa.sun_path)], *slash;
 	const char *lfds = getenv("LISTEN_FDS"), *lpid = getenv("LISTEN_PID");
 	int fd;
 
@@ -410,13 +542,6 @@ static int listen_on(const char *path)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	/* Make the socket's directory and its parents (/run may not exist). */
-	memcpy(dir, path, strlen(path) + 1);
-	for (slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		mkdir(dir, 0755);
-		*slash = '/';
-	}
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -447,12 +572,36 @@ static void accept_one(void)
 	d.c[d.nclients++] = (struct client){ .fd = fd, .pid = cred.pid, .uid = cred.uid };
 }
 
+/* The keeper's socket sits next to the clients' one. */
+static int keeper_path_of(const char *sock)
+{
+	const char *slash = strrchr(sock, '/');
+	size_t dir = slash ? (size_t)(slash - sock) + 1 : 0;
+
+	if (dir + sizeof("keeper.sock") > sizeof(d.keeper_path))
+		return -ENAMETOOLONG;
+	memcpy(d.keeper_path, sock, dir);
+	memcpy(d.keeper_path + dir, "keeper.sock", sizeof("keeper.sock"));
+	return 0;
+}
+
+static void spawn_keeper(void)
+{
+	d.keeper = keeper_spawn(d.keeper_path);
+	if (d.keeper < 0) {
+		say("cannot start the keeper (%s): a restart of luod would lose sessions",
+		    strerror(-d.keeper));
+		return;
+	}
+	keep_all();
+}
+
 int main(int argc, char **argv)
 {
 	const char *sock = LUOD_SOCKET_PATH, *dev = NULL;
-	struct pollfd pfd[LUOD_MAX_CLIENTS + 1];
+	struct pollfd pfd[LUOD_MAX_CLIENTS + 2];
 	LUO_OPTS(luo_device_opts, dopts);
-	unsigned int i;
+	unsigned int i, kidx;
 	int err;
 
 	for (i = 1; i < (unsigned int)argc; i++) {
@@ -468,17 +617,27 @@ int main(int argc, char **argv)
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
-	dopts.path = dev;
-	d.dev = luo_device_open(&dopts);
-	if (d.dev < 0) {
-		say("open %s: %s", dev ? dev : LUO_DEVICE_PATH,
-		     luo_strerror_call(LUO_CALL_DEVICE_OPEN, d.dev));
+	if (keeper_path_of(sock) < 0) {
+		say("socket path too long: %s", sock);
 		return 1;
 	}
-	err = setup_registry();
-	if (err) {
-		say("cannot keep its record of owners: %s", strerror(-err));
-		return 1;
+	make_dirs(sock);
+	if (adopt() == 0) {
+		say("restarted: took back the device and %u session(s) from the keeper", d.nsess);
+	} else {
+		dopts.path = dev;
+		d.dev = luo_device_open(&dopts);
+		if (d.dev < 0) {
+			say("open %s: %s", dev ? dev : LUO_DEVICE_PATH,
+			    luo_strerror_call(LUO_CALL_DEVICE_OPEN, d.dev));
+			return 1;
+		}
+		err = setup_registry();
+		if (err) {
+			say("cannot keep its record of owners: %s", strerror(-err));
+			return 1;
+		}
+		spawn_keeper();
 	}
 	d.listen = listen_on(sock);
 	if (d.listen < 0) {
@@ -490,7 +649,10 @@ int main(int argc, char **argv)
 		pfd[0] = (struct pollfd){ .fd = d.listen, .events = POLLIN };
 		for (i = 0; i < d.nclients; i++)
 			pfd[i + 1] = (struct pollfd){ .fd = d.c[i].fd, .events = POLLIN };
-		if (poll(pfd, d.nclients + 1, -1) < 0) {
+		/* The keeper never writes: any event means it is gone. */
+		kidx = d.nclients + 1;
+		pfd[kidx] = (struct pollfd){ .fd = d.keeper, .events = POLLIN };
+		if (poll(pfd, kidx + 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			say("poll: %s", strerror(errno));
@@ -504,6 +666,11 @@ int main(int argc, char **argv)
 				close(d.c[i].fd);
 				d.c[i] = d.c[--d.nclients];
 			}
+		}
+		if (pfd[kidx].revents) {
+			say("the keeper is gone: starting another");
+			close(d.keeper);
+			spawn_keeper();
 		}
 		if (pfd[0].revents & POLLIN)
 			accept_one();

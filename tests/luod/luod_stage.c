@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -40,7 +41,7 @@
 #define NFILES 16
 #define FILE_SIZE (16u << 10)
 #define UID0 1000u
-#define STAGE1_TESTS 12
+#define STAGE1_TESTS 14
 #define STAGE2_TESTS 8
 
 static int test_no, failures;
@@ -79,11 +80,12 @@ static unsigned char pat(uint32_t uid, int k, int f, size_t off)
 	return (unsigned char)(x >> 56);
 }
 
-static void start_luod(void)
+static pid_t start_luod(void)
 {
 	int i, fd;
+	pid_t pid = fork();
 
-	if (fork() == 0) {
+	if (pid == 0) {
 		fd = open("/dev/kmsg", O_WRONLY);
 		if (fd >= 0) {
 			dup2(fd, 2);
@@ -93,8 +95,16 @@ static void start_luod(void)
 		execl("/bin/luod", "luod", "--socket", SOCK, (char *)NULL);
 		_exit(127);
 	}
-	for (i = 0; i < 200 && access(SOCK, F_OK); i++)
+	/* Ready when it answers (a restarted luod rebinds the socket). */
+	for (i = 0; i < 200; i++) {
+		fd = luo_connect(NULL);
+		if (fd >= 0) {
+			close(fd);
+			break;
+		}
 		usleep(50 * 1000);
+	}
+	return pid;
 }
 
 /* Become UID in a child; run FN; its exit status is the number of errors. */
@@ -258,6 +268,7 @@ static int stage1(void)
 {
 	unsigned char msg[LUOD_MAX_MSG + 4096];
 	int u, k, errs, bad, ret, mine, conn, len, a, b;
+	pid_t luod;
 	uint32_t seq;
 	int32_t st;
 	char out[8192];
@@ -265,7 +276,7 @@ static int stage1(void)
 
 	printf("KTAP version 1\n1..%d\n", STAGE1_TESTS);
 	fflush(stdout);
-	start_luod();
+	luod = start_luod();
 	ret = luo_device_open(NULL);
 	result(ret == -EBUSY, "luod holds /dev/liveupdate (luo_device_open: %d)", ret);
 
@@ -280,6 +291,20 @@ static int stage1(void)
 		}
 	result(bad == 0, "%d clients in %d uids each created a session through luod and preserved %d memfds",
 	       NUIDS * PER_UID, NUIDS, NFILES);
+
+	/*
+	 * The clients are gone: luod (and its keeper) hold the only references.
+	 * Kill luod outright and start it again: it must take everything back.
+	 */
+	ret = kill(luod, SIGKILL);
+	waitpid(luod, NULL, 0);
+	result(ret == 0 && luo_device_open(NULL) == -EBUSY,
+	       "with luod killed (SIGKILL) its keeper still holds the device");
+	luod = start_luod();
+	ret = list(&mine, UID0, LUOD_OUTGOING);
+	result(ret == NUIDS * PER_UID && mine == PER_UID,
+	       "luod started again took back all %d sessions (%d, %d of uid %u)", NUIDS * PER_UID,
+	       ret, mine, UID0);
 
 	ret = as_uid(UID0 + 1, client_trespass, 0);
 	result(ret == 0, "uid %u creating or retrieving %u/vm0 gets EPERM", UID0 + 1, UID0);
