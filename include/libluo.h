@@ -225,6 +225,51 @@ struct luo_connect_opts {
  */
 LUO_API int luo_connect(const struct luo_connect_opts *opts);
 
+/**
+ * @brief Ask luod to be told before every kexec it orchestrates.
+ *
+ * Opens a second connection to luod, dedicated to events: poll() it for
+ * input; when it is readable, luo_watch_read() gives the id of a request to
+ * get ready for a kexec (`luoctl kexec`). Freeze what must be frozen (stop
+ * the VM, flush state into preserved memfds), then answer with
+ * luo_watch_ready(). A watcher that does not answer in time makes `luoctl
+ * kexec` abort, unless it is forced. Close the descriptor to stop watching.
+ *
+ * @param opts as for luo_connect(), or NULL.
+ * @return the watch descriptor, or a negative errno as for luo_connect().
+ *
+ * @par Thread safety
+ * Thread-safe.
+ */
+LUO_API int luo_watch(const struct luo_connect_opts *opts);
+
+/**
+ * @brief Read one event from a watch descriptor (blocks if none is queued).
+ *
+ * @param wfd descriptor from luo_watch().
+ * @return the id of a "get ready for a kexec" request (> 0), or a negative
+ *         errno: -EBADF; -ECONNRESET (luod closed the connection: it was
+ *         restarted, watch again); -EPROTO (not a luod event); -EAGAIN on a
+ *         non-blocking descriptor with nothing queued; others as recv(2).
+ *
+ * @par Thread safety
+ * Thread-safe; one reader per descriptor.
+ */
+LUO_API int luo_watch_read(int wfd);
+
+/**
+ * @brief Tell luod this process is ready for the kexec request `id`.
+ *
+ * @param wfd descriptor from luo_watch().
+ * @param id  what luo_watch_read() returned.
+ * @return 0, or a negative errno: -EBADF, -EINVAL (`id` not positive),
+ *         -EPIPE/-ECONNRESET (luod is gone), others as send(2).
+ *
+ * @par Thread safety
+ * Thread-safe.
+ */
+LUO_API int luo_watch_ready(int wfd, int id);
+
 /* ------------------------------------------------------------------------ */
 /* Sessions                                                                 */
 /* ------------------------------------------------------------------------ */

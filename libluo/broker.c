@@ -20,26 +20,22 @@
 /* Numbers requests; luod refuses one that does not follow the last. */
 static _Atomic uint32_t luo_broker_seq;
 
-int luo__broker_request(int sock, uint16_t type, const char *name, int *fd_out,
-			void *payload, size_t *plen)
+/* Send BUF (LEN bytes, request TYPE numbered SEQ) and read luod's reply. */
+static int luo_broker_call(int sock, unsigned char *buf, int len, uint16_t type, uint32_t seq,
+			   int *fd_out, void *payload, size_t *plen)
 {
-	unsigned char buf[LUOD_MAX_MSG];
 	union {
 		struct cmsghdr c;
 		char space[CMSG_SPACE(sizeof(int))];
 	} ctl;
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct iovec iov = { .iov_base = buf, .iov_len = LUOD_MAX_MSG };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *c;
-	const void *p;
-	uint32_t seq = atomic_fetch_add(&luo_broker_seq, 1) + 1;
-	size_t n;
+	const void *p = NULL;
+	size_t n = 0;
 	ssize_t got;
-	int len, fd = -1, ret;
+	int fd = -1, ret;
 
-	len = luod_encode_req(buf, type, seq, name);
-	if (len < 0)
-		return len;
 	do {
 		got = send(sock, buf, (size_t)len, MSG_NOSIGNAL);
 	} while (got < 0 && errno == EINTR);
@@ -66,7 +62,8 @@ int luo__broker_request(int sock, uint16_t type, const char *name, int *fd_out,
 		luod_decode_reply(buf, (size_t)got, type, seq, &p, &n);
 	if (ret == 0 && (fd_out ? fd < 0 : fd >= 0))
 		ret = -EPROTO; /* a descriptor missing, or one nobody asked for */
-	if (ret == 0 && payload) {
+	/* luod's payload comes with a failure too (PREPARE's late clients). */
+	if (p && payload) {
 		if (n > *plen) {
 			ret = -EPROTO;
 		} else {
@@ -82,6 +79,27 @@ int luo__broker_request(int sock, uint16_t type, const char *name, int *fd_out,
 	if (fd_out)
 		*fd_out = fd;
 	return 0;
+}
+
+int luo__broker_request(int sock, uint16_t type, const char *name, int *fd_out,
+			void *payload, size_t *plen)
+{
+	unsigned char buf[LUOD_MAX_MSG];
+	uint32_t seq = atomic_fetch_add(&luo_broker_seq, 1) + 1;
+	int len = luod_encode_req(buf, type, seq, name);
+
+	if (len < 0)
+		return len;
+	return luo_broker_call(sock, buf, len, type, seq, fd_out, payload, plen);
+}
+
+int luo__broker_request_u32(int sock, uint16_t type, uint32_t arg, void *payload, size_t *plen)
+{
+	unsigned char buf[LUOD_MAX_MSG];
+	uint32_t seq = atomic_fetch_add(&luo_broker_seq, 1) + 1;
+	int len = luod_encode_req_u32(buf, type, seq, arg);
+
+	return luo_broker_call(sock, buf, len, type, seq, NULL, payload, plen);
 }
 
 int luo__is_broker(int fd)
@@ -140,4 +158,62 @@ int luo_connect(const struct luo_connect_opts *opts)
 fail:
 	close(sock);
 	return err;
+}
+
+int luo_watch(const struct luo_connect_opts *opts)
+{
+	int conn = luo_connect(opts), err;
+
+	if (conn < 0)
+		return conn;
+	err = luo__broker_request(conn, LUOD_WATCH, NULL, NULL, NULL, NULL);
+	if (err) {
+		close(conn);
+		return err;
+	}
+	return conn;
+}
+
+int luo_watch_read(int wfd)
+{
+	unsigned char buf[LUOD_MAX_MSG];
+	struct luod_hdr h;
+	ssize_t n;
+
+	if (wfd < 0)
+		return -EBADF;
+	do {
+		n = recv(wfd, buf, sizeof(buf), 0);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return luo__neg_errno();
+	if (n == 0)
+		return -ECONNRESET;
+	if (n != LUOD_HDR_SIZE)
+		return -EPROTO;
+	memcpy(&h, buf, sizeof(h));
+	if (h.magic != LUOD_MAGIC || h.version != LUOD_VERSION ||
+	    h.type != LUOD_EVENT_PREPARE || h.len != 0 || h.seq == 0 || h.seq > INT32_MAX)
+		return -EPROTO;
+	return (int)h.seq;
+}
+
+int luo_watch_ready(int wfd, int id)
+{
+	unsigned char buf[LUOD_HDR_SIZE + 4];
+	uint32_t seq = atomic_fetch_add(&luo_broker_seq, 1) + 1;
+	int len;
+	ssize_t n;
+
+	if (wfd < 0)
+		return -EBADF;
+	if (id <= 0)
+		return -EINVAL;
+	len = luod_encode_req_u32(buf, LUOD_READY, seq, (uint32_t)id);
+	do {
+		n = send(wfd, buf, (size_t)len, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return luo__neg_errno();
+	return n == len ? 0 : -EPROTO;
 }

@@ -71,11 +71,15 @@ LUO_HIDDEN int luo__memfd_check(const struct luo_memfd_opts *opts, uint64_t *pag
  * One request to luod on the connection SOCK (docs/luod.md): TYPE with
  * NAME (or NULL). With FD_OUT, the reply must carry a descriptor, stored
  * there; with PAYLOAD, up to *PLEN bytes of the reply's payload are copied
- * and *PLEN set. 0, luod's negative errno, -EPROTO for a malformed reply,
+ * and *PLEN set, also when luod's status is an error. 0, luod's negative errno, -EPROTO for a malformed reply,
  * or the socket's error.
  */
 LUO_HIDDEN int luo__broker_request(int sock, uint16_t type, const char *name, int *fd_out,
 				   void *payload, size_t *plen);
+
+/* The same for a request whose payload is one u32 (PREPARE). */
+LUO_HIDDEN int luo__broker_request_u32(int sock, uint16_t type, uint32_t arg, void *payload,
+				       size_t *plen);
 
 /* 1 if FD is a connection to luod (a SOCK_SEQPACKET socket), else 0. */
 LUO_HIDDEN int luo__is_broker(int fd);

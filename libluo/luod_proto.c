@@ -76,7 +76,14 @@ int luod_decode_req(const void *buf, size_t len, struct luod_req *req)
 	switch (req->hdr.type) {
 	case LUOD_HELLO:
 	case LUOD_LIST:
+	case LUOD_WATCH:
 		return req->hdr.len == 0 ? 0 : -EPROTO;
+	case LUOD_READY:
+	case LUOD_PREPARE:
+		if (req->hdr.len != 4)
+			return -EPROTO;
+		memcpy(&req->arg, p, 4);
+		return 0;
 	case LUOD_CREATE:
 	case LUOD_RETRIEVE:
 	case LUOD_RELEASE:
@@ -91,6 +98,17 @@ int luod_decode_req(const void *buf, size_t len, struct luod_req *req)
 	default:
 		return -EPROTO;
 	}
+}
+
+int luod_encode_req_u32(void *buf, uint16_t type, uint32_t seq, uint32_t arg)
+{
+	struct luod_hdr h = { .magic = LUOD_MAGIC, .version = LUOD_VERSION, .type = type,
+			      .seq = seq, .len = 4 };
+	unsigned char *p = buf;
+
+	memcpy(p, &h, LUOD_HDR_SIZE);
+	memcpy(p + LUOD_HDR_SIZE, &arg, 4);
+	return LUOD_HDR_SIZE + 4;
 }
 
 int luod_encode_req(void *buf, uint16_t type, uint32_t seq, const char *name)

@@ -33,6 +33,10 @@ enum luod_type {
 	LUOD_RETRIEVE = 3, /* name -> the session the previous kernel handed over (fd) */
 	LUOD_LIST = 4,     /* -> the caller's sessions (root: everyone's) */
 	LUOD_RELEASE = 5,  /* name -> luod drops its own reference to the session */
+	LUOD_WATCH = 6,    /* -> this connection is told before a kexec (events) */
+	LUOD_READY = 7,    /* u32 id: a watcher's answer to PREPARE id (no reply) */
+	LUOD_PREPARE = 8,  /* u32 timeout ms (root) -> every watcher asked; who answered */
+	LUOD_EVENT_PREPARE = 0x4001, /* luod -> watcher, seq = id: get ready, answer READY */
 	LUOD_REPLY = 0x8000, /* or-ed into the request's type in its reply */
 };
 
@@ -64,6 +68,7 @@ struct luod_entry {
 /* A decoded request. */
 struct luod_req {
 	struct luod_hdr hdr;
+	uint32_t arg;      /* READY's id, PREPARE's timeout */
 	int has_uid;       /* the name said "UID/NAME" */
 	uint32_t uid;      /* that UID */
 	char name[LUOD_NAME_MAX + 1];
@@ -84,6 +89,9 @@ LUOD_HIDDEN int luod_decode_req(const void *buf, size_t len, struct luod_req *re
 
 /* Encode a request into BUF (LUOD_MAX_MSG bytes): its length, or -EINVAL. */
 LUOD_HIDDEN int luod_encode_req(void *buf, uint16_t type, uint32_t seq, const char *name);
+
+/* Encode a request whose payload is one u32 (READY, PREPARE): its length. */
+LUOD_HIDDEN int luod_encode_req_u32(void *buf, uint16_t type, uint32_t seq, uint32_t arg);
 
 /*
  * Encode a reply to TYPE/SEQ with STATUS and PAYLOAD (PLEN bytes) into BUF

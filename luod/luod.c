@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "keeper.h"
@@ -45,7 +46,28 @@ struct client {
 	uint32_t uid;
 	uint32_t last_seq;
 	int has_seq;
+	int watching; /* told before a kexec (WATCH) */
 };
+
+/* A PREPARE in progress: every watcher asked, waiting for their READY. */
+static struct {
+	int active;
+	uint32_t id, next_id;
+	int requester;          /* the asking client's socket */
+	uint32_t requester_seq;
+	uint64_t deadline_ms;
+	unsigned int n;
+	pid_t pid[LUOD_MAX_CLIENTS];
+	uint8_t ready[LUOD_MAX_CLIENTS];
+} prep;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static struct {
 	int dev;
@@ -66,7 +88,8 @@ static struct {
 
 static const char *const luod_type_names[] = {
 	[LUOD_HELLO] = "HELLO", [LUOD_CREATE] = "CREATE", [LUOD_RETRIEVE] = "RETRIEVE",
-	[LUOD_LIST] = "LIST", [LUOD_RELEASE] = "RELEASE",
+	[LUOD_LIST] = "LIST", [LUOD_RELEASE] = "RELEASE", [LUOD_WATCH] = "WATCH",
+	[LUOD_READY] = "READY", [LUOD_PREPARE] = "PREPARE",
 };
 
 static const char *type_name(uint16_t t)
@@ -422,6 +445,90 @@ static int do_list(const struct client *c, void *buf, size_t size)
 	return luod_encode_list(buf, size, e, n);
 }
 
+/* Answer the PREPARE in progress: who was asked, who answered, who did not. */
+static void finish_prepare(void)
+{
+	unsigned char payload[8 + 4 * 64];
+	uint32_t ready = 0, late = 0;
+	unsigned int i;
+
+	for (i = 0; i < prep.n; i++) {
+		if (prep.ready[i]) {
+			ready++;
+		} else if (late < 64) {
+			memcpy(payload + 8 + 4 * late, &prep.pid[i], 4);
+			late++;
+		}
+	}
+	memcpy(payload, &prep.n, 4);
+	memcpy(payload + 4, &ready, 4);
+	prep.active = 0;
+	for (i = 0; i < d.nclients; i++) {
+		if (d.c[i].fd != prep.requester)
+			continue;
+		reply(&d.c[i], LUOD_PREPARE, prep.requester_seq, ready == prep.n ? 0 : -ETIMEDOUT,
+		      -1, payload, 8 + 4 * (size_t)late);
+		break;
+	}
+	if (ready != prep.n)
+		say("PREPARE %u: %u of %u watcher(s) did not answer in time", prep.id,
+		    prep.n - ready, prep.n);
+}
+
+/* Ask every watcher to get ready for a kexec; the answer comes later. */
+static int start_prepare(const struct client *c, uint32_t seq, uint32_t timeout_ms)
+{
+	unsigned char ev[LUOD_HDR_SIZE];
+	unsigned int i;
+
+	if (c->uid != 0)
+		return -EPERM;
+	if (prep.active)
+		return -EBUSY;
+	if (timeout_ms > 600000)
+		timeout_ms = 600000;
+	prep.active = 1;
+	prep.id = ++prep.next_id;
+	prep.requester = c->fd;
+	prep.requester_seq = seq;
+	prep.deadline_ms = now_ms() + timeout_ms;
+	prep.n = 0;
+	luod_encode_req(ev, LUOD_EVENT_PREPARE, prep.id, NULL);
+	for (i = 0; i < d.nclients; i++) {
+		if (!d.c[i].watching)
+			continue;
+		prep.pid[prep.n] = d.c[i].pid;
+		/* A watcher that cannot take the event counts as not ready. */
+		prep.ready[prep.n] = 0;
+		if (send(d.c[i].fd, ev, sizeof(ev), MSG_DONTWAIT | MSG_NOSIGNAL) != sizeof(ev))
+			say("PREPARE %u: cannot tell watcher pid %d", prep.id, (int)d.c[i].pid);
+		prep.n++;
+	}
+	say("PREPARE %u: asked %u watcher(s), %u ms to answer", prep.id, prep.n, timeout_ms);
+	return 0;
+}
+
+static void ready_from(const struct client *c, uint32_t id)
+{
+	unsigned int i;
+
+	if (!prep.active || id != prep.id)
+		return;
+	for (i = 0; i < prep.n; i++)
+		if (prep.pid[i] == c->pid)
+			prep.ready[i] = 1;
+}
+
+static int prepare_done(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < prep.n; i++)
+		if (!prep.ready[i])
+			return now_ms() >= prep.deadline_ms;
+	return 1;
+}
+
 /* Read and answer one message of client C: -1 when C is to be dropped. */
 static int serve(struct client *c)
 {
@@ -469,8 +576,25 @@ static int serve(struct client *c)
 	}
 	c->has_seq = 1;
 	c->last_seq = req.hdr.seq;
+	/* A watching connection carries events and READY, nothing else. */
+	if (c->watching && req.hdr.type != LUOD_READY) {
+		say("client pid %d uid %u: %s on a watching connection", (int)c->pid, c->uid,
+		    type_name(req.hdr.type));
+		return reply(c, req.hdr.type, req.hdr.seq, -EPROTO, -1, NULL, 0);
+	}
 
 	switch (req.hdr.type) {
+	case LUOD_WATCH:
+		c->watching = 1;
+		break;
+	case LUOD_READY:
+		ready_from(c, req.arg);
+		return 0; /* an answer, not a request: no reply */
+	case LUOD_PREPARE:
+		err = start_prepare(c, req.hdr.seq, req.arg);
+		if (!err)
+			return 0; /* answered when the watchers have */
+		break;
 	case LUOD_HELLO: {
 		uint16_t v[2] = { LUOD_VERSION, 0 };
 		uint32_t f = d.recovered ? LUOD_HELLO_RECOVERED : 0;
@@ -652,7 +776,9 @@ int main(int argc, char **argv)
 		/* The keeper never writes: any event means it is gone. */
 		kidx = d.nclients + 1;
 		pfd[kidx] = (struct pollfd){ .fd = d.keeper, .events = POLLIN };
-		if (poll(pfd, kidx + 1, -1) < 0) {
+		if (poll(pfd, kidx + 1,
+			 prep.active ? (int)(prep.deadline_ms > now_ms() ? prep.deadline_ms - now_ms() : 0) + 1
+				     : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			say("poll: %s", strerror(errno));
@@ -674,5 +800,7 @@ int main(int argc, char **argv)
 		}
 		if (pfd[0].revents & POLLIN)
 			accept_one();
+		if (prep.active && prepare_done())
+			finish_prepare();
 	}
 }

@@ -41,7 +41,7 @@
 #define NFILES 16
 #define FILE_SIZE (16u << 10)
 #define UID0 1000u
-#define STAGE1_TESTS 14
+#define STAGE1_TESTS 18
 #define STAGE2_TESTS 8
 
 static int test_no, failures;
@@ -264,6 +264,103 @@ static int raw(const void *msg, size_t len, uint32_t *seq_out, int32_t *status)
 	return h.type;
 }
 
+/* A watcher as uid UID: answers every PREPARE if ANSWER, else never. */
+static pid_t watcher(uint32_t uid, int answer)
+{
+	int p[2], w, id;
+	pid_t pid;
+	char c = 0;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		if (setgroups(0, NULL) || setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+			_exit(1);
+		w = luo_watch(NULL);
+		c = w >= 0 ? 'y' : 'n';
+		if (write(p[1], &c, 1) != 1)
+			_exit(1);
+		close(p[1]);
+		for (;;) {
+			id = luo_watch_read(w);
+			if (id < 0)
+				_exit(0);
+			if (answer)
+				luo_watch_ready(w, id);
+		}
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1 || c != 'y')
+		pid = -1;
+	close(p[0]);
+	return pid;
+}
+
+/* Run luoctl with ARGS: its exit status, its output (both streams) in OUT. */
+static int luoctl(const char *args, char *out, size_t size)
+{
+	char cmd[256];
+	FILE *f;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "/bin/luoctl %s 2>&1", args);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	n = fread(out, 1, size - 1, f);
+	out[n] = '\0';
+	return WEXITSTATUS(pclose(f));
+}
+
+static int kexec_loaded(void)
+{
+	char c = '?';
+	int fd = open("/sys/kernel/kexec_loaded", O_RDONLY);
+
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = '?';
+		close(fd);
+	}
+	return c == '1';
+}
+
+/*
+ * luoctl kexec: a watcher that does not answer aborts it (and the kernel is
+ * unloaded), --force goes on, and with only answering watchers it is ready.
+ * --no-reboot: the runner does the real kexec afterwards.
+ */
+static void kexec_orchestration(void)
+{
+	char out[2048], want[64];
+	pid_t a = watcher(UID0, 1), b = watcher(UID0 + 1, 0);
+	int ret;
+
+	ret = luoctl("kexec --kernel /next/bzImage --no-reboot --timeout 2", out, sizeof(out));
+	snprintf(want, sizeof(want), "client pid %d did not say it is ready", (int)b);
+	result(a > 0 && b > 0 && ret == 1 && strstr(out, want) && strstr(out, "kexec aborted"),
+	       "luoctl kexec with a watcher that does not answer aborts, naming it (exit %d)", ret);
+	if (ret != 1 || !strstr(out, want))
+		diag("luoctl said: %s", out);
+	result(!kexec_loaded(), "...and unloads the kernel it loaded");
+	ret = luoctl("kexec --kernel /next/bzImage --no-reboot --timeout 2 --force", out,
+		     sizeof(out));
+	result(ret == 0 && strstr(out, "1 of 2 watching client(s) ready"),
+	       "luoctl kexec --force goes on (exit %d)", ret);
+	if (b > 0) {
+		kill(b, SIGKILL);
+		waitpid(b, NULL, 0);
+	}
+	usleep(200 * 1000);
+	ret = luoctl("kexec --kernel /next/bzImage --no-reboot --timeout 5", out, sizeof(out));
+	result(ret == 0 && strstr(out, "1 of 1 watching client(s) ready") && kexec_loaded(),
+	       "with every watcher answering luoctl kexec is ready, kernel loaded (exit %d)", ret);
+	if (ret != 0)
+		diag("luoctl said: %s", out);
+}
+
 static int stage1(void)
 {
 	unsigned char msg[LUOD_MAX_MSG + 4096];
@@ -355,6 +452,8 @@ static int stage1(void)
 		close(ret);
 	if (conn >= 0)
 		close(conn);
+
+	kexec_orchestration();
 
 	f = popen("/bin/luoctl status --json", "r");
 	len = f ? (int)fread(out, 1, sizeof(out) - 1, f) : -1;
