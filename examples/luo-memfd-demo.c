@@ -332,6 +332,22 @@ static int hold_sessions(int s1, int s2)
 		pause();
 }
 
+/*
+ * The device, or, when luod holds it (EBUSY), a connection to luod: libluo
+ * takes either for creating and retrieving sessions.
+ */
+static int open_luo(void)
+{
+	int dev = luo_device_open(NULL);
+
+	if (dev == -EBUSY) {
+		dev = luo_connect(NULL);
+		if (dev >= 0)
+			fprintf(stderr, "luo-memfd-demo: the device is luod's: going through luod\n");
+	}
+	return dev;
+}
+
 static int do_preserve(const struct demo *d)
 {
 	LUO_OPTS(luo_memfd_opts, mo, .size = d->size, .hugetlb_page_size = d->hugetlb);
@@ -344,9 +360,9 @@ static int do_preserve(const struct demo *d)
 		fprintf(stderr, "luo-memfd-demo: --pos beyond --size\n");
 		return 2;
 	}
-	dev = luo_device_open(NULL);
+	dev = open_luo();
 	if (dev < 0)
-		return fail("open " LUO_DEVICE_PATH, dev);
+		return fail("open " LUO_DEVICE_PATH " (or luod)", dev);
 	sess = luo_session_create(dev, d->session);
 	if (sess < 0) {
 		err = fail("create session", sess);
@@ -504,9 +520,9 @@ static int do_retrieve(const struct demo *d)
 	void *map;
 
 	memset(&st, 0, sizeof(st));
-	dev = luo_device_open(NULL);
+	dev = open_luo();
 	if (dev < 0) {
-		fail("open " LUO_DEVICE_PATH, dev);
+		fail("open " LUO_DEVICE_PATH " (or luod)", dev);
 		printf("RESULT name=%s token=%" PRIu64 " backing=%s size=%" PRIu64
 		       " preserve_ms=NA retrieve_ms=NA verified=no\n",
 		       d->session, d->token, backing_name(d->hugetlb), d->size);

@@ -10,7 +10,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 "$REPO/scripts/build-kernel.sh" luo
-step "build libluo and its demo program" "$LOGS/demo-build.log" make -C "$REPO" libluo examples
+step "build libluo, luod and the demo program" "$LOGS/demo-build.log" \
+	make -C "$REPO" libluo examples luod
 demo_bin=$BUILD/examples/luo-memfd-demo
 [ -x "$demo_bin" ] || die "step 'build demo program': $demo_bin is missing"
 
@@ -27,7 +28,8 @@ LIST
 rc=0
 "$REPO/scripts/qemu-run.sh" --name demo --chain luo,luo --mem 4G --timeout 300 \
 	--append "hugepagesz=2M hugepages=40 hugepagesz=1G hugepages=1" \
-	--stage "$REPO/tests/demo/stage.sh" --file "$demo_bin" --file "$list:/etc/demo.list" || rc=$?
+	--stage "$REPO/tests/demo/stage.sh" --file "$demo_bin" --file "$list:/etc/demo.list" \
+	--file "$BUILD/luod/luod:/bin/luod" --file "$BUILD/luod/luoctl:/bin/luoctl" || rc=$?
 
 # One table row per file, from the RESULT lines of both stages.
 log=$BUILD/runs/demo/stage.log
@@ -51,4 +53,9 @@ if [ $rc -ne 0 ]; then
 	echo "demo: FAILED (logs: $BUILD/runs/demo/)" >&2
 	exit 1
 fi
+echo "luoctl status in the new kernel (luod held every session):"
+awk '/^# luoctl status:/ { n = 0; on = 1; next }
+	on && /^# / { l[n++] = substr($0, 3); next }
+	{ on = 0 }
+	END { for (i = 0; i < n; i++) print "  " l[i] }' "$log"
 echo "demo: all files preserved, retrieved and verified"

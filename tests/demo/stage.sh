@@ -5,6 +5,15 @@
 # retrieves and verifies them. luo-memfd-demo prints one RESULT line per file.
 stage=$1
 n=$(grep -c . /etc/demo.list)
+# luod holds the device for every process; luo-memfd-demo goes through it.
+if [ -x /bin/luod ]; then
+	luod 2> /dev/kmsg &
+	i=0
+	while [ ! -S /run/luod/liveupdate.sock ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+fi
 echo "KTAP version 1"
 echo "1..$n"
 i=0
@@ -26,4 +35,8 @@ while read -r session token backing size pos seals; do
 		rc=1
 	fi
 done < /etc/demo.list
+if [ -x /bin/luoctl ]; then
+	echo "# luoctl status:"
+	luoctl status | sed 's/^/# /'
+fi
 exit $rc
