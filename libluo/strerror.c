@@ -104,9 +104,20 @@ static const struct luo_errmsg luo_errmsgs[] = {
 	  "Too many references: too many descriptors are in flight on Unix sockets" },
 };
 
-const char *luo_strerror(int err)
+/* The text of positive ERR in TABLE (N entries), or NULL. */
+static const char *luo_errmsg_find(const struct luo_errmsg *table, size_t n, int err)
 {
 	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (table[i].err == err)
+			return table[i].msg;
+	return NULL;
+}
+
+const char *luo_strerror(int err)
+{
+	const char *msg;
 
 	if (err == INT_MIN)
 		return luo_unknown;
@@ -114,10 +125,8 @@ const char *luo_strerror(int err)
 		err = -err;
 	if (err == 0)
 		return "Success";
-	for (i = 0; i < LUO_ARRAY_SIZE(luo_errmsgs); i++)
-		if (luo_errmsgs[i].err == err)
-			return luo_errmsgs[i].msg;
-	return luo_unknown;
+	msg = luo_errmsg_find(luo_errmsgs, LUO_ARRAY_SIZE(luo_errmsgs), err);
+	return msg ? msg : luo_unknown;
 }
 
 /* One short line for an error of one call: what it means there. */
@@ -179,6 +188,7 @@ static const struct luo_errmsg luo_shortmsgs[] = {
 
 const char *luo_strerror_call(int call, int err)
 {
+	const char *msg;
 	size_t i;
 
 	if (err == INT_MIN)
@@ -190,8 +200,6 @@ const char *luo_strerror_call(int call, int err)
 	for (i = 0; i < LUO_ARRAY_SIZE(luo_callmsgs); i++)
 		if (luo_callmsgs[i].call == call && luo_callmsgs[i].err == err)
 			return luo_callmsgs[i].msg;
-	for (i = 0; i < LUO_ARRAY_SIZE(luo_shortmsgs); i++)
-		if (luo_shortmsgs[i].err == err)
-			return luo_shortmsgs[i].msg;
-	return luo_strerror(err);
+	msg = luo_errmsg_find(luo_shortmsgs, LUO_ARRAY_SIZE(luo_shortmsgs), err);
+	return msg ? msg : luo_strerror(err);
 }

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fdmsg.h"
 #include "keeper.h"
 #include "luod_proto.h"
 
@@ -28,28 +29,13 @@ struct keeper_msg {
 int keeper_send(int ch, int op, const char *tag, int fd)
 {
 	struct keeper_msg m = { .op = (uint8_t)op, .has_fd = fd >= 0 };
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	size_t n = tag ? strnlen(tag, KEEPER_TAG_MAX) : 0;
 
 	if (n >= KEEPER_TAG_MAX)
 		return -EINVAL;
 	m.len = (uint16_t)n;
 	memcpy(m.tag, tag ? tag : "", n);
-	if (fd >= 0) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.space;
-		mh.msg_controllen = sizeof(ctl.space);
-		CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
-		CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
-		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), &fd, sizeof(int));
-	}
-	if (sendmsg(ch, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(m))
+	if (send_with_fd(ch, &m, sizeof(m), fd, 0) != (ssize_t)sizeof(m))
 		return errno ? -errno : -EPROTO;
 	return 0;
 }

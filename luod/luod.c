@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdmsg.h"
 #include "keeper.h"
 #include "libluo.h"
 #include "luod_proto.h"
@@ -328,27 +329,11 @@ static int reply(struct client *c, uint16_t type, uint32_t seq, int32_t status, 
 		 const void *payload, size_t plen)
 {
 	unsigned char buf[LUOD_MAX_MSG];
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct iovec iov = { .iov_base = buf };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int len = luod_encode_reply(buf, type, seq, status, payload, plen);
 
 	if (len < 0)
 		len = luod_encode_reply(buf, type, seq, len, NULL, 0);
-	iov.iov_len = (size_t)len;
-	if (fd >= 0 && status == 0) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.space;
-		mh.msg_controllen = sizeof(ctl.space);
-		CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
-		CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
-		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), &fd, sizeof(int));
-	}
-	if (sendmsg(c->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != len)
+	if (send_with_fd(c->fd, buf, (size_t)len, status == 0 ? fd : -1, MSG_DONTWAIT) != len)
 		return -1;
 	return 0;
 }

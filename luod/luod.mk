@@ -18,10 +18,10 @@ LUOD_PURE := $(REPO)/libluo/luod_proto.c $(REPO)/luod/registry.c
 
 .PHONY: luod luod-unit luod-fuzz-smoke luod-fuzz luod-stage
 
-$(LUOD_OUT)/luod: $(REPO)/luod/luod.c $(REPO)/luod/registry.c $(REPO)/luod/keeper.c $(REPO)/luod/keeper.h $(LUOD_DEPS) $(LIBLUO_STATIC_LIB)
+$(LUOD_OUT)/luod: $(REPO)/luod/luod.c $(REPO)/luod/registry.c $(REPO)/luod/keeper.c $(REPO)/luod/keeper.h $(REPO)/luod/fdmsg.c $(REPO)/luod/fdmsg.h $(LUOD_DEPS) $(LIBLUO_STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LUOD_INC) $(LUOD_WARN) -O2 -g -static -o $@ $(REPO)/luod/luod.c \
-		$(REPO)/luod/registry.c $(REPO)/luod/keeper.c $(LIBLUO_STATIC_LIB)
+		$(REPO)/luod/registry.c $(REPO)/luod/keeper.c $(REPO)/luod/fdmsg.c $(LIBLUO_STATIC_LIB)
 
 $(LUOD_OUT)/luoctl: $(REPO)/luod/luoctl.c $(LUOD_DEPS) $(LIBLUO_STATIC_LIB)
 	@mkdir -p $(@D)

@@ -3,6 +3,7 @@
  * What every stage program needs (a start on issue 16; used by the stage
  * programs in tests/hugetlb and tests/shmem):
  *   result()        one KTAP result line, counted in test_nr and failures;
+ *   diag()          one KTAP diagnostic line ("# ...");
  *   read_cmdline()  the kernel command line (for a stage's mode);
  *   cmdline_has()   whether it has a given word (e.g. "kho=off");
  *   hold_sessions() keep this process's session fds open across the kexec
@@ -60,6 +61,18 @@ static void result(int ok, const char *fmt, ...)
 }
 
 /* The kernel command line in @buf (empty if it cannot be read). */
+static __attribute__((unused, format(printf, 1, 2))) void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
 static __attribute__((unused)) void read_cmdline(char *buf, size_t size)
 {
 	int fd = open("/proc/cmdline", O_RDONLY);

@@ -114,18 +114,6 @@ static void __attribute__((format(printf, 2, 3))) skip(const char *why, const ch
 	fflush(stdout);
 }
 
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
 static long now_us(void)
 {
 	struct timespec ts;

@@ -1,5 +1,4 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
-/* Copyright (c) 2026 The luo-memfd authors */
+// SPDX-License-Identifier: GPL-2.0
 /*
  * luod across a real kexec: a stage program for scripts/qemu-run.sh, run as
  * "/stage STAGE NSTAGES", KTAP on stdout. /bin/luod and /bin/luoctl are in
@@ -34,6 +33,7 @@
 #include "internal.h"
 #include "libluo.h"
 #include "luod_proto.h"
+#include "../common/stage.h"
 
 #define SOCK "/run/luod/liveupdate.sock"
 #define NUIDS 4
@@ -43,34 +43,6 @@
 #define UID0 1000u
 #define STAGE1_TESTS 18
 #define STAGE2_TESTS 8
-
-static int test_no, failures;
-
-static void __attribute__((format(printf, 2, 3))) result(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d ", ok ? "" : "not ", ++test_no);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
-
-static void __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
 
 static unsigned char pat(uint32_t uid, int k, int f, size_t off)
 {
@@ -123,22 +95,30 @@ static int as_uid(uint32_t uid, int (*fn)(uint32_t uid, int k), int k)
 	return WEXITSTATUS(st);
 }
 
+/* A client's session "vmK" through luod, created or retrieved. */
+static int client_session(int k, int create)
+{
+	char name[16];
+	int conn = luo_connect(NULL);
+
+	snprintf(name, sizeof(name), "vm%d", k);
+	if (conn < 0)
+		return conn;
+	return create ? luo_session_create(conn, name) : luo_session_retrieve(conn, name);
+}
+
 /* A client: session "vmK" of its uid, 16 memfds in it. Exit code: errors. */
 static int client_create(uint32_t uid, int k)
 {
 	LUO_OPTS(luo_memfd_opts, mo, .size = FILE_SIZE);
-	char name[16];
-	int conn, sess, fd, f, errs = 0;
+	int sess = client_session(k, 1), fd, f, errs = 0;
 	unsigned char *p;
 	size_t i;
 
-	conn = luo_connect(NULL);
-	snprintf(name, sizeof(name), "vm%d", k);
-	sess = conn < 0 ? conn : luo_session_create(conn, name);
 	if (sess < 0)
 		return 50;
 	for (f = 0; f < NFILES; f++) {
-		fd = luo_memfd_create(name, &mo);
+		fd = luo_memfd_create("luod-client", &mo);
 		p = fd < 0 ? MAP_FAILED :
 			mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (p == MAP_FAILED) {
@@ -158,14 +138,10 @@ static int client_create(uint32_t uid, int k)
 /* A client: gets its session "vmK" back and checks every byte. */
 static int client_retrieve(uint32_t uid, int k)
 {
-	char name[16];
-	int conn, sess, fd, f, errs = 0;
+	int sess = client_session(k, 0), fd, f, errs = 0;
 	unsigned char *p;
 	size_t i;
 
-	conn = luo_connect(NULL);
-	snprintf(name, sizeof(name), "vm%d", k);
-	sess = conn < 0 ? conn : luo_session_retrieve(conn, name);
 	if (sess < 0)
 		return 50;
 	for (f = 0; f < NFILES; f++) {

@@ -133,18 +133,6 @@ static void __attribute__((format(printf, 2, 3))) skip(const char *why, const ch
 	fflush(stdout);
 }
 
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
 /*
  * What each preserved file must look like in the next kernel. @late: seals
  * added after PRESERVE_FD in stage 1 (not at make_file()); the next kernel
