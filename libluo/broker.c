@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,44 +21,53 @@
 /* Numbers requests; luod refuses one that does not follow the last. */
 static _Atomic uint32_t luo_broker_seq;
 
-/* Send BUF (LEN bytes, request TYPE numbered SEQ) and read luod's reply. */
-static int luo_broker_call(int sock, unsigned char *buf, int len, uint16_t type, uint32_t seq,
+/*
+ * Read luod's reply to request TYPE numbered SEQ into BUF (LUOD_MAX_REPLY
+ * bytes). A reply to an earlier request (one its sender gave up on) is
+ * skipped, with any descriptor it carried.
+ */
+static int luo_broker_read(int sock, unsigned char *buf, uint16_t type, uint32_t seq,
 			   int *fd_out, void *payload, size_t *plen)
 {
 	union {
 		struct cmsghdr c;
 		char space[CMSG_SPACE(sizeof(int))];
 	} ctl;
-	struct iovec iov = { .iov_base = buf, .iov_len = LUOD_MAX_MSG };
+	struct iovec iov = { .iov_base = buf, .iov_len = LUOD_MAX_REPLY };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct luod_hdr h;
 	struct cmsghdr *c;
 	const void *p = NULL;
 	size_t n = 0;
 	ssize_t got;
-	int fd = -1, ret;
+	int fd, ret;
 
-	do {
-		got = send(sock, buf, (size_t)len, MSG_NOSIGNAL);
-	} while (got < 0 && errno == EINTR);
-	if (got < 0)
-		return luo__neg_errno();
-	if (got != len)
-		return -EPROTO;
-
-	memset(&ctl, 0, sizeof(ctl));
-	mh.msg_control = ctl.space;
-	mh.msg_controllen = sizeof(ctl.space);
-	do {
-		got = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	} while (got < 0 && errno == EINTR);
-	if (got < 0)
-		return luo__neg_errno();
-	if (got == 0)
-		return -ECONNRESET;
-	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	for (;;) {
+		fd = -1;
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.space;
+		mh.msg_controllen = sizeof(ctl.space);
+		do {
+			got = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		} while (got < 0 && errno == EINTR);
+		if (got < 0)
+			return luo__neg_errno();
+		if (got == 0)
+			return -ECONNRESET;
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+			    c->cmsg_len == CMSG_LEN(sizeof(int)))
+				memcpy(&fd, CMSG_DATA(c), sizeof(int));
+		if ((size_t)got >= sizeof(h)) {
+			memcpy(&h, buf, sizeof(h));
+			if (h.magic == LUOD_MAGIC && (int32_t)(h.seq - seq) < 0) {
+				if (fd >= 0)
+					close(fd);
+				continue;
+			}
+		}
+		break;
+	}
 	ret = (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ? -EPROTO :
 		luod_decode_reply(buf, (size_t)got, type, seq, &p, &n);
 	if (ret == 0 && (fd_out ? fd < 0 : fd >= 0))
@@ -79,6 +89,29 @@ static int luo_broker_call(int sock, unsigned char *buf, int len, uint16_t type,
 	if (fd_out)
 		*fd_out = fd;
 	return 0;
+}
+
+/* Send the request in BUF (LEN bytes, TYPE numbered SEQ) and read the reply. */
+static int luo_broker_call(int sock, const unsigned char *buf, int len, uint16_t type,
+			   uint32_t seq, int *fd_out, void *payload, size_t *plen)
+{
+	unsigned char *reply;
+	ssize_t got;
+	int ret;
+
+	do {
+		got = send(sock, buf, (size_t)len, MSG_NOSIGNAL);
+	} while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return luo__neg_errno();
+	if (got != len)
+		return -EPROTO;
+	reply = malloc(LUOD_MAX_REPLY);
+	if (!reply)
+		return -ENOMEM;
+	ret = luo_broker_read(sock, reply, type, seq, fd_out, payload, plen);
+	free(reply);
+	return ret;
 }
 
 int luo__broker_request(int sock, uint16_t type, const char *name, int *fd_out,

@@ -137,7 +137,7 @@ int luod_encode_reply(void *buf, uint16_t type, uint32_t seq, int32_t status,
 			      .type = (uint16_t)(type | LUOD_REPLY), .seq = seq };
 	unsigned char *p = buf;
 
-	if (plen > LUOD_MAX_PAYLOAD - 4)
+	if (plen > LUOD_MAX_REPLY - LUOD_HDR_SIZE - 4)
 		return -EMSGSIZE;
 	h.len = (uint32_t)(4 + plen);
 	memcpy(p, &h, LUOD_HDR_SIZE);
@@ -154,7 +154,7 @@ int luod_decode_reply(const void *buf, size_t len, uint16_t type, uint32_t seq,
 	struct luod_hdr h;
 	int32_t status;
 
-	if (len < LUOD_HDR_SIZE + 4 || len > LUOD_MAX_MSG)
+	if (len < LUOD_HDR_SIZE + 4 || len > LUOD_MAX_REPLY)
 		return -EPROTO;
 	memcpy(&h, p, LUOD_HDR_SIZE);
 	if (h.magic != LUOD_MAGIC || h.version != LUOD_VERSION || h.len != len - LUOD_HDR_SIZE)

@@ -18,8 +18,9 @@
 #define LUOD_MAGIC 0x444f554cu /* "LUOD" in memory on little-endian */
 #define LUOD_VERSION 1
 #define LUOD_HDR_SIZE 16
-#define LUOD_MAX_PAYLOAD 4096
+#define LUOD_MAX_PAYLOAD 4096 /* of a request */
 #define LUOD_MAX_MSG (LUOD_HDR_SIZE + LUOD_MAX_PAYLOAD)
+#define LUOD_MAX_REPLY 65536  /* a whole reply: LIST of every session fits */
 #define LUOD_SOCKET_PATH "/run/luod/liveupdate.sock"
 
 /* Longest client session name, and the longest "UID/NAME" form. */
@@ -95,7 +96,7 @@ LUOD_HIDDEN int luod_encode_req_u32(void *buf, uint16_t type, uint32_t seq, uint
 
 /*
  * Encode a reply to TYPE/SEQ with STATUS and PAYLOAD (PLEN bytes) into BUF
- * (LUOD_MAX_MSG bytes): its length, or -EMSGSIZE.
+ * (LUOD_MAX_REPLY bytes): its length, or -EMSGSIZE.
  */
 LUOD_HIDDEN int luod_encode_reply(void *buf, uint16_t type, uint32_t seq, int32_t status,
 		      const void *payload, size_t plen);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "luod_proto.h"
 
 /* Where each member of struct luo_memfd_probe_result after sz ends. */
 static const size_t luo_memfd_probe_ends[] = {
@@ -94,6 +95,9 @@ static int luo_probe_preserve(int dev_fd, int fd)
 		return sess;
 	err = luo_session_preserve_fd(sess, fd, 0);
 	close(sess);
+	/* Through luod: it holds the session too; have it let go. */
+	if (luo__is_broker(dev_fd))
+		luo__broker_request(dev_fd, LUOD_RELEASE, name, NULL, NULL, NULL);
 	return err;
 }
 
@@ -120,7 +124,7 @@ int luo_memfd_probe(int dev_fd, const struct luo_memfd_opts *opts,
 	trial.hugetlb_page_shift = LUO_OPT(opts, hugetlb_page_shift, 0U);
 	trial.seals = LUO_OPT(opts, seals, 0U);
 	trial.prefault = LUO_OPT(opts, prefault, LUO_PREFAULT_NONE);
-	trial.flags = LUO_OPT(opts, flags, 0) | LUO_MEMFD_NOCLOEXEC;
+	trial.flags = LUO_OPT(opts, flags, 0) & ~(uint64_t)LUO_MEMFD_NOCLOEXEC;
 	size = LUO_OPT(opts, size, 0);
 	/* Validate SIZE against the page size as luo_memfd_create() would. */
 	trial.size = size;

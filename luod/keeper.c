@@ -121,32 +121,49 @@ static int keeper_handover(int ch)
 	return keeper_send(ch, KEEPER_END, NULL, -1);
 }
 
-static void __attribute__((noreturn)) keeper_main(int ch, int lis)
+/* Apply every message queued on CH: -1 once its luod is gone, else CH. */
+static int keeper_drain(int ch)
 {
 	char tag[KEEPER_TAG_MAX];
+	struct pollfd p;
+	int op, fd;
+
+	while (ch >= 0) {
+		p = (struct pollfd){ .fd = ch, .events = POLLIN };
+		if (poll(&p, 1, 0) <= 0)
+			return ch; /* nothing queued, and still connected */
+		if (keeper_recv(ch, &op, tag, &fd) < 0) {
+			close(ch);
+			return -1;
+		}
+		if (op == KEEPER_ADD) {
+			keeper_add(tag, fd);
+		} else {
+			if (fd >= 0)
+				close(fd);
+			keeper_drop(tag);
+			/* luod waits for this: the session may be gone now. */
+			keeper_send(ch, KEEPER_END, tag, -1);
+		}
+	}
+	return ch;
+}
+
+static void __attribute__((noreturn)) keeper_main(int ch, int lis)
+{
 	struct pollfd p[2];
 	struct ucred cred;
 	socklen_t clen;
-	int op, fd, c;
+	int c;
 
 	for (;;) {
 		p[0] = (struct pollfd){ .fd = ch, .events = POLLIN };
 		p[1] = (struct pollfd){ .fd = lis, .events = POLLIN };
 		if (poll(p, 2, -1) < 0)
 			continue;
-		if (ch >= 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-			if (keeper_recv(ch, &op, tag, &fd) < 0) {
-				/* luod is gone: keep everything for the next one. */
-				close(ch);
-				ch = -1;
-			} else if (op == KEEPER_ADD) {
-				keeper_add(tag, fd);
-			} else {
-				if (fd >= 0)
-					close(fd);
-				keeper_drop(tag);
-			}
-		}
+		/* luod gone: keep everything for the next one. */
+		if (ch >= 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			ch = keeper_drain(ch);
 		if (p[1].revents & POLLIN) {
 			c = accept4(lis, NULL, NULL, SOCK_CLOEXEC);
 			if (c < 0)
@@ -154,12 +171,19 @@ static void __attribute__((noreturn)) keeper_main(int ch, int lis)
 			clen = sizeof(cred);
 			/* Only root takes the sessions of every user. */
 			if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
-			    cred.uid != 0 || keeper_handover(c) < 0) {
+			    cred.uid != 0) {
 				close(c);
 				continue;
 			}
-			if (ch >= 0)
-				close(ch);
+			/*
+			 * Apply what the old luod sent before it went: a new one
+			 * gets everything, and only once the old one is gone.
+			 */
+			ch = keeper_drain(ch);
+			if (ch >= 0 || keeper_handover(c) < 0) {
+				close(c);
+				continue;
+			}
 			ch = c;
 		}
 	}

@@ -15,8 +15,8 @@
 
 enum keeper_op {
 	KEEPER_ADD = 1,  /* TAG (with a descriptor, or none) */
-	KEEPER_DROP = 2, /* TAG: close it */
-	KEEPER_END = 3,  /* end of the list the keeper hands to a new luod */
+	KEEPER_DROP = 2, /* TAG: close it; the keeper answers KEEPER_END once closed */
+	KEEPER_END = 3,  /* end of the list the keeper hands over; a DROP's answer */
 };
 
 /* Start a keeper listening on PATH: luod's end of its channel, or -errno. */

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,18 @@ static void kexec_unload(void)
 		fprintf(stderr, "luoctl: unload the kernel: %s\n", strerror(errno));
 }
 
+/* Interrupted while clients get ready: leave no kernel loaded behind. */
+static void on_signal(int sig)
+{
+	static const char msg[] = "luoctl: interrupted: kernel unloaded\n";
+
+	(void)sig;
+	syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL, (unsigned long)KEXEC_FILE_UNLOAD_);
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
 static int kexec(int conn, const char *kernel, const char *initrd, const char *append,
 		 unsigned int timeout_s, int force, int no_reboot)
 {
@@ -122,6 +135,9 @@ static int kexec(int conn, const char *kernel, const char *initrd, const char *a
 
 	if (kexec_load(kernel, initrd, append) < 0)
 		return 1;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	err = luo__broker_request_u32(conn, LUOD_PREPARE, timeout_s * 1000, payload, &plen);
 	if ((err == 0 || err == -ETIMEDOUT) && plen >= 8) {
 		memcpy(&asked, payload, 4);
@@ -149,7 +165,8 @@ static int kexec(int conn, const char *kernel, const char *initrd, const char *a
 	}
 	sync();
 	reboot(RB_KEXEC);
-	fprintf(stderr, "luoctl: reboot into %s: %s\n", kernel, strerror(errno));
+	fprintf(stderr, "luoctl: reboot into %s: %s (kernel unloaded)\n", kernel, strerror(errno));
+	kexec_unload();
 	return 1;
 }
 

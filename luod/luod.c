@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -33,12 +34,18 @@
 
 #define LUOD_MAX_CLIENTS 256
 #define LUOD_MAX_SESSIONS LUOD_REG_MAX
+/* What one uid other than root may take, so that no user locks out others. */
+#define LUOD_UID_CLIENTS 32
+#define LUOD_UID_SESSIONS 128
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS 83 /* Linux 6.16: refuse SCM_RIGHTS on this socket */
+#endif
 
 struct session {
 	uint32_t uid;
 	char name[LUOD_NAME_MAX + 1];
 	uint8_t state; /* enum luod_state */
-	int fd;        /* luod's own reference; -1 while LUOD_WAITING */
+	int fd;        /* luod's own reference; -1 while LUOD_WAITING or released */
 };
 
 struct client {
@@ -48,16 +55,18 @@ struct client {
 	uint32_t last_seq;
 	int has_seq;
 	int watching; /* told before a kexec (WATCH) */
+	uint32_t cid; /* this connection, for PREPARE's answers */
 };
 
 /* A PREPARE in progress: every watcher asked, waiting for their READY. */
 static struct {
 	int active;
 	uint32_t id, next_id;
-	int requester;          /* the asking client's socket */
+	uint32_t requester;     /* the asking connection's cid, 0 once gone */
 	uint32_t requester_seq;
 	uint64_t deadline_ms;
 	unsigned int n;
+	uint32_t cid[LUOD_MAX_CLIENTS]; /* the watchers asked */
 	pid_t pid[LUOD_MAX_CLIENTS];
 	uint8_t ready[LUOD_MAX_CLIENTS];
 } prep;
@@ -125,14 +134,37 @@ static void session_tag(char tag[KEEPER_TAG_MAX], const struct session *s)
 		 s->name);
 }
 
+static void keeper_lost(void)
+{
+	say("the keeper is gone: a restart of luod would lose sessions until it is back");
+	close(d.keeper);
+	d.keeper = -1;
+}
+
+/*
+ * Tell the keeper. A DROP waits (at most 2 s) until the keeper has closed
+ * its copy, so that whether a session still lives is known right after.
+ */
 static void keep(int op, const char *tag, int fd)
 {
+	char atag[KEEPER_TAG_MAX];
+	struct pollfd p;
+	int aop, afd = -1;
+
 	if (d.keeper < 0)
 		return;
 	if (keeper_send(d.keeper, op, tag, fd) < 0) {
-		say("the keeper is gone: a restart of luod would lose sessions until it is back");
-		close(d.keeper);
-		d.keeper = -1;
+		keeper_lost();
+		return;
+	}
+	if (op != KEEPER_DROP)
+		return;
+	p = (struct pollfd){ .fd = d.keeper, .events = POLLIN };
+	if (poll(&p, 1, 2000) != 1 || keeper_recv(d.keeper, &aop, atag, &afd) < 0 ||
+	    aop != KEEPER_END) {
+		if (afd >= 0)
+			close(afd);
+		keeper_lost();
 	}
 }
 
@@ -140,6 +172,9 @@ static void keep_session(const struct session *s, int op)
 {
 	char tag[KEEPER_TAG_MAX];
 
+	/* A released session: luod holds nothing of it (it stays in the record). */
+	if (op == KEEPER_ADD && s->state != LUOD_WAITING && s->fd < 0)
+		return;
 	session_tag(tag, s);
 	keep(op, tag, op == KEEPER_ADD ? s->fd : -1);
 }
@@ -192,9 +227,18 @@ static int adopt(void)
 	char tag[KEEPER_TAG_MAX];
 	int ch, op, fd, err;
 
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+
 	ch = keeper_connect(d.keeper_path);
 	if (ch < 0)
 		return ch;
+	/* Take descriptors from root's keeper only. */
+	if (getsockopt(ch, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 || cred.uid != 0) {
+		say("%s is not root's: not taking anything from it", d.keeper_path);
+		close(ch);
+		return -EPERM;
+	}
 	for (;;) {
 		err = keeper_recv(ch, &op, tag, &fd);
 		if (err)
@@ -328,7 +372,7 @@ static void forget(struct session *s)
 static int reply(struct client *c, uint16_t type, uint32_t seq, int32_t status, int fd,
 		 const void *payload, size_t plen)
 {
-	unsigned char buf[LUOD_MAX_MSG];
+	static unsigned char buf[LUOD_MAX_REPLY];
 	int len = luod_encode_reply(buf, type, seq, status, payload, plen);
 
 	if (len < 0)
@@ -345,14 +389,51 @@ static int owner_of(const struct client *c, const struct luod_req *req, uint32_t
 	return *owner == c->uid || c->uid == 0 ? 0 : -EPERM;
 }
 
+/*
+ * Whether the kernel still has OWNER's outgoing session NAME after luod
+ * let go of it (a client may hold it): creating it again says EEXIST if so;
+ * if not, the new one is closed at once, which destroys it.
+ */
+static int still_alive(uint32_t owner, const char *name)
+{
+	char kname[64];
+	int fd;
+
+	luod_kernel_name(kname, owner, name);
+	fd = luo_session_create(d.dev, kname);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return fd == -EEXIST;
+}
+
+static unsigned int count_sessions(uint32_t owner)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < d.nsess; i++)
+		n += d.s[i].uid == owner && d.s[i].state == LUOD_OUTGOING;
+	return n;
+}
+
 static int do_create(uint32_t owner, const char *name, int *fd)
 {
 	char kname[64];
 	struct session *s;
 	int err;
 
-	if (find(owner, name, 0))
+	s = find(owner, name, 0);
+	if (s && s->fd >= 0)
 		return -EEXIST;
+	if (s) {
+		/* Released earlier: the same name is free once the kernel's is. */
+		if (still_alive(owner, name))
+			return -EEXIST;
+		forget(s);
+	}
+	if (owner != 0 && count_sessions(owner) >= LUOD_UID_SESSIONS)
+		return -ENOSPC;
 	if (d.nsess == LUOD_MAX_SESSIONS)
 		return -ENOSPC;
 	luod_kernel_name(kname, owner, name);
@@ -395,13 +476,26 @@ static int do_retrieve(uint32_t owner, const char *name, int *fd)
 	return 0;
 }
 
+/*
+ * RELEASE: luod lets go of OWNER's session NAME, the outgoing one if there
+ * is one, else the one handed over. An outgoing session a client still
+ * holds goes to the next kernel all the same, so its owner stays in the
+ * record until the kernel no longer has it: it is never orphaned. A
+ * handed-over session not yet retrieved is retrieved and finished, which
+ * discards it.
+ */
 static int do_release(uint32_t owner, const char *name)
 {
 	struct session *s = find(owner, name, 0);
 	int fd;
 
 	if (s) {
-		forget(s);
+		keep_session(s, KEEPER_DROP);
+		if (s->fd >= 0)
+			close(s->fd);
+		s->fd = -1;
+		if (!still_alive(owner, name))
+			forget(s);
 		return save_registry();
 	}
 	s = find(owner, name, 1);
@@ -448,8 +542,8 @@ static void finish_prepare(void)
 	memcpy(payload, &prep.n, 4);
 	memcpy(payload + 4, &ready, 4);
 	prep.active = 0;
-	for (i = 0; i < d.nclients; i++) {
-		if (d.c[i].fd != prep.requester)
+	for (i = 0; prep.requester && i < d.nclients; i++) {
+		if (d.c[i].cid != prep.requester)
 			continue;
 		reply(&d.c[i], LUOD_PREPARE, prep.requester_seq, ready == prep.n ? 0 : -ETIMEDOUT,
 		      -1, payload, 8 + 4 * (size_t)late);
@@ -474,7 +568,7 @@ static int start_prepare(const struct client *c, uint32_t seq, uint32_t timeout_
 		timeout_ms = 600000;
 	prep.active = 1;
 	prep.id = ++prep.next_id;
-	prep.requester = c->fd;
+	prep.requester = c->cid;
 	prep.requester_seq = seq;
 	prep.deadline_ms = now_ms() + timeout_ms;
 	prep.n = 0;
@@ -482,6 +576,7 @@ static int start_prepare(const struct client *c, uint32_t seq, uint32_t timeout_
 	for (i = 0; i < d.nclients; i++) {
 		if (!d.c[i].watching)
 			continue;
+		prep.cid[prep.n] = d.c[i].cid;
 		prep.pid[prep.n] = d.c[i].pid;
 		/* A watcher that cannot take the event counts as not ready. */
 		prep.ready[prep.n] = 0;
@@ -497,10 +592,10 @@ static void ready_from(const struct client *c, uint32_t id)
 {
 	unsigned int i;
 
-	if (!prep.active || id != prep.id)
+	if (!prep.active || id != prep.id || !c->watching)
 		return;
 	for (i = 0; i < prep.n; i++)
-		if (prep.pid[i] == c->pid)
+		if (prep.cid[i] == c->cid)
 			prep.ready[i] = 1;
 }
 
@@ -517,7 +612,8 @@ static int prepare_done(void)
 /* Read and answer one message of client C: -1 when C is to be dropped. */
 static int serve(struct client *c)
 {
-	unsigned char buf[LUOD_MAX_MSG + 1], payload[LUOD_MAX_PAYLOAD];
+	static unsigned char payload[LUOD_MAX_REPLY];
+	unsigned char buf[LUOD_MAX_MSG + 1];
 	union {
 		struct cmsghdr h;
 		char space[CMSG_SPACE(sizeof(int) * 8)];
@@ -547,6 +643,7 @@ static int serve(struct client *c)
 		}
 		fd = -1;
 	}
+	memset(&req, 0, sizeof(req));
 	if ((size_t)n > LUOD_MAX_MSG || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
 		err = -EMSGSIZE;
 	else
@@ -557,7 +654,8 @@ static int serve(struct client *c)
 		say("client pid %d uid %u: malformed message of %zd bytes: %s", (int)c->pid,
 		     c->uid, n, strerror(-err));
 		/* Echo the seq when there was a header, so the client can match. */
-		return reply(c, 0, (size_t)n >= LUOD_HDR_SIZE ? req.hdr.seq : 0, err, -1, NULL, 0);
+		return reply(c, 0, err != -EMSGSIZE && (size_t)n >= LUOD_HDR_SIZE ? req.hdr.seq : 0,
+			     err, -1, NULL, 0);
 	}
 	c->has_seq = 1;
 	c->last_seq = req.hdr.seq;
@@ -606,7 +704,7 @@ static int serve(struct client *c)
 			err = do_release(owner, req.name);
 		break;
 	case LUOD_LIST:
-		plen = do_list(c, payload, sizeof(payload) - 4);
+		plen = do_list(c, payload, LUOD_MAX_REPLY - LUOD_HDR_SIZE - 4);
 		if (plen < 0)
 			err = plen;
 		break;
@@ -621,6 +719,18 @@ static int serve(struct client *c)
 		plen = 0;
 	}
 	return reply(c, req.hdr.type, req.hdr.seq, err, fd, payload, err ? 0 : (size_t)plen);
+}
+
+/*
+ * No client may hand luod a descriptor: closing one could block luod (a
+ * FUSE file, a lingering socket). Connections inherit this from the
+ * listener (Linux 6.16+); on older kernels what arrives is closed.
+ */
+static void refuse_rights(int fd)
+{
+	int off = 0;
+
+	setsockopt(fd, SOL_SOCKET, SO_PASSRIGHTS, &off, sizeof(off));
 }
 
 /* Make the directories above PATH (/run may not exist yet). */
@@ -646,6 +756,8 @@ static int listen_on(const char *path)
 
 	if (lfds && lpid && atoi(lpid) == getpid() && atoi(lfds) == 1) {
 		fcntl(3, F_SETFD, FD_CLOEXEC);
+		fcntl(3, F_SETFL, fcntl(3, F_GETFL) | O_NONBLOCK);
+		refuse_rights(3);
 		return 3; /* socket activation: systemd's socket */
 	}
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -660,25 +772,70 @@ static int listen_on(const char *path)
 		close(fd);
 		return -errno;
 	}
+	refuse_rights(fd);
 	return fd;
+}
+
+/* A descriptor kept free so that a connection can be refused at EMFILE. */
+static int spare_fd = -1;
+
+static unsigned int count_clients(uint32_t uid)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < d.nclients; i++)
+		n += d.c[i].uid == uid;
+	return n;
 }
 
 static void accept_one(void)
 {
-	struct ucred cred;
+	static uint32_t next_cid;
+	struct ucred cred = { .uid = (uid_t)-1 };
 	socklen_t len = sizeof(cred);
+	const char *why = NULL;
 	int fd = accept4(d.listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
-	if (fd < 0)
+	if (fd < 0) {
+		/* Out of descriptors: accept and drop it, or poll() spins. */
+		if ((errno == EMFILE || errno == ENFILE) && spare_fd >= 0) {
+			close(spare_fd);
+			fd = accept4(d.listen, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				close(fd);
+			spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			say("refusing a connection: out of descriptors");
+		}
 		return;
-	if (d.nclients == LUOD_MAX_CLIENTS ||
-	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-		say("refusing a connection: %s",
-		     d.nclients == LUOD_MAX_CLIENTS ? "too many clients" : strerror(errno));
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		why = strerror(errno);
+	else if (d.nclients == LUOD_MAX_CLIENTS)
+		why = "too many clients";
+	/* The last slots are root's, and no other uid takes more than its share. */
+	else if (cred.uid != 0 && (d.nclients >= LUOD_MAX_CLIENTS - 8 ||
+				   count_clients(cred.uid) >= LUOD_UID_CLIENTS))
+		why = "too many connections of this uid";
+	if (why) {
+		say("refusing a connection of uid %d: %s", (int)cred.uid, why);
 		close(fd);
 		return;
 	}
-	d.c[d.nclients++] = (struct client){ .fd = fd, .pid = cred.pid, .uid = cred.uid };
+	if (++next_cid == 0)
+		next_cid = 1;
+	d.c[d.nclients++] = (struct client){ .fd = fd, .pid = cred.pid, .uid = cred.uid,
+					     .cid = next_cid };
+}
+
+/* luod may hold a descriptor per session and per client: lift the soft limit. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 /* The keeper's socket sits next to the clients' one. */
@@ -731,8 +888,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	make_dirs(sock);
-	if (adopt() == 0) {
+	raise_fd_limit();
+	spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	err = adopt();
+	if (err == 0) {
 		say("restarted: took back the device and %u session(s) from the keeper", d.nsess);
+	} else if (err != -ENOENT && err != -ECONNREFUSED) {
+		/* A keeper holds sessions luod could not take: do not start over. */
+		say("cannot take back what the keeper at %s holds (%s): stop it only if its sessions may be lost",
+		    d.keeper_path, strerror(-err));
+		return 1;
 	} else {
 		dopts.path = dev;
 		d.dev = luo_device_open(&dopts);
@@ -774,6 +939,8 @@ int main(int argc, char **argv)
 			if (!(pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			if (serve(&d.c[i]) < 0) {
+				if (prep.requester == d.c[i].cid)
+					prep.requester = 0;
 				close(d.c[i].fd);
 				d.c[i] = d.c[--d.nclients];
 			}

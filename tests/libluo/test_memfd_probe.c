@@ -4,9 +4,9 @@
  * luo_memfd_probe() against a fake kernel and a fake HugeTLB pool.
  *
  * Expected values come from the uAPI and from the data the tests feed in:
- * memfd_create() flags 0x7 | log2 << 26 (MFD_CLOEXEC is 0x1 and is left out,
- * the probe's memfd is not inherited anyway), CREATE_SESSION is _IO(0xBA,
- * 0), PRESERVE_FD _IO(0xBA, 0x40) with the token at offset 8, and the pool
+ * memfd_create() flags 0x7 (MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB)
+ * | log2 << 26, CREATE_SESSION is _IO(0xBA, 0), PRESERVE_FD _IO(0xBA, 0x40)
+ * with the token at offset 8, and the pool
  * counts are whatever the test writes into the pipes open() returns.
  */
 #include "wrap.h"
@@ -22,7 +22,7 @@
 #define MIB (UINT64_C(1) << 20)
 #define REQ_CREATE 0xBA00UL
 #define REQ_PRESERVE_FD 0xBA40UL
-#define FLAGS_2M_NOCLOEXEC (0x6U | (21U << 26))
+#define FLAGS_2M (0x7U | (21U << 26))
 
 static struct {
 	int sess_fd;        /* what CREATE_SESSION returns */
@@ -80,7 +80,7 @@ static void expect_huge_memfd(int ret)
 {
 	wrap_mocked |= W_MEMFD;
 	expect_string(__wrap_memfd_create, name, "libluo-probe");
-	expect_value(__wrap_memfd_create, flags, FLAGS_2M_NOCLOEXEC);
+	expect_value(__wrap_memfd_create, flags, FLAGS_2M);
 	will_return(__wrap_memfd_create, ret);
 }
 

@@ -41,8 +41,8 @@
 #define NFILES 16
 #define FILE_SIZE (16u << 10)
 #define UID0 1000u
-#define STAGE1_TESTS 18
-#define STAGE2_TESTS 8
+#define STAGE1_TESTS 20
+#define STAGE2_TESTS 9
 
 static unsigned char pat(uint32_t uid, int k, int f, size_t off)
 {
@@ -240,6 +240,59 @@ static int raw(const void *msg, size_t len, uint32_t *seq_out, int32_t *status)
 	return h.type;
 }
 
+/* Whether root's LIST has a session NAME. */
+static int listed(const char *name)
+{
+	static struct luod_entry e[NUIDS * PER_UID + 16];
+	static unsigned char payload[LUOD_MAX_REPLY];
+	size_t plen = sizeof(payload);
+	int conn = luo_connect(NULL), n, i, found = 0;
+
+	n = conn < 0 ? conn : luo__broker_request(conn, LUOD_LIST, NULL, NULL, payload, &plen);
+	if (!n)
+		n = luod_decode_list(payload, plen, e, sizeof(e) / sizeof(e[0]));
+	if (conn >= 0)
+		close(conn);
+	for (i = 0; i < n; i++)
+		found |= e[i].uid == 0 && !strcmp(e[i].name, name);
+	return found;
+}
+
+/*
+ * RELEASE: a session nobody else holds is gone and its name free again; one
+ * its client still holds stays in luod's record (it goes to the next kernel
+ * all the same, and must not be orphaned there): rel-b, kept open here.
+ */
+static void release(int conn)
+{
+	LUO_OPTS(luo_memfd_opts, mo, .size = 4096);
+	int a, b, ret, fd;
+
+	a = conn < 0 ? conn : luo_session_create(conn, "rel-a");
+	if (a >= 0)
+		close(a);
+	ret = conn < 0 ? conn : luo__broker_request(conn, LUOD_RELEASE, "rel-a", NULL, NULL, NULL);
+	b = conn < 0 ? conn : luo_session_create(conn, "rel-a");
+	result(a >= 0 && ret == 0 && b >= 0,
+	       "RELEASE of a session nobody holds frees its name (%d, %d, %d)", a, ret, b);
+	if (b >= 0)
+		close(b);
+	if (conn >= 0)
+		luo__broker_request(conn, LUOD_RELEASE, "rel-a", NULL, NULL, NULL);
+
+	b = conn < 0 ? conn : luo_session_create(conn, "rel-b");
+	fd = luo_memfd_create("rel-b", &mo);
+	ret = b >= 0 && fd >= 0 && pwrite(fd, "rel-b", 5, 0) == 5 ?
+		      luo_session_preserve_fd(b, fd, 1) : -EIO;
+	if (!ret)
+		ret = luo__broker_request(conn, LUOD_RELEASE, "rel-b", NULL, NULL, NULL);
+	result(ret == 0 && listed("rel-b") && !listed("rel-a"),
+	       "RELEASE of a session its client holds keeps it in the record (%d)", ret);
+	if (fd >= 0)
+		close(fd);
+	/* b stays open: hold_sessions() keeps it across the kexec. */
+}
+
 /* A watcher as uid UID: answers every PREPARE if ANSWER, else never. */
 static pid_t watcher(uint32_t uid, int answer)
 {
@@ -426,6 +479,7 @@ static int stage1(void)
 	result(ret >= 0, "luod still serves after all that (%d)", ret);
 	if (ret >= 0)
 		close(ret);
+	release(conn);
 	if (conn >= 0)
 		close(conn);
 
@@ -438,16 +492,19 @@ static int stage1(void)
 	out[len > 0 ? len : 0] = '\0';
 	for (a = 0, b = 0; (size_t)b < strlen(out); b++)
 		a += !strncmp(out + b, "\"outgoing\"", 10);
-	/* 64 clients', replay's and after-abuse's sessions. */
-	result(a == NUIDS * PER_UID + 2, "luoctl status --json shows %d outgoing sessions (%d)",
-	       NUIDS * PER_UID + 2, a);
+	/* 64 clients', replay's, after-abuse's and rel-b's sessions. */
+	result(a == NUIDS * PER_UID + 3, "luoctl status --json shows %d outgoing sessions (%d)",
+	       NUIDS * PER_UID + 3, a);
 	diag("stage 1: %d failure(s); luod holds the sessions across the kexec", failures);
+	fflush(stdout);
+	hold_sessions(); /* rel-b's only holder now: this process */
 	return failures ? 1 : 0;
 }
 
 static int stage2(void)
 {
-	int u, k, errs, bad, ret, mine;
+	char buf[8];
+	int u, k, errs, bad, ret, mine, fd;
 	unsigned char hello[12];
 	size_t hlen = sizeof(hello);
 	uint32_t flags;
@@ -462,8 +519,8 @@ static int stage2(void)
 	result(ret == 0 && hlen == 12 && (flags & LUOD_HELLO_RECOVERED),
 	       "luod read the previous kernel's record (HELLO flags 0x%x)", flags);
 	ret = list(&mine, UID0, LUOD_WAITING);
-	result(ret == NUIDS * PER_UID + 2 && mine == PER_UID,
-	       "root lists %d sessions waiting, %d of uid %u (%d, %d)", NUIDS * PER_UID + 2,
+	result(ret == NUIDS * PER_UID + 3 && mine == PER_UID,
+	       "root lists %d sessions waiting, %d of uid %u (%d, %d)", NUIDS * PER_UID + 3,
 	       PER_UID, UID0, ret, mine);
 	ret = as_uid(UID0 + 1, client_trespass_retrieve, 0);
 	result(ret == 0, "uid %u retrieving %u/vm0 gets EPERM, an unknown name ENOENT", UID0 + 1,
@@ -486,6 +543,11 @@ static int stage2(void)
 	result(ret == 0, "uid %u lists only its own, reclaimed", UID0 + 2);
 	ret = conn < 0 ? conn : luo_session_retrieve(conn, "after-abuse");
 	result(ret >= 0, "root's own session came through too (%d)", ret);
+	ret = conn < 0 ? conn : luo_session_retrieve(conn, "rel-b");
+	fd = ret < 0 ? ret : luo_session_retrieve_fd(ret, 1);
+	result(fd >= 0 && pread(fd, buf, 5, 0) == 5 && !memcmp(buf, "rel-b", 5),
+	       "a session released while its client held it came through, owner and file (%d)",
+	       fd);
 	ret = luo_device_open(NULL);
 	result(ret == -EBUSY, "luod holds the device in the new kernel (%d)", ret);
 	diag("stage 2: %d failure(s)", failures);

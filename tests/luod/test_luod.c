@@ -139,7 +139,7 @@ static void decode_bad_requests(void **state)
 
 static void replies(void **state)
 {
-	unsigned char b[LUOD_MAX_MSG];
+	static unsigned char b[LUOD_MAX_REPLY];
 	const void *p;
 	size_t plen;
 	int32_t st;
@@ -162,7 +162,7 @@ static void replies(void **state)
 	assert_int_equal(luod_decode_reply(b, (size_t)n, LUOD_HELLO, 1, &p, &plen), 0);
 	assert_int_equal(plen, 3);
 	assert_memory_equal(p, "abc", 3);
-	assert_int_equal(luod_encode_reply(b, 1, 1, 0, b, LUOD_MAX_PAYLOAD), -EMSGSIZE);
+	assert_int_equal(luod_encode_reply(b, 1, 1, 0, b, LUOD_MAX_REPLY - 20 + 1), -EMSGSIZE);
 }
 
 static void lists(void **state)
@@ -196,19 +196,58 @@ static void registry_round_trip(void **state)
 	struct luod_owner in[3] = { { 1000, "vm1" }, { 1001, "vm1" }, { 0, "x" } };
 	static struct luod_owner out[LUOD_REG_MAX];
 	unsigned char *b = calloc(1, LUOD_REG_SIZE);
-	uint32_t n;
+	uint32_t n, gen;
 
 	(void)state;
 	assert_non_null(b);
 	assert_int_equal(luod_reg_encode(b, in, 3), 0);
+	/* A fresh record: the first slot, generation 1. */
 	assert_memory_equal(b, "LUODREG1", 8);
 	memcpy(&n, b + 8, 4);
+	memcpy(&gen, b + 12, 4);
 	assert_int_equal(n, 3);
+	assert_int_equal(gen, 1);
 	assert_int_equal(b[16 + 64 + 4], 3);                 /* second entry's name length */
 	assert_memory_equal(b + 16 + 64 + 8, "vm1", 3);
 	assert_int_equal(luod_reg_decode(b, LUOD_REG_SIZE, out), 3);
 	assert_int_equal(out[1].uid, 1001);
 	assert_string_equal(out[1].name, "vm1");
+	assert_int_equal(luod_reg_decode(b, LUOD_REG_SIZE - 1, out), -EBADMSG);
+	free(b);
+}
+
+/*
+ * Rewrites alternate between the slots, the newer whole one wins, and a
+ * rewrite cut short by the kexec leaves the one before it readable.
+ */
+static void registry_rewrite_cut_short(void **state)
+{
+	struct luod_owner one[1] = { { 1000, "old" } }, two[2] = { { 1000, "old" }, { 7, "new" } };
+	static struct luod_owner out[LUOD_REG_MAX];
+	unsigned char *b = calloc(1, LUOD_REG_SIZE);
+	uint32_t gen;
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(luod_reg_encode(b, one, 1), 0);
+	assert_int_equal(luod_reg_encode(b, two, 2), 0);
+	memcpy(&gen, b + LUOD_REG_SLOT + 12, 4);
+	assert_int_equal(gen, 2); /* the second slot */
+	assert_int_equal(luod_reg_decode(b, LUOD_REG_SIZE, out), 2);
+	assert_string_equal(out[1].name, "new");
+	/* The second rewrite cut before its generation: the first stands. */
+	memset(b + LUOD_REG_SLOT + 12, 0, 4);
+	assert_int_equal(luod_reg_decode(b, LUOD_REG_SIZE, out), 1);
+	assert_string_equal(out[0].name, "old");
+	/* ... or cut inside an entry. */
+	memcpy(b + LUOD_REG_SLOT + 12, &gen, 4);
+	b[LUOD_REG_SLOT + 16 + 64 + 9] = 0; /* "new" -> "n\0w" */
+	assert_int_equal(luod_reg_decode(b, LUOD_REG_SIZE, out), 1);
+	/* A third rewrite goes to the first slot again, generation 3. */
+	assert_int_equal(luod_reg_encode(b, two, 2), 0);
+	memcpy(&gen, b + 12, 4);
+	assert_int_equal(gen, 3);
+	assert_int_equal(luod_reg_decode(b, LUOD_REG_SIZE, out), 2);
 	free(b);
 }
 
@@ -218,8 +257,8 @@ static void registry_corrupt(void **state)
 	struct luod_owner in[2] = { { 1000, "vm1" }, { 1001, "vm2" } };
 	static struct luod_owner out[LUOD_REG_MAX];
 	unsigned char *b = calloc(1, LUOD_REG_SIZE), *good = calloc(1, LUOD_REG_SIZE);
-	static const size_t flips[] = { 0, 7, 12, 16 + 4, 16 + 5, 16 + 8, 16 + 11,
-					16 + 47, 16 + 48, 16 + 63, 16 + 128, LUOD_REG_SIZE - 1 };
+	static const size_t flips[] = { 0, 7, 16 + 4, 16 + 5, 16 + 8, 16 + 11, 16 + 47,
+					16 + 48, 16 + 63, 16 + 128, LUOD_REG_SLOT - 1 };
 	uint32_t n;
 	size_t i;
 
@@ -237,17 +276,13 @@ static void registry_corrupt(void **state)
 	memcpy(b + 8, &n, 4);
 	assert_int_equal(luod_reg_decode(b, LUOD_REG_SIZE, out), -EBADMSG);
 	/* A duplicate owner and name. */
-	in[1].uid = 1000;
-	strcpy(in[1].name, "vm1");
-	memset(b, 0, LUOD_REG_SIZE);
-	memcpy(b, good, 16 + 64);
+	memcpy(b, good, LUOD_REG_SIZE);
 	memcpy(b + 16 + 64, good + 16, 64);
-	n = 2;
-	memcpy(b + 8, &n, 4);
 	assert_int_equal(luod_reg_decode(b, LUOD_REG_SIZE, out), -EBADMSG);
-	/* Short buffers. */
-	for (i = 0; i < 16 + 2 * 64; i += 7)
-		assert_int_equal(luod_reg_decode(good, i, out), -EBADMSG);
+	/* Garbage in the other, never written, slot makes it no better. */
+	memset(b, 0, LUOD_REG_SIZE);
+	memset(b + LUOD_REG_SLOT, 0xff, 64);
+	assert_int_equal(luod_reg_decode(b, LUOD_REG_SIZE, out), -EBADMSG);
 	free(b);
 	free(good);
 }
@@ -272,6 +307,7 @@ int main(void)
 		cmocka_unit_test(names),          cmocka_unit_test(decode_requests),
 		cmocka_unit_test(decode_bad_requests), cmocka_unit_test(replies),
 		cmocka_unit_test(lists),          cmocka_unit_test(registry_round_trip),
+		cmocka_unit_test(registry_rewrite_cut_short),
 		cmocka_unit_test(registry_corrupt), cmocka_unit_test(kernel_names),
 	};
 
