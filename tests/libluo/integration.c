@@ -74,7 +74,7 @@
  * these are exact; check_plan() reports a count that drifted.
  */
 #define STAGE1_TESTS 61
-#define STAGE2_TESTS 34
+#define STAGE2_TESTS 36
 #define HANDOFF_TESTS 8 /* stage1_handoff(), part of STAGE1_TESTS */
 
 static int test_no, failures;
@@ -709,6 +709,80 @@ static int stage1(void)
 	return failures ? 1 : 0;
 }
 
+/* ------------------------------------------------ client mode (luod) */
+
+#define S_CLIENT "itest-client"
+#define T_CLIENT 7
+
+/* Start /bin/luod and wait until it answers: 0, or -1 if there is none. */
+static int start_luod(void)
+{
+	int i, c;
+
+	if (access("/bin/luod", X_OK))
+		return -1;
+	if (fork() == 0) {
+		setsid();
+		execl("/bin/luod", "luod", (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 200; i++) {
+		c = luo_connect(NULL);
+		if (c >= 0) {
+			close(c);
+			return 0;
+		}
+		usleep(50 * 1000);
+	}
+	return -1;
+}
+
+/*
+ * With the device closed, luod takes it; the same libluo calls then create
+ * a session through luod (luo_connect()), which holds it across the kexec.
+ */
+static void client_mode_create(void)
+{
+	int conn, sess, fd, dev;
+
+	if (start_luod() < 0) {
+		skip("no /bin/luod in this initramfs", "client mode: create through luod");
+		skip("no /bin/luod in this initramfs", "client mode: the device is luod's");
+		return;
+	}
+	conn = luo_connect(NULL);
+	sess = conn < 0 ? conn : luo_session_create(conn, S_CLIENT);
+	fd = make_memfd(T_CLIENT, SMALL_SIZE);
+	expect_ret(sess >= 0 && fd >= 0 ? luo_session_preserve_fd(sess, fd, T_CLIENT) : -EBADF, 0,
+		   "client mode: luo_session_create() on a luo_connect() connection, then preserve");
+	dev = luo_device_open(NULL);
+	expect_ret(dev, -EBUSY, "client mode: the device is luod's");
+	if (fd >= 0)
+		close(fd);
+	if (sess >= 0)
+		close(sess); /* luod holds it */
+	if (conn >= 0)
+		close(conn);
+}
+
+/* The next kernel: luod again, and the session comes back through it. */
+static void client_mode_retrieve(void)
+{
+	struct luo_memfd_info info = { .sz = sizeof(info) };
+	int conn, sess, fd;
+
+	if (start_luod() < 0) {
+		skip("no /bin/luod in this initramfs", "client mode: retrieve through luod");
+		return;
+	}
+	conn = luo_connect(NULL);
+	sess = conn < 0 ? conn : luo_session_retrieve(conn, S_CLIENT);
+	fd = sess < 0 ? sess : luo_session_retrieve_fd(sess, T_CLIENT);
+	result(fd >= 0 && luo_memfd_info(fd, &info) == 0 && info.size == SMALL_SIZE &&
+		       verify(fd, T_CLIENT, 0, SMALL_SIZE),
+	       "client mode: luo_session_retrieve() through luod gives the file back (%d)", fd);
+}
+
 /* ============================================================ stage 2 */
 
 /* Retrieve TOKEN from SESS and check size, position, seals and contents. */
@@ -929,6 +1003,7 @@ static int stage2(void)
 	if (fd >= 0)
 		close(fd);
 	close(dev);
+	client_mode_create();
 	check_plan(STAGE2_TESTS);
 	diag("stage 2: %d failure(s)", failures);
 	return failures ? 1 : 0;
@@ -943,7 +1018,7 @@ static int stage_later(int stage)
 	size_t i;
 	int dev;
 
-	printf("KTAP version 1\n1..%zu\n", 2 + sizeof(names) / sizeof(names[0]));
+	printf("KTAP version 1\n1..%zu\n", 3 + sizeof(names) / sizeof(names[0]));
 	expect_ret(luo_is_live_update_boot(NULL), 1, "still a live-update boot");
 	dev = luo_device_open(NULL);
 	result(dev >= 0, "luo_device_open() in stage %d", stage);
@@ -955,6 +1030,7 @@ static int stage_later(int stage)
 	}
 	if (dev >= 0)
 		close(dev);
+	client_mode_retrieve();
 	return failures ? 1 : 0;
 }
 
