@@ -2,7 +2,7 @@
 # Live-update preservation of memfds: one entry point.
 #   make demo    build everything, boot QEMU, preserve -> kexec -> retrieve, print a table
 #   make test    every test (unit, KUnit, QEMU), ending with "N passed, N failed"
-#   make install install libluo (PREFIX, LIBDIR, DESTDIR; make uninstall removes it)
+#   make install install libluo, luod and luoctl (PREFIX, LIBDIR, DESTDIR; make uninstall)
 # KSRC=/path/to/linux-7.3 uses your own pristine tree instead of Debian's package.
 
 REPO := $(CURDIR)
@@ -44,8 +44,8 @@ test: deps
 soak: deps
 	@scripts/soak.sh
 
-install: libluo-install
-uninstall: libluo-uninstall
+install: libluo-install luod-install
+uninstall: libluo-uninstall luod-uninstall
 
 clean:
 	rm -rf build

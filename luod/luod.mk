@@ -6,6 +6,8 @@
 #   luod-unit        cmocka tests of the protocol and the owner record, ASan+UBSan
 #   luod-fuzz-smoke  libFuzzer on every decoder of untrusted bytes, 30 s
 #   luod-fuzz        the same, LUOD_FUZZ_TIME seconds (default 600)
+#   luod-install     luod into LIBEXECDIR, luoctl into BINDIR, the systemd units
+#                    into SYSTEMDUNITDIR (under DESTDIR); luod-uninstall
 
 LUOD_OUT := $(REPO)/build/luod
 LUOD_WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
@@ -16,7 +18,11 @@ LUOD_FUZZ_TIME ?= 600
 LUOD_DEPS := $(REPO)/luod/registry.h $(REPO)/libluo/luod_proto.h $(LIBLUO_HEADER)
 LUOD_PURE := $(REPO)/libluo/luod_proto.c $(REPO)/luod/registry.c
 
-.PHONY: luod luod-unit luod-fuzz-smoke luod-fuzz luod-stage
+LIBEXECDIR ?= $(PREFIX)/libexec
+BINDIR ?= $(PREFIX)/bin
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+
+.PHONY: luod luod-unit luod-fuzz-smoke luod-fuzz luod-stage luod-install luod-uninstall
 
 $(LUOD_OUT)/luod: $(REPO)/luod/luod.c $(REPO)/luod/registry.c $(REPO)/luod/keeper.c $(REPO)/luod/keeper.h $(REPO)/luod/fdmsg.c $(REPO)/luod/fdmsg.h $(LUOD_DEPS) $(LIBLUO_STATIC_LIB)
 	@mkdir -p $(@D)
@@ -55,3 +61,16 @@ $(LUOD_OUT)/luod_stage: $(REPO)/tests/luod/luod_stage.c $(LUOD_DEPS) $(LIBLUO_ST
 	$(CC) $(LUOD_INC) $(LUOD_WARN) -O2 -g -static -o $@ $< $(LIBLUO_STATIC_LIB)
 
 luod-stage: luod $(LUOD_OUT)/luod_stage
+
+luod-install: luod
+	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0755 $(LUOD_OUT)/luod $(DESTDIR)$(LIBEXECDIR)/luod
+	install -m 0755 $(LUOD_OUT)/luoctl $(DESTDIR)$(BINDIR)/luoctl
+	install -m 0644 $(REPO)/luod/luod.socket $(DESTDIR)$(SYSTEMDUNITDIR)/luod.socket
+	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|' $(REPO)/luod/luod.service > \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/luod.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/luod.service
+
+luod-uninstall:
+	rm -f $(DESTDIR)$(LIBEXECDIR)/luod $(DESTDIR)$(BINDIR)/luoctl \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/luod.socket $(DESTDIR)$(SYSTEMDUNITDIR)/luod.service

@@ -116,5 +116,16 @@ check "check-exports.sh refuses a library whose versions differ from the map" \
 check "make -f libluo/libluo.mk uninstall leaves no file behind" \
 	bash -c "${mk[*]@Q} uninstall && [ -z \"\$(find '$root' -type f -o -type l)\" ]"
 
+# luod's part of the top-level `make install`: the daemon, luoctl and the units.
+lroot=$work/luod-root
+check "make luod-install DESTDIR= PREFIX=/usr puts luod, luoctl and the units in place" \
+	bash -c "make -s -C '$REPO' luod-install DESTDIR='$lroot' PREFIX=/usr &&
+		test -x '$lroot/usr/libexec/luod' && test -x '$lroot/usr/bin/luoctl' &&
+		grep -qx 'ExecStart=/usr/libexec/luod' '$lroot/usr/lib/systemd/system/luod.service' &&
+		grep -qx 'ListenSequentialPacket=/run/luod/liveupdate.sock' '$lroot/usr/lib/systemd/system/luod.socket'"
+check "make luod-uninstall leaves no file behind" \
+	bash -c "make -s -C '$REPO' luod-uninstall DESTDIR='$lroot' PREFIX=/usr &&
+		[ -z \"\$(find '$lroot' -type f)\" ]"
+
 echo "libluo-install: $pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]
