@@ -25,6 +25,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -42,7 +43,7 @@
 #define FILE_SIZE (16u << 10)
 #define UID0 1000u
 #define STAGE1_TESTS 20
-#define STAGE2_TESTS 9
+#define STAGE2_TESTS 10
 
 static unsigned char pat(uint32_t uid, int k, int f, size_t off)
 {
@@ -52,11 +53,29 @@ static unsigned char pat(uint32_t uid, int k, int f, size_t off)
 	return (unsigned char)(x >> 56);
 }
 
-static pid_t start_luod(void)
+/*
+ * Start luod. With ACTIVATED, the way systemd's socket activation does: this
+ * process binds SOCK and hands it over as fd 3 with LISTEN_FDS=1, and luod
+ * is told another path, which it must then leave alone.
+ */
+#define UNUSED_SOCK "/run/luod/unused.sock"
+static pid_t start_luod_as(int activated)
 {
-	int i, fd;
-	pid_t pid = fork();
+	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = SOCK };
+	int i, fd, lis = -1;
+	char pid_s[16];
+	pid_t pid;
 
+	if (activated) {
+		mkdir("/run", 0755);
+		mkdir("/run/luod", 0755);
+		unlink(SOCK);
+		lis = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+		if (lis < 0 || bind(lis, (struct sockaddr *)&sa, sizeof(sa)) ||
+		    chmod(SOCK, 0666) || listen(lis, 64))
+			diag("cannot make the activated socket: %s", strerror(errno));
+	}
+	pid = fork();
 	if (pid == 0) {
 		fd = open("/dev/kmsg", O_WRONLY);
 		if (fd >= 0) {
@@ -64,9 +83,17 @@ static pid_t start_luod(void)
 			close(fd);
 		}
 		setsid();
-		execl("/bin/luod", "luod", "--socket", SOCK, (char *)NULL);
+		if (activated) {
+			dup2(lis, 3);
+			snprintf(pid_s, sizeof(pid_s), "%d", (int)getpid());
+			setenv("LISTEN_PID", pid_s, 1);
+			setenv("LISTEN_FDS", "1", 1);
+		}
+		execl("/bin/luod", "luod", "--socket", activated ? UNUSED_SOCK : SOCK, (char *)NULL);
 		_exit(127);
 	}
+	if (lis >= 0)
+		close(lis);
 	/* Ready when it answers (a restarted luod rebinds the socket). */
 	for (i = 0; i < 200; i++) {
 		fd = luo_connect(NULL);
@@ -77,6 +104,11 @@ static pid_t start_luod(void)
 		usleep(50 * 1000);
 	}
 	return pid;
+}
+
+static pid_t start_luod(void)
+{
+	return start_luod_as(0);
 }
 
 /* Become UID in a child; run FN; its exit status is the number of errors. */
@@ -512,12 +544,14 @@ static int stage2(void)
 
 	printf("KTAP version 1\n1..%d\n", STAGE2_TESTS);
 	fflush(stdout);
-	start_luod();
+	start_luod_as(1);
 	conn = luo_connect(NULL);
 	ret = conn < 0 ? conn : luo__broker_request(conn, LUOD_HELLO, NULL, NULL, hello, &hlen);
 	memcpy(&flags, hello + 8, 4);
 	result(ret == 0 && hlen == 12 && (flags & LUOD_HELLO_RECOVERED),
 	       "luod read the previous kernel's record (HELLO flags 0x%x)", flags);
+	result(ret == 0 && access(UNUSED_SOCK, F_OK) && errno == ENOENT,
+	       "socket activation: luod serves the socket it was given as fd 3 (LISTEN_FDS) and binds nothing");
 	ret = list(&mine, UID0, LUOD_WAITING);
 	result(ret == NUIDS * PER_UID + 3 && mine == PER_UID,
 	       "root lists %d sessions waiting, %d of uid %u (%d, %d)", NUIDS * PER_UID + 3,
