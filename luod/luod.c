@@ -126,12 +126,16 @@ static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
 		return;
 }
 
-/* The keeper's tag of a session: STATE:UID:NAME, STATE one of o, w, r. */
+/*
+ * The keeper's tag of a session: STATE:UID:NAME, STATE o (outgoing), x
+ * (outgoing, released: only in the record), w (waiting), r (retrieved).
+ */
 static void session_tag(char tag[KEEPER_TAG_MAX], const struct session *s)
 {
-	snprintf(tag, KEEPER_TAG_MAX, "%c:%u:%s",
-		 s->state == LUOD_OUTGOING ? 'o' : s->state == LUOD_WAITING ? 'w' : 'r', s->uid,
-		 s->name);
+	char st = s->state == LUOD_WAITING ? 'w' : s->state == LUOD_RETRIEVED ? 'r' :
+		  s->fd >= 0 ? 'o' : 'x';
+
+	snprintf(tag, KEEPER_TAG_MAX, "%c:%u:%s", st, s->uid, s->name);
 }
 
 static void keeper_lost(void)
@@ -172,9 +176,6 @@ static void keep_session(const struct session *s, int op)
 {
 	char tag[KEEPER_TAG_MAX];
 
-	/* A released session: luod holds nothing of it (it stays in the record). */
-	if (op == KEEPER_ADD && s->state != LUOD_WAITING && s->fd < 0)
-		return;
 	session_tag(tag, s);
 	keep(op, tag, op == KEEPER_ADD ? s->fd : -1);
 }
@@ -203,13 +204,14 @@ static int adopt_session(const char *tag, int fd)
 
 	if (d.nsess == LUOD_MAX_SESSIONS || strlen(tag) < 5 || tag[1] != ':')
 		return -EPROTO;
-	s->state = tag[0] == 'o' ? LUOD_OUTGOING : tag[0] == 'w' ? LUOD_WAITING :
+	s->state = tag[0] == 'o' || tag[0] == 'x' ? LUOD_OUTGOING : tag[0] == 'w' ? LUOD_WAITING :
 		   tag[0] == 'r' ? LUOD_RETRIEVED : 0;
 	errno = 0;
 	uid = strtoul(tag + 2, &end, 10);
 	name = end + 1;
 	if (!s->state || errno || *end != ':' || uid > UINT32_MAX ||
-	    !luod_name_valid(name, strlen(name)) || (s->state == LUOD_WAITING) != (fd < 0))
+	    !luod_name_valid(name, strlen(name)) ||
+	    (tag[0] == 'w' || tag[0] == 'x') != (fd < 0))
 		return -EPROTO;
 	s->uid = (uint32_t)uid;
 	memcpy(s->name, name, strlen(name) + 1);
@@ -496,6 +498,8 @@ static int do_release(uint32_t owner, const char *name)
 		s->fd = -1;
 		if (!still_alive(owner, name))
 			forget(s);
+		else
+			keep_session(s, KEEPER_ADD); /* a restarted luod keeps it in the record */
 		return save_registry();
 	}
 	s = find(owner, name, 1);

@@ -42,7 +42,7 @@
 #define NFILES 16
 #define FILE_SIZE (16u << 10)
 #define UID0 1000u
-#define STAGE1_TESTS 20
+#define STAGE1_TESTS 21
 #define STAGE2_TESTS 10
 
 static unsigned char pat(uint32_t uid, int k, int f, size_t off)
@@ -514,6 +514,11 @@ static int stage1(void)
 	release(conn);
 	if (conn >= 0)
 		close(conn);
+	/* Once more: a released session its client holds survives a restart too. */
+	kill(luod, SIGKILL);
+	waitpid(luod, NULL, 0);
+	luod = start_luod();
+	result(listed("rel-b"), "after another restart luod still knows rel-b's owner");
 
 	kexec_orchestration();
 
