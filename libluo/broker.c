@@ -60,7 +60,8 @@ static int luo_broker_read(int sock, unsigned char *buf, uint16_t type, uint32_t
 				memcpy(&fd, CMSG_DATA(c), sizeof(int));
 		if ((size_t)got >= sizeof(h)) {
 			memcpy(&h, buf, sizeof(h));
-			if (h.magic == LUOD_MAGIC && (int32_t)(h.seq - seq) < 0) {
+			/* seq 0: luod could not read the request; that is the answer. */
+			if (h.magic == LUOD_MAGIC && h.seq != 0 && (int32_t)(h.seq - seq) < 0) {
 				if (fd >= 0)
 					close(fd);
 				continue;

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -107,12 +108,17 @@ static void keeper_add(const char *tag, int fd)
 	nkept++;
 }
 
-/* Hand the whole list to a new luod on CH. */
+/* Hand the whole list to a new luod on CH, after the keeper's pid. */
 static int keeper_handover(int ch)
 {
+	char tag[KEEPER_TAG_MAX];
 	unsigned int i;
 	int err;
 
+	snprintf(tag, sizeof(tag), "keeper-pid:%d", (int)getpid());
+	err = keeper_send(ch, KEEPER_ADD, tag, -1);
+	if (err)
+		return err;
 	for (i = 0; i < nkept; i++) {
 		err = keeper_send(ch, KEEPER_ADD, kept[i].tag, kept[i].fd);
 		if (err)
@@ -189,7 +195,7 @@ static void __attribute__((noreturn)) keeper_main(int ch, int lis)
 	}
 }
 
-int keeper_spawn(const char *path)
+int keeper_spawn(const char *path, pid_t *kpid)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int sv[2], lis, fd;
@@ -231,6 +237,7 @@ int keeper_spawn(const char *path)
 	}
 	close(lis);
 	close(sv[1]);
+	*kpid = pid;
 	return sv[0];
 }
 

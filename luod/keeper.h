@@ -11,6 +11,8 @@
 #ifndef LUOD_KEEPER_H
 #define LUOD_KEEPER_H
 
+#include <sys/types.h>
+
 #define KEEPER_TAG_MAX 64
 
 enum keeper_op {
@@ -19,13 +21,16 @@ enum keeper_op {
 	KEEPER_END = 3,  /* end of the list the keeper hands over; a DROP's answer */
 };
 
-/* Start a keeper listening on PATH: luod's end of its channel, or -errno. */
-int keeper_spawn(const char *path);
+/*
+ * Start a keeper listening on PATH: luod's end of its channel, or -errno;
+ * the keeper's pid in *PID.
+ */
+int keeper_spawn(const char *path, pid_t *pid);
 
 /*
  * Connect to a running keeper at PATH: the channel, or -errno (-ENOENT or
- * -ECONNREFUSED: there is none). It then sends its whole list, ending with
- * KEEPER_END, and from then on serves this luod.
+ * -ECONNREFUSED: there is none). It then sends "keeper-pid:PID", its whole
+ * list, and KEEPER_END, and from then on serves this luod.
  */
 int keeper_connect(const char *path);
 

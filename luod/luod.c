@@ -86,6 +86,8 @@ static struct {
 	void *reg_map;
 	int state_fd;   /* luod's own session, which preserves the record */
 	int keeper;     /* channel to the keeper of every descriptor, or -1 */
+	pid_t keeper_pid;
+	int respawn;    /* start a keeper from the main loop */
 	char keeper_path[108];
 	int recovered;
 	const char *state_name;
@@ -138,11 +140,20 @@ static void session_tag(char tag[KEEPER_TAG_MAX], const struct session *s)
 	snprintf(tag, KEEPER_TAG_MAX, "%c:%u:%s", st, s->uid, s->name);
 }
 
+/*
+ * The keeper did not answer or is gone: make sure it is gone (an old one
+ * left alive would hold stale copies, and a restarted luod would take its
+ * stale list), and have the main loop start a new one.
+ */
 static void keeper_lost(void)
 {
-	say("the keeper is gone: a restart of luod would lose sessions until it is back");
+	say("the keeper is gone or did not answer: starting another");
+	if (d.keeper_pid > 0)
+		kill(d.keeper_pid, SIGKILL);
 	close(d.keeper);
 	d.keeper = -1;
+	d.keeper_pid = 0;
+	d.respawn = 1;
 }
 
 /*
@@ -255,6 +266,8 @@ static int adopt(void)
 			d.state_fd = fd;
 		else if (!strcmp(tag, "recovered"))
 			d.recovered = 1;
+		else if (!strncmp(tag, "keeper-pid:", 11))
+			d.keeper_pid = (pid_t)atoi(tag + 11);
 		else if (adopt_session(tag, fd) < 0) {
 			say("the keeper holds something unknown: %s", tag);
 			if (fd >= 0)
@@ -304,12 +317,15 @@ static int setup_registry(void)
 	static struct luod_owner o[LUOD_REG_MAX];
 	LUO_OPTS(luo_memfd_opts, mo, .size = LUOD_REG_SIZE, .prefault = LUO_PREFAULT_TOUCH);
 	int sess, fd, n, i, err;
+	struct stat st;
 	void *map;
 
 	sess = luo_session_retrieve(d.dev, d.state_name);
 	if (sess >= 0) {
 		fd = luo_session_retrieve_fd(sess, 0);
-		map = fd < 0 ? MAP_FAILED : mmap(NULL, LUOD_REG_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+		/* Map only a record of the size this luod writes (no SIGBUS). */
+		map = fd < 0 || fstat(fd, &st) || st.st_size != LUOD_REG_SIZE ? MAP_FAILED :
+			mmap(NULL, LUOD_REG_SIZE, PROT_READ, MAP_SHARED, fd, 0);
 		n = map == MAP_FAILED ? -EIO : luod_reg_decode(map, LUOD_REG_SIZE, o);
 		if (n < 0) {
 			say("the previous kernel's record is unreadable (%s): its sessions stay in the kernel until they are finished",
@@ -407,7 +423,23 @@ static int still_alive(uint32_t owner, const char *name)
 		close(fd);
 		return 0;
 	}
-	return fd == -EEXIST;
+	/* EEXIST, or no answer (EMFILE, ENOMEM): assume it lives. */
+	return 1;
+}
+
+/*
+ * Released sessions whose last holder has gone since: drop them from the
+ * record, so that they neither fill their owner's quota nor show in the
+ * next kernel.
+ */
+static void prune_released(void)
+{
+	unsigned int i;
+
+	for (i = d.nsess; i-- > 0;)
+		if (d.s[i].state == LUOD_OUTGOING && d.s[i].fd < 0 &&
+		    !still_alive(d.s[i].uid, d.s[i].name))
+			forget(&d.s[i]);
 }
 
 static unsigned int count_sessions(uint32_t owner)
@@ -415,7 +447,7 @@ static unsigned int count_sessions(uint32_t owner)
 	unsigned int i, n = 0;
 
 	for (i = 0; i < d.nsess; i++)
-		n += d.s[i].uid == owner && d.s[i].state == LUOD_OUTGOING;
+		n += d.s[i].uid == owner && d.s[i].state == LUOD_OUTGOING && d.s[i].fd >= 0;
 	return n;
 }
 
@@ -425,6 +457,7 @@ static int do_create(uint32_t owner, const char *name, int *fd)
 	struct session *s;
 	int err;
 
+	prune_released();
 	s = find(owner, name, 0);
 	if (s && s->fd >= 0)
 		return -EEXIST;
@@ -460,7 +493,7 @@ static int do_retrieve(uint32_t owner, const char *name, int *fd)
 {
 	struct session *s = find(owner, name, 1);
 	char kname[64];
-	int sess;
+	int sess, fd_tmp;
 
 	if (!s)
 		return -ENOENT;
@@ -469,10 +502,16 @@ static int do_retrieve(uint32_t owner, const char *name, int *fd)
 		sess = luo_session_retrieve(d.dev, kname);
 		if (sess < 0)
 			return sess;
-		keep_session(s, KEEPER_DROP);
+		/* The new tag first: the keeper never holds neither. */
 		s->fd = sess;
 		s->state = LUOD_RETRIEVED;
 		keep_session(s, KEEPER_ADD);
+		s->state = LUOD_WAITING;
+		fd_tmp = s->fd;
+		s->fd = -1;
+		keep_session(s, KEEPER_DROP);
+		s->fd = fd_tmp;
+		s->state = LUOD_RETRIEVED;
 	}
 	*fd = s->fd;
 	return 0;
@@ -492,14 +531,19 @@ static int do_release(uint32_t owner, const char *name)
 	int fd;
 
 	if (s) {
+		if (s->fd < 0)
+			return -ENOENT; /* released already */
+		/* The released tag first (a restarted luod keeps the owner), then
+		 * the keeper's copy of the session goes, then luod's. */
+		fd = s->fd;
+		s->fd = -1;
+		keep_session(s, KEEPER_ADD);
+		s->fd = fd;
 		keep_session(s, KEEPER_DROP);
-		if (s->fd >= 0)
-			close(s->fd);
+		close(s->fd);
 		s->fd = -1;
 		if (!still_alive(owner, name))
 			forget(s);
-		else
-			keep_session(s, KEEPER_ADD); /* a restarted luod keeps it in the record */
 		return save_registry();
 	}
 	s = find(owner, name, 1);
@@ -857,7 +901,7 @@ static int keeper_path_of(const char *sock)
 
 static void spawn_keeper(void)
 {
-	d.keeper = keeper_spawn(d.keeper_path);
+	d.keeper = keeper_spawn(d.keeper_path, &d.keeper_pid);
 	if (d.keeper < 0) {
 		say("cannot start the keeper (%s): a restart of luod would lose sessions",
 		    strerror(-d.keeper));
@@ -949,9 +993,10 @@ int main(int argc, char **argv)
 				d.c[i] = d.c[--d.nclients];
 			}
 		}
-		if (pfd[kidx].revents) {
-			say("the keeper is gone: starting another");
-			close(d.keeper);
+		if (d.keeper >= 0 && pfd[kidx].revents)
+			keeper_lost();
+		if (d.respawn) {
+			d.respawn = 0;
 			spawn_keeper();
 		}
 		if (pfd[0].revents & POLLIN)

@@ -42,7 +42,7 @@
 #define NFILES 16
 #define FILE_SIZE (16u << 10)
 #define UID0 1000u
-#define STAGE1_TESTS 21
+#define STAGE1_TESTS 22
 #define STAGE2_TESTS 10
 
 static unsigned char pat(uint32_t uid, int k, int f, size_t off)
@@ -270,6 +270,28 @@ static int raw(const void *msg, size_t len, uint32_t *seq_out, int32_t *status)
 	memcpy(status, buf + LUOD_HDR_SIZE, 4);
 	*seq_out = h.seq;
 	return h.type;
+}
+
+/* The pid of the other process called luod than LUOD: its keeper, or -1. */
+static int keeper_of(pid_t luod)
+{
+	char path[64], cmd[64];
+	int pid, best = -1, fd;
+	ssize_t n;
+
+	for (pid = 2; pid < 32768; pid++) {
+		if (pid == luod)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		n = read(fd, cmd, sizeof(cmd) - 1);
+		close(fd);
+		if (n > 0 && !strcmp(cmd, "luod"))
+			best = pid;
+	}
+	return best;
 }
 
 /* Whether root's LIST has a session NAME. */
@@ -519,6 +541,18 @@ static int stage1(void)
 	waitpid(luod, NULL, 0);
 	luod = start_luod();
 	result(listed("rel-b"), "after another restart luod still knows rel-b's owner");
+
+	/* The keeper killed: luod starts another and gives it everything. */
+	ret = keeper_of(luod);
+	if (ret > 0)
+		kill(ret, SIGKILL);
+	usleep(500 * 1000);
+	kill(luod, SIGKILL);
+	waitpid(luod, NULL, 0);
+	luod = start_luod();
+	a = list(&mine, UID0, LUOD_OUTGOING);
+	result(ret > 0 && a == NUIDS * PER_UID + 3 && listed("rel-b"),
+	       "keeper %d killed, then luod: the new keeper had everything (%d sessions)", ret, a);
 
 	kexec_orchestration();
 
