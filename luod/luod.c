@@ -191,6 +191,16 @@ static void keep_session(const struct session *s, int op)
 	keep(op, tag, op == KEEPER_ADD ? s->fd : -1);
 }
 
+/*
+ * S changed state: give the keeper the new tag first, then drop OLD (the
+ * tag before the change), so that at no moment the keeper holds neither.
+ */
+static void retag(const struct session *s, const char *old)
+{
+	keep_session(s, KEEPER_ADD);
+	keep(KEEPER_DROP, old, -1);
+}
+
 /* Give a new keeper everything luod holds. */
 static void keep_all(void)
 {
@@ -492,8 +502,8 @@ static int do_create(uint32_t owner, const char *name, int *fd)
 static int do_retrieve(uint32_t owner, const char *name, int *fd)
 {
 	struct session *s = find(owner, name, 1);
-	char kname[64];
-	int sess, fd_tmp;
+	char kname[64], old[KEEPER_TAG_MAX];
+	int sess;
 
 	if (!s)
 		return -ENOENT;
@@ -502,16 +512,10 @@ static int do_retrieve(uint32_t owner, const char *name, int *fd)
 		sess = luo_session_retrieve(d.dev, kname);
 		if (sess < 0)
 			return sess;
-		/* The new tag first: the keeper never holds neither. */
+		session_tag(old, s);
 		s->fd = sess;
 		s->state = LUOD_RETRIEVED;
-		keep_session(s, KEEPER_ADD);
-		s->state = LUOD_WAITING;
-		fd_tmp = s->fd;
-		s->fd = -1;
-		keep_session(s, KEEPER_DROP);
-		s->fd = fd_tmp;
-		s->state = LUOD_RETRIEVED;
+		retag(s, old);
 	}
 	*fd = s->fd;
 	return 0;
@@ -528,20 +532,19 @@ static int do_retrieve(uint32_t owner, const char *name, int *fd)
 static int do_release(uint32_t owner, const char *name)
 {
 	struct session *s = find(owner, name, 0);
+	char old[KEEPER_TAG_MAX];
 	int fd;
 
 	if (s) {
 		if (s->fd < 0)
 			return -ENOENT; /* released already */
-		/* The released tag first (a restarted luod keeps the owner), then
-		 * the keeper's copy of the session goes, then luod's. */
+		/* The released tag (a restarted luod keeps the owner), then the
+		 * keeper's copy of the session goes, then luod's. */
+		session_tag(old, s);
 		fd = s->fd;
 		s->fd = -1;
-		keep_session(s, KEEPER_ADD);
-		s->fd = fd;
-		keep_session(s, KEEPER_DROP);
-		close(s->fd);
-		s->fd = -1;
+		retag(s, old);
+		close(fd);
 		if (!still_alive(owner, name))
 			forget(s);
 		return save_registry();
