@@ -77,6 +77,7 @@ int luod_decode_req(const void *buf, size_t len, struct luod_req *req)
 	case LUOD_HELLO:
 	case LUOD_LIST:
 	case LUOD_WATCH:
+	case LUOD_STATUS:
 		return req->hdr.len == 0 ? 0 : -EPROTO;
 	case LUOD_READY:
 	case LUOD_PREPARE:
@@ -172,8 +173,11 @@ int luod_decode_reply(const void *buf, size_t len, uint16_t type, uint32_t seq,
 	return status;
 }
 
-int luod_encode_list(void *buf, size_t size, const struct luod_entry *e, uint32_t n)
+/* LIST's entries, and with STATUS each one's files and bytes after its name. */
+static int encode_entries(void *buf, size_t size, const struct luod_entry *e, uint32_t n,
+			  int status)
 {
+	const size_t extra = status ? 12 : 0;
 	unsigned char *p = buf;
 	size_t off = 4, len;
 	uint32_t i;
@@ -185,19 +189,26 @@ int luod_encode_list(void *buf, size_t size, const struct luod_entry *e, uint32_
 		len = strnlen(e[i].name, LUOD_NAME_MAX + 1);
 		if (len > LUOD_NAME_MAX)
 			return -EINVAL;
-		if (off + 6 + len > size)
+		if (off + 6 + len + extra > size)
 			return -EMSGSIZE;
 		memcpy(p + off, &e[i].uid, 4);
 		p[off + 4] = e[i].state;
 		p[off + 5] = (unsigned char)len;
 		memcpy(p + off + 6, e[i].name, len);
 		off += 6 + len;
+		if (status) {
+			memcpy(p + off, &e[i].files, 4);
+			memcpy(p + off + 4, &e[i].bytes, 8);
+			off += 12;
+		}
 	}
 	return (int)off;
 }
 
-int luod_decode_list(const void *buf, size_t len, struct luod_entry *e, uint32_t max)
+static int decode_entries(const void *buf, size_t len, struct luod_entry *e, uint32_t max,
+			  int status)
 {
+	const size_t extra = status ? 12 : 0;
 	const unsigned char *p = buf;
 	size_t off = 4, nlen;
 	uint32_t n, i;
@@ -214,11 +225,39 @@ int luod_decode_list(const void *buf, size_t len, struct luod_entry *e, uint32_t
 		e[i].state = p[off + 4];
 		nlen = p[off + 5];
 		if (e[i].state < LUOD_OUTGOING || e[i].state > LUOD_RETRIEVED ||
-		    off + 6 + nlen > len || !luod_name_valid((const char *)p + off + 6, nlen))
+		    off + 6 + nlen + extra > len ||
+		    !luod_name_valid((const char *)p + off + 6, nlen))
 			return -EPROTO;
 		memcpy(e[i].name, p + off + 6, nlen);
 		e[i].name[nlen] = '\0';
 		off += 6 + nlen;
+		e[i].files = LUOD_FILES_UNKNOWN;
+		e[i].bytes = LUOD_BYTES_UNKNOWN;
+		if (status) {
+			memcpy(&e[i].files, p + off, 4);
+			memcpy(&e[i].bytes, p + off + 4, 8);
+			off += 12;
+		}
 	}
 	return off == len ? (int)n : -EPROTO;
+}
+
+int luod_encode_list(void *buf, size_t size, const struct luod_entry *e, uint32_t n)
+{
+	return encode_entries(buf, size, e, n, 0);
+}
+
+int luod_decode_list(const void *buf, size_t len, struct luod_entry *e, uint32_t max)
+{
+	return decode_entries(buf, len, e, max, 0);
+}
+
+int luod_encode_status(void *buf, size_t size, const struct luod_entry *e, uint32_t n)
+{
+	return encode_entries(buf, size, e, n, 1);
+}
+
+int luod_decode_status(const void *buf, size_t len, struct luod_entry *e, uint32_t max)
+{
+	return decode_entries(buf, len, e, max, 1);
 }

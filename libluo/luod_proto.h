@@ -37,6 +37,7 @@ enum luod_type {
 	LUOD_WATCH = 6,    /* -> this connection is told before a kexec (events) */
 	LUOD_READY = 7,    /* u32 id: a watcher's answer to PREPARE id (no reply) */
 	LUOD_PREPARE = 8,  /* u32 timeout ms (root) -> every watcher asked; who answered */
+	LUOD_STATUS = 9,   /* -> LIST, and each session's files and bytes */
 	LUOD_EVENT_PREPARE = 0x4001, /* luod -> watcher, seq = id: get ready, answer READY */
 	LUOD_REPLY = 0x8000, /* or-ed into the request's type in its reply */
 };
@@ -59,11 +60,17 @@ struct luod_hdr {
 	uint32_t len; /* payload bytes after the header */
 };
 
-/* A session as LIST reports it. */
+/* luod_entry.files and .bytes when luod cannot tell */
+#define LUOD_FILES_UNKNOWN UINT32_MAX
+#define LUOD_BYTES_UNKNOWN UINT64_MAX
+
+/* A session as LIST and STATUS report it. */
 struct luod_entry {
 	uint32_t uid;
 	uint8_t state;
 	char name[LUOD_NAME_MAX + 1];
+	uint32_t files; /* STATUS only: files in the session */
+	uint64_t bytes; /* STATUS only: their sizes added up */
 };
 
 /* A decoded request. */
@@ -113,5 +120,11 @@ LUOD_HIDDEN int luod_decode_reply(const void *buf, size_t len, uint16_t type, ui
 LUOD_HIDDEN int luod_encode_list(void *buf, size_t size, const struct luod_entry *e, uint32_t n);
 /* Decode up to MAX entries: the count, or -EPROTO. */
 LUOD_HIDDEN int luod_decode_list(const void *buf, size_t len, struct luod_entry *e, uint32_t max);
+
+/* STATUS reply payload: LIST's, each entry followed by u32 files, u64 bytes. */
+LUOD_HIDDEN int luod_encode_status(void *buf, size_t size, const struct luod_entry *e,
+				   uint32_t n);
+LUOD_HIDDEN int luod_decode_status(const void *buf, size_t len, struct luod_entry *e,
+				   uint32_t max);
 
 #endif /* LIBLUO_LUOD_PROTO_H */

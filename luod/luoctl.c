@@ -13,6 +13,7 @@
  * --no-reboot. Exit: 0, 1 on failure (the reason on stderr), 2 for usage.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,31 +50,53 @@ static int usage(void)
 	return 2;
 }
 
+/* "-" for what luod cannot tell (a stock kernel, a session not retrieved). */
+static void print_count(char *out, size_t size, uint64_t v, uint64_t unknown, int json)
+{
+	if (v == unknown)
+		snprintf(out, size, "%s", json ? "null" : "-");
+	else
+		snprintf(out, size, "%llu", (unsigned long long)v);
+}
+
 static int status(int conn, int json)
 {
-	static struct luod_entry e[LUOD_MAX_PAYLOAD / 6];
-	unsigned char payload[LUOD_MAX_PAYLOAD];
+	static struct luod_entry e[LUOD_MAX_REPLY / 6];
+	static unsigned char payload[LUOD_MAX_REPLY];
 	size_t plen = sizeof(payload);
+	char files[24], bytes[24];
 	int i, n;
 
-	n = luo__broker_request(conn, LUOD_LIST, NULL, NULL, payload, &plen);
-	if (!n)
-		n = luod_decode_list(payload, plen, e, sizeof(e) / sizeof(e[0]));
+	n = luo__broker_request(conn, LUOD_STATUS, NULL, NULL, payload, &plen);
+	if (!n) {
+		n = luod_decode_status(payload, plen, e, sizeof(e) / sizeof(e[0]));
+	} else if (n == -EPROTO) { /* a luod from before STATUS */
+		plen = sizeof(payload);
+		n = luo__broker_request(conn, LUOD_LIST, NULL, NULL, payload, &plen);
+		if (!n)
+			n = luod_decode_list(payload, plen, e, sizeof(e) / sizeof(e[0]));
+	}
 	if (n < 0) {
 		fprintf(stderr, "luoctl: list sessions: %s\n", luo_strerror_call(LUO_CALL_ANY, n));
 		return 1;
 	}
-	if (json) {
+	if (json)
 		printf("{\"sessions\":[");
-		for (i = 0; i < n; i++)
-			printf("%s{\"uid\":%u,\"name\":\"%s\",\"state\":\"%s\"}", i ? "," : "",
-			       e[i].uid, e[i].name, state_name(e[i].state));
-		printf("]}\n");
-		return 0;
+	else
+		printf("%-10s %-40s %-9s %6s %14s\n", "UID", "SESSION", "STATE", "FILES", "BYTES");
+	for (i = 0; i < n; i++) {
+		print_count(files, sizeof(files), e[i].files, LUOD_FILES_UNKNOWN, json);
+		print_count(bytes, sizeof(bytes), e[i].bytes, LUOD_BYTES_UNKNOWN, json);
+		if (json)
+			printf("%s{\"uid\":%u,\"name\":\"%s\",\"state\":\"%s\",\"files\":%s,\"bytes\":%s}",
+			       i ? "," : "", e[i].uid, e[i].name, state_name(e[i].state), files,
+			       bytes);
+		else
+			printf("%-10u %-40s %-9s %6s %14s\n", e[i].uid, e[i].name,
+			       state_name(e[i].state), files, bytes);
 	}
-	printf("%-10s %-40s %s\n", "UID", "SESSION", "STATE");
-	for (i = 0; i < n; i++)
-		printf("%-10u %-40s %s\n", e[i].uid, e[i].name, state_name(e[i].state));
+	if (json)
+		printf("]}\n");
 	return 0;
 }
 

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdinfo.h"
 #include "fdmsg.h"
 #include "keeper.h"
 #include "libluo.h"
@@ -101,7 +102,7 @@ static struct {
 static const char *const luod_type_names[] = {
 	[LUOD_HELLO] = "HELLO", [LUOD_CREATE] = "CREATE", [LUOD_RETRIEVE] = "RETRIEVE",
 	[LUOD_LIST] = "LIST", [LUOD_RELEASE] = "RELEASE", [LUOD_WATCH] = "WATCH",
-	[LUOD_READY] = "READY", [LUOD_PREPARE] = "PREPARE",
+	[LUOD_READY] = "READY", [LUOD_PREPARE] = "PREPARE", [LUOD_STATUS] = "STATUS",
 };
 
 static const char *type_name(uint16_t t)
@@ -558,7 +559,11 @@ static int do_release(uint32_t owner, const char *name)
 	return 0;
 }
 
-static int do_list(const struct client *c, void *buf, size_t size)
+/*
+ * LIST, and with STATUS each session's files and bytes as the kernel tells
+ * them in the fdinfo of luod's own descriptor (unknown without one).
+ */
+static int do_list(const struct client *c, void *buf, size_t size, int status)
 {
 	static struct luod_entry e[LUOD_MAX_SESSIONS];
 	uint32_t n = 0;
@@ -570,9 +575,14 @@ static int do_list(const struct client *c, void *buf, size_t size)
 		e[n].uid = d.s[i].uid;
 		e[n].state = d.s[i].state;
 		memcpy(e[n].name, d.s[i].name, sizeof(e[n].name));
+		if (!status || d.s[i].fd < 0 ||
+		    luod_fdinfo_read(d.s[i].fd, &e[n].files, &e[n].bytes)) {
+			e[n].files = LUOD_FILES_UNKNOWN;
+			e[n].bytes = LUOD_BYTES_UNKNOWN;
+		}
 		n++;
 	}
-	return luod_encode_list(buf, size, e, n);
+	return status ? luod_encode_status(buf, size, e, n) : luod_encode_list(buf, size, e, n);
 }
 
 /* Answer the PREPARE in progress: who was asked, who answered, who did not. */
@@ -755,7 +765,9 @@ static int serve(struct client *c)
 			err = do_release(owner, req.name);
 		break;
 	case LUOD_LIST:
-		plen = do_list(c, payload, LUOD_MAX_REPLY - LUOD_HDR_SIZE - 4);
+	case LUOD_STATUS:
+		plen = do_list(c, payload, LUOD_MAX_REPLY - LUOD_HDR_SIZE - 4,
+			       req.hdr.type == LUOD_STATUS);
 		if (plen < 0)
 			err = plen;
 		break;

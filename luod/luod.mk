@@ -15,8 +15,9 @@ LUOD_INC := -I$(REPO)/include -I$(REPO)/libluo -I$(REPO)/luod
 LUOD_SAN := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 LUOD_FUZZ_TIME ?= 600
-LUOD_DEPS := $(REPO)/luod/registry.h $(REPO)/libluo/luod_proto.h $(LIBLUO_HEADER)
-LUOD_PURE := $(REPO)/libluo/luod_proto.c $(REPO)/luod/registry.c
+LUOD_DEPS := $(REPO)/luod/registry.h $(REPO)/luod/fdinfo.h $(REPO)/libluo/luod_proto.h \
+	$(LIBLUO_HEADER)
+LUOD_PURE := $(REPO)/libluo/luod_proto.c $(REPO)/luod/registry.c $(REPO)/luod/fdinfo.c
 
 LIBEXECDIR ?= $(PREFIX)/libexec
 BINDIR ?= $(PREFIX)/bin
@@ -24,10 +25,13 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 .PHONY: luod luod-unit luod-fuzz-smoke luod-fuzz luod-stage luod-install luod-uninstall
 
-$(LUOD_OUT)/luod: $(REPO)/luod/luod.c $(REPO)/luod/registry.c $(REPO)/luod/keeper.c $(REPO)/luod/keeper.h $(REPO)/luod/fdmsg.c $(REPO)/luod/fdmsg.h $(LUOD_DEPS) $(LIBLUO_STATIC_LIB)
+LUOD_SRCS := $(REPO)/luod/luod.c $(REPO)/luod/registry.c $(REPO)/luod/fdinfo.c \
+	$(REPO)/luod/keeper.c $(REPO)/luod/fdmsg.c
+
+$(LUOD_OUT)/luod: $(LUOD_SRCS) $(REPO)/luod/keeper.h $(REPO)/luod/fdmsg.h $(LUOD_DEPS) \
+		$(LIBLUO_STATIC_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LUOD_INC) $(LUOD_WARN) -O2 -g -static -o $@ $(REPO)/luod/luod.c \
-		$(REPO)/luod/registry.c $(REPO)/luod/keeper.c $(REPO)/luod/fdmsg.c $(LIBLUO_STATIC_LIB)
+	$(CC) $(LUOD_INC) $(LUOD_WARN) -O2 -g -static -o $@ $(LUOD_SRCS) $(LIBLUO_STATIC_LIB)
 
 $(LUOD_OUT)/luoctl: $(REPO)/luod/luoctl.c $(LUOD_DEPS) $(LIBLUO_STATIC_LIB)
 	@mkdir -p $(@D)

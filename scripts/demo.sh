@@ -53,9 +53,11 @@ if [ $rc -ne 0 ]; then
 	echo "demo: FAILED (logs: $BUILD/runs/demo/)" >&2
 	exit 1
 fi
-echo "luoctl status in the new kernel (luod held every session):"
-awk '/^# luoctl status:/ { n = 0; on = 1; next }
-	on && /^# / { l[n++] = substr($0, 3); next }
-	{ on = 0 }
-	END { for (i = 0; i < n; i++) print "  " l[i] }' "$log"
+# Stage 1's luoctl status (what luod holds going into the kexec), then
+# stage 2's (every session reclaimed and finished: no file left in it).
+awk 'BEGIN { t[1] = "luoctl status before the kexec (luod holds every session):"
+	     t[2] = "luoctl status in the new kernel, after the demo finished its sessions:" }
+	/^# luoctl status:/ { b++; on = 1; if (b <= 2) print t[b]; next }
+	on && /^# / { if (b <= 2) print "  " substr($0, 3); next }
+	{ on = 0 }' "$log"
 echo "demo: all files preserved, retrieved and verified"

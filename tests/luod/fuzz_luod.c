@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fdinfo.h"
 #include "luod_proto.h"
 #include "registry.h"
 
@@ -24,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	switch (data[0] % 4) {
+	switch (data[0] % 6) {
 	case 0:
 		luod_decode_req(data + 1, size - 1, &req);
 		break;
@@ -40,6 +41,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(reg, data + 1, size - 1 < sizeof(reg) ? size - 1 : sizeof(reg));
 		luod_reg_decode(reg, sizeof(reg), owners);
 		break;
+	case 4:
+		luod_decode_status(data + 1, size - 1, e, 64);
+		break;
+	case 5: {
+		uint32_t files;
+		uint64_t bytes;
+
+		luod_fdinfo_parse((const char *)data + 1, size - 1, &files, &bytes);
+		break;
+	}
 	}
 	return 0;
 }

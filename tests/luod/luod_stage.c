@@ -42,8 +42,8 @@
 #define NFILES 16
 #define FILE_SIZE (16u << 10)
 #define UID0 1000u
-#define STAGE1_TESTS 22
-#define STAGE2_TESTS 10
+#define STAGE1_TESTS 24
+#define STAGE2_TESTS 13
 
 static unsigned char pat(uint32_t uid, int k, int f, size_t off)
 {
@@ -224,22 +224,33 @@ static int client_trespass_retrieve(uint32_t uid, int k)
 }
 
 /* Sessions luod lists to this caller: count, and how many are UID's in STATE. */
-static int list(int *mine, uint32_t uid, uint8_t state)
+/* LIST or STATUS (TYPE) on a fresh connection into E: the count or an error. */
+static int fetch(uint16_t type, struct luod_entry *e, uint32_t max)
 {
-	static struct luod_entry e[NUIDS * PER_UID + 8];
-	unsigned char payload[LUOD_MAX_PAYLOAD];
+	static unsigned char payload[LUOD_MAX_REPLY];
 	size_t plen = sizeof(payload);
-	int conn = luo_connect(NULL), n, i;
+	int conn = luo_connect(NULL), n;
 
 	if (conn < 0)
 		return conn;
-	n = luo__broker_request(conn, LUOD_LIST, NULL, NULL, payload, &plen);
+	n = luo__broker_request(conn, type, NULL, NULL, payload, &plen);
 	if (!n)
-		n = luod_decode_list(payload, plen, e, sizeof(e) / sizeof(e[0]));
+		n = type == LUOD_STATUS ? luod_decode_status(payload, plen, e, max) :
+					  luod_decode_list(payload, plen, e, max);
 	close(conn);
+	return n;
+}
+
+#define MAX_LISTED (NUIDS * PER_UID + 16)
+static struct luod_entry listing[MAX_LISTED];
+
+static int list(int *mine, uint32_t uid, uint8_t state)
+{
+	int n = fetch(LUOD_LIST, listing, MAX_LISTED), i;
+
 	*mine = 0;
 	for (i = 0; i < n; i++)
-		*mine += e[i].uid == uid && e[i].state == state;
+		*mine += listing[i].uid == uid && listing[i].state == state;
 	return n;
 }
 
@@ -297,19 +308,40 @@ static int keeper_of(pid_t luod)
 /* Whether root's LIST has a session NAME. */
 static int listed(const char *name)
 {
-	static struct luod_entry e[NUIDS * PER_UID + 16];
-	static unsigned char payload[LUOD_MAX_REPLY];
-	size_t plen = sizeof(payload);
-	int conn = luo_connect(NULL), n, i, found = 0;
+	int n = fetch(LUOD_LIST, listing, MAX_LISTED), i, found = 0;
 
-	n = conn < 0 ? conn : luo__broker_request(conn, LUOD_LIST, NULL, NULL, payload, &plen);
-	if (!n)
-		n = luod_decode_list(payload, plen, e, sizeof(e) / sizeof(e[0]));
-	if (conn >= 0)
-		close(conn);
 	for (i = 0; i < n; i++)
-		found |= e[i].uid == 0 && !strcmp(e[i].name, name);
+		found |= listing[i].uid == 0 && !strcmp(listing[i].name, name);
 	return found;
+}
+
+/*
+ * STATUS: how many sessions of uids UID0.. show FILES files of BYTES bytes
+ * in all (LUOD_*_UNKNOWN for "cannot tell"); *TOTAL gets all sessions.
+ */
+static int status_count(uint32_t files, uint64_t bytes, int *total)
+{
+	int n = fetch(LUOD_STATUS, listing, MAX_LISTED), i, match = 0;
+
+	*total = n;
+	for (i = 0; i < n; i++)
+		match += listing[i].uid >= UID0 && listing[i].files == files &&
+			 listing[i].bytes == bytes;
+	return match;
+}
+
+/* STATUS of root's session NAME: 0 with its files and bytes, or -ENOENT. */
+static int status_of(const char *name, uint32_t *files, uint64_t *bytes)
+{
+	int n = fetch(LUOD_STATUS, listing, MAX_LISTED), i;
+
+	for (i = 0; i < n; i++)
+		if (listing[i].uid == 0 && !strcmp(listing[i].name, name)) {
+			*files = listing[i].files;
+			*bytes = listing[i].bytes;
+			return 0;
+		}
+	return n < 0 ? n : -ENOENT;
 }
 
 /*
@@ -447,15 +479,17 @@ static void kexec_orchestration(void)
 static int stage1(void)
 {
 	unsigned char msg[LUOD_MAX_MSG + 4096];
-	int u, k, errs, bad, ret, mine, conn, len, a, b;
+	int u, k, errs, bad, ret, mine, conn, len, a, b, fdinfo;
 	pid_t luod;
 	uint32_t seq;
 	int32_t st;
-	char out[8192];
+	static char out[32768];
+	const char *want;
 	FILE *f;
 
 	printf("KTAP version 1\n1..%d\n", STAGE1_TESTS);
 	fflush(stdout);
+	fdinfo = cmdline_has("luod.expect_fdinfo=1");
 	luod = start_luod();
 	ret = luo_device_open(NULL);
 	result(ret == -EBUSY, "luod holds /dev/liveupdate (luo_device_open: %d)", ret);
@@ -485,6 +519,16 @@ static int stage1(void)
 	result(ret == NUIDS * PER_UID && mine == PER_UID,
 	       "luod started again took back all %d sessions (%d, %d of uid %u)", NUIDS * PER_UID,
 	       ret, mine, UID0);
+
+	/* A kernel with the series tells a session's files (fdinfo); stock cannot. */
+	if (fdinfo)
+		ret = status_count(NFILES, (uint64_t)NFILES * FILE_SIZE, &a);
+	else
+		ret = status_count(LUOD_FILES_UNKNOWN, LUOD_BYTES_UNKNOWN, &a);
+	result(ret == NUIDS * PER_UID,
+	       "STATUS: %d client sessions show %s (%d of %d)", NUIDS * PER_UID,
+	       fdinfo ? "16 files of 16 KiB, 262144 bytes" : "files and bytes unknown (stock)",
+	       ret, a);
 
 	ret = as_uid(UID0 + 1, client_trespass, 0);
 	result(ret == 0, "uid %u creating or retrieving %u/vm0 gets EPERM", UID0 + 1, UID0);
@@ -566,6 +610,13 @@ static int stage1(void)
 	/* 64 clients', replay's, after-abuse's and rel-b's sessions. */
 	result(a == NUIDS * PER_UID + 3, "luoctl status --json shows %d outgoing sessions (%d)",
 	       NUIDS * PER_UID + 3, a);
+	want = fdinfo ? "\"files\":16,\"bytes\":262144}" : "\"files\":null,\"bytes\":null}";
+	for (a = 0, b = 0; (size_t)b < strlen(out); b++)
+		a += !strncmp(out + b, want, strlen(want));
+	/* On stock every session's are unknown, root's 3 too. */
+	b = fdinfo ? NUIDS * PER_UID : NUIDS * PER_UID + 3;
+	result(a == b, "luoctl status --json gives %d sessions' files and bytes as %s (%d)", b,
+	       want, a);
 	diag("stage 1: %d failure(s); luod holds the sessions across the kexec", failures);
 	fflush(stdout);
 	hold_sessions(); /* rel-b's only holder now: this process */
@@ -574,6 +625,9 @@ static int stage1(void)
 
 static int stage2(void)
 {
+	uint32_t files = 0;
+	uint64_t bytes = 0;
+	int sess;
 	char buf[8];
 	int u, k, errs, bad, ret, mine, fd;
 	unsigned char hello[12];
@@ -595,6 +649,9 @@ static int stage2(void)
 	result(ret == NUIDS * PER_UID + 3 && mine == PER_UID,
 	       "root lists %d sessions waiting, %d of uid %u (%d, %d)", NUIDS * PER_UID + 3,
 	       PER_UID, UID0, ret, mine);
+	ret = status_count(LUOD_FILES_UNKNOWN, LUOD_BYTES_UNKNOWN, &mine);
+	result(ret == NUIDS * PER_UID, "STATUS: the %d waiting client sessions' files are unknown until retrieved (%d)",
+	       NUIDS * PER_UID, ret);
 	ret = as_uid(UID0 + 1, client_trespass_retrieve, 0);
 	result(ret == 0, "uid %u retrieving %u/vm0 gets EPERM, an unknown name ENOENT", UID0 + 1,
 	       UID0);
@@ -616,11 +673,43 @@ static int stage2(void)
 	result(ret == 0, "uid %u lists only its own, reclaimed", UID0 + 2);
 	ret = conn < 0 ? conn : luo_session_retrieve(conn, "after-abuse");
 	result(ret >= 0, "root's own session came through too (%d)", ret);
-	ret = conn < 0 ? conn : luo_session_retrieve(conn, "rel-b");
-	fd = ret < 0 ? ret : luo_session_retrieve_fd(ret, 1);
+	sess = conn < 0 ? conn : luo_session_retrieve(conn, "rel-b");
+	fd = sess < 0 ? sess : luo_session_retrieve_fd(sess, 1);
 	result(fd >= 0 && pread(fd, buf, 5, 0) == 5 && !memcmp(buf, "rel-b", 5),
 	       "a session released while its client held it came through, owner and file (%d)",
 	       fd);
+	{
+		/* The kernel's own words, as docs/luod.md gives them. */
+		static const char want[] = "luo-session:\tincoming\nluo-files:\t1\n"
+					   "luo-file:\t1 memfd-v2 retrieved 4096\n";
+		char text[512], path[64];
+		ssize_t n = -1;
+		int in;
+
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", sess);
+		in = open(path, O_RDONLY);
+		if (in >= 0) {
+			n = read(in, text, sizeof(text) - 1);
+			close(in);
+		}
+		text[n > 0 ? n : 0] = '\0';
+		if (cmdline_has("luod.expect_fdinfo=1"))
+			result(n > 0 && strstr(text, want) != NULL,
+			       "the retrieved session's fdinfo names its one retrieved file and its size");
+		else
+			result(n > 0 && !strstr(text, "luo-files:"),
+			       "stock: the session's fdinfo says nothing of its files");
+		if (n <= 0 || (!strstr(text, want) && strstr(text, "luo-files:")))
+			diag("fdinfo: %s", text);
+	}
+	ret = status_of("rel-b", &files, &bytes);
+	if (cmdline_has("luod.expect_fdinfo=1"))
+		result(ret == 0 && files == 1 && bytes == 4096,
+		       "STATUS: rel-b, retrieved, shows its 1 file of 4096 bytes (%d: %u, %llu)",
+		       ret, files, (unsigned long long)bytes);
+	else
+		result(ret == 0 && files == LUOD_FILES_UNKNOWN && bytes == LUOD_BYTES_UNKNOWN,
+		       "STATUS: rel-b, retrieved, files and bytes unknown on stock (%d)", ret);
 	ret = luo_device_open(NULL);
 	result(ret == -EBUSY, "luod holds the device in the new kernel (%d)", ret);
 	diag("stage 2: %d failure(s)", failures);

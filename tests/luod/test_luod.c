@@ -15,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "fdinfo.h"
 #include "luod_proto.h"
 #include "registry.h"
 
@@ -167,9 +168,10 @@ static void replies(void **state)
 
 static void lists(void **state)
 {
-	struct luod_entry in[3] = { { 0, LUOD_OUTGOING, "a" },
-				    { 1000, LUOD_WAITING, "vm-1" },
-				    { 4294967295u, LUOD_RETRIEVED, "db.x" } };
+	struct luod_entry in[3] = { { 0, LUOD_OUTGOING, "a", 2, 8192 },
+				    { 1000, LUOD_WAITING, "vm-1", LUOD_FILES_UNKNOWN,
+				      LUOD_BYTES_UNKNOWN },
+				    { 4294967295u, LUOD_RETRIEVED, "db.x", 0, 0 } };
 	struct luod_entry out[3];
 	unsigned char b[256];
 	int n, i;
@@ -189,6 +191,87 @@ static void lists(void **state)
 	b[4 + 4] = 9; /* an unknown state */
 	assert_int_equal(luod_decode_list(b, (size_t)n, out, 3), -EPROTO);
 	assert_int_equal(luod_encode_list(b, 8, in, 3), -EMSGSIZE);
+
+	/* STATUS: the same, each entry followed by its files and bytes. */
+	n = luod_encode_status(b, sizeof(b), in, 3);
+	assert_int_equal(n, 4 + 3 * (6 + 12) + 1 + 4 + 4);
+	assert_int_equal(luod_decode_status(b, (size_t)n, out, 3), 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(out[i].uid, in[i].uid);
+		assert_string_equal(out[i].name, in[i].name);
+		assert_int_equal(out[i].files, in[i].files);
+		assert_true(out[i].bytes == in[i].bytes);
+	}
+	for (i = 0; i < n; i++)
+		assert_int_equal(luod_decode_status(b, (size_t)i, out, 3), -EPROTO);
+	/* A LIST reply is not a STATUS reply, nor the other way round. */
+	assert_int_equal(luod_decode_list(b, (size_t)n, out, 3), -EPROTO);
+	n = luod_encode_list(b, sizeof(b), in, 3);
+	assert_int_equal(luod_decode_status(b, (size_t)n, out, 3), -EPROTO);
+	assert_int_equal(luod_encode_status(b, 4 + 6 + 1 + 11, in, 1), -EMSGSIZE);
+}
+
+#define FDI_HEAD "pos:\t0\nflags:\t02\nmnt_id:\t15\nino:\t1055\n"
+
+static int fdi(const char *text, uint32_t *files, uint64_t *bytes)
+{
+	*files = 12345;
+	*bytes = 12345;
+	return luod_fdinfo_parse(text, strlen(text), files, bytes);
+}
+
+static void fdinfo_lines(void **state)
+{
+	uint32_t files;
+	uint64_t bytes;
+
+	(void)state;
+	/* Stock 7.3: nothing of files. */
+	assert_int_equal(fdi(FDI_HEAD, &files, &bytes), -ENODATA);
+	assert_int_equal(fdi("", &files, &bytes), -ENODATA);
+	assert_int_equal(fdi(FDI_HEAD "luo-session:\toutgoing\nluo-files:\t0\n", &files, &bytes),
+			 0);
+	assert_int_equal(files, 0);
+	assert_true(bytes == 0);
+	assert_int_equal(fdi(FDI_HEAD "luo-session:\toutgoing\nluo-files:\t2\n"
+			     "luo-file:\t1 memfd-v2 preserved 16384\n"
+			     "luo-file:\t18446744073709551615 hugetlb-memfd-v1 preserved 1073741824\n",
+			     &files, &bytes), 0);
+	assert_int_equal(files, 2);
+	assert_true(bytes == 16384ull + 1073741824ull);
+	/* The last line without its newline still counts. */
+	assert_int_equal(fdi("luo-files:\t1\nluo-file:\t7 memfd-v2 retrieved 4096", &files,
+			     &bytes), 0);
+	assert_true(files == 1 && bytes == 4096);
+	/* A file not retrieved yet: its size and so the sum are unknown. */
+	assert_int_equal(fdi("luo-session:\tincoming\nluo-files:\t2\n"
+			     "luo-file:\t1 memfd-v2 retrieved 4096\n"
+			     "luo-file:\t2 memfd-v2 waiting -1\n", &files, &bytes), 0);
+	assert_true(files == 2 && bytes == LUOD_BYTES_UNKNOWN);
+	/* An escaped compatible string from the previous kernel (a space: \040). */
+	assert_int_equal(fdi("luo-files:\t1\nluo-file:\t3 bad\\040compat no-handler -1\n", &files,
+			     &bytes), 0);
+	assert_true(files == 1 && bytes == LUOD_BYTES_UNKNOWN);
+
+	/* What does not add up. */
+	assert_int_equal(fdi("luo-files:\t2\nluo-file:\t1 memfd-v2 preserved 1\n", &files,
+			     &bytes), -EBADMSG);
+	assert_int_equal(fdi("luo-file:\t1 memfd-v2 preserved 1\n", &files, &bytes), -EBADMSG);
+	assert_int_equal(fdi("luo-files:\t1\nluo-files:\t1\nluo-file:\t1 m p 1\n", &files,
+			     &bytes), -EBADMSG);
+	assert_int_equal(fdi("luo-files:\t-1\n", &files, &bytes), -EBADMSG);
+	assert_int_equal(fdi("luo-files:\t4294967295\n", &files, &bytes), -EBADMSG);
+	assert_int_equal(fdi("luo-files:\t1x\n", &files, &bytes), -EBADMSG);
+	assert_int_equal(fdi("luo-files:\t1\nluo-file:\t1 m p 12a\n", &files, &bytes),
+			 -EBADMSG);
+	assert_int_equal(fdi("luo-files:\t1\nluo-file:\tnospace\n", &files, &bytes), -EBADMSG);
+	assert_int_equal(fdi("luo-files:\t1\nluo-file:\t1 m p \n", &files, &bytes), -EBADMSG);
+	assert_int_equal(fdi("luo-files:\t2\nluo-file:\t1 m p 18446744073709551615\n"
+			     "luo-file:\t2 m p 1\n", &files, &bytes), -EBADMSG); /* overflow */
+	assert_int_equal(fdi("luo-files:\t1\nluo-file:\t1 m p 99999999999999999999999\n",
+			     &files, &bytes), -EBADMSG);
+	/* Nothing was written on failure. */
+	assert_true(files == 12345 && bytes == 12345);
 }
 
 static void registry_round_trip(void **state)
@@ -309,6 +392,7 @@ int main(void)
 		cmocka_unit_test(lists),          cmocka_unit_test(registry_round_trip),
 		cmocka_unit_test(registry_rewrite_cut_short),
 		cmocka_unit_test(registry_corrupt), cmocka_unit_test(kernel_names),
+		cmocka_unit_test(fdinfo_lines),
 	};
 
 	return cmocka_run_group_tests_name("luod", tests, NULL, NULL);
