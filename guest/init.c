@@ -8,6 +8,11 @@
  * /next/initrd.cpio and the command line in /next/cmdline, plus
  * luo_stage=STAGE+1) or ends the run. Markers "LUO-RUNNER: ..." tell the
  * host what happened.
+ *
+ * With systemd in the initramfs (qemu-run.sh --systemd), PID 1 is systemd
+ * instead: this program mounts what it needs and execs it, and systemd runs
+ * it again as "/init --stage-service" (luo-stage.service), which does the
+ * same as above from a service.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -97,15 +102,21 @@ static int cmdline_stage(const char *cmdline)
 	return 1;
 }
 
-static void mount_all(void)
+/* The API file systems, which systemd mounts by itself. */
+static void mount_api(void)
 {
 	mkdir("/dev", 0755);
 	mkdir("/proc", 0755);
 	mkdir("/sys", 0755);
-	mkdir("/tmp", 01777);
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
+}
+
+/* What stages use beyond those: debugfs, /tmp, hugetlbfs. */
+static void mount_extra(void)
+{
+	mkdir("/tmp", 01777);
 	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 	mount("tmpfs", "/tmp", "tmpfs", 0, NULL);
 	mkdir("/dev/hugepages", 0755);
@@ -200,13 +211,27 @@ static void kmemleak_check(void)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	char cmdline[CMDLINE_MAX], buf[32];
 	struct timespec ts;
 	int stage, nstages, rc;
 
-	mount_all();
+	if (getpid() == 1) {
+		mount_api();
+		if (access("/lib/systemd/systemd", X_OK) == 0) {
+			char *sd_argv[] = { "/lib/systemd/systemd", NULL };
+
+			execv(sd_argv[0], sd_argv);
+			out_fd = open("/dev/console", O_WRONLY | O_NOCTTY);
+			mark("LUO-RUNNER: exec systemd: %s", strerror(errno));
+			finish(0);
+		}
+	} else if (argc != 2 || strcmp(argv[1], "--stage-service")) {
+		dprintf(2, "usage: /init (as PID 1) | /init --stage-service\n");
+		return 2;
+	}
+	mount_extra();
 	out_fd = open("/dev/ttyS1", O_WRONLY | O_NOCTTY);
 	if (out_fd < 0)
 		out_fd = open("/dev/console", O_WRONLY | O_NOCTTY);

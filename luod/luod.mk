@@ -60,7 +60,8 @@ luod-fuzz: $(LUOD_OUT)/fuzz_luod
 	$< -max_total_time=$(LUOD_FUZZ_TIME) -max_len=8192 $(LUOD_OUT)/corpus
 
 # The QEMU stage program of the `luod` suite (tests/luod/luod_stage.c).
-$(LUOD_OUT)/luod_stage: $(REPO)/tests/luod/luod_stage.c $(LUOD_DEPS) $(LIBLUO_STATIC_LIB)
+$(LUOD_OUT)/luod_stage: $(REPO)/tests/luod/luod_stage.c $(REPO)/tests/common/stage.h \
+		$(REPO)/tests/common/luod_start.h $(LUOD_DEPS) $(LIBLUO_STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LUOD_INC) $(LUOD_WARN) -O2 -g -static -o $@ $< $(LIBLUO_STATIC_LIB)
 

@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(build-essential make gcc flex bison bc cpio rsync kmod file perl
 	libelf-dev libssl-dev qemu-system-x86 busybox-static libcmocka-dev
 	doxygen pkg-config clang llvm gnuplot-nox xz-utils python3 libfdt-dev
-	liburcu-dev)
+	liburcu-dev systemd)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

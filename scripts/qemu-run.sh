@@ -29,6 +29,8 @@ usage: $0 --name NAME --stage PROG [options]
   --stage PROG        host path of the stage program (static binary or busybox sh script)
   --chain K1,K2,...   kernels, one per stage: stock|luo|debug or a bzImage path (default luo,luo)
   --file SRC[:DST]    extra file for the initramfs (repeatable; DST defaults to /bin/NAME)
+  --host-bin BIN      a dynamically linked host program, with its libraries, at its own
+                      path (repeatable; scripts/initramfs-dyn.sh)
   --mem SIZE          guest memory (default 2G)
   --cpus N            guest CPUs (default 2)
   --append ARGS       extra kernel command line for every stage
@@ -42,14 +44,16 @@ usage: $0 --name NAME --stage PROG [options]
   --skippable ERE     a "not ok ... # SKIP" line matching ERE counts as a skip, not a failure
   --no-retry          do not boot again after a cold boot that hung before init
   --no-ktap-required  pass even if the run printed no KTAP result (for plain programs)
+  --systemd           PID 1 is the host's systemd, which starts luod.socket and runs
+                      the stage as a service (scripts/systemd-initramfs.sh)
 USAGE
 	exit 2
 }
 
 name="" stage="" chain="luo,luo" mem=2G cpus=2 append="" kunit="" timeout=300
 stall=${LUO_STALL_SECS:-600} boot_stall=${LUO_BOOT_STALL_SECS:-180} factor=${LUO_CEILING_FACTOR:-10} skippable="" retry=1
-ktap_required=1
-files=()
+ktap_required=1 systemd=0
+files=() host_bins=()
 declare -A stage_append=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -57,6 +61,7 @@ while [ $# -gt 0 ]; do
 	--stage) stage=$2; shift 2 ;;
 	--chain) chain=$2; shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
+	--host-bin) host_bins+=("$2"); shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--cpus) cpus=$2; shift 2 ;;
 	--append) append="$append $2"; shift 2 ;;
@@ -67,6 +72,7 @@ while [ $# -gt 0 ]; do
 	--skippable) skippable=$2; shift 2 ;;
 	--no-retry) retry=0; shift ;;
 	--no-ktap-required) ktap_required=0; shift ;;
+	--systemd) systemd=1; shift ;;
 	-h | --help) usage ;;
 	*) echo "unknown option $1" >&2; usage ;;
 	esac
@@ -176,6 +182,14 @@ for ((k = n; k >= 1; k--)); do
 			done | tac
 			echo "file $dst $(realpath "$src") 0755 0 0"
 		done
+		if [ ${#host_bins[@]} -gt 0 ]; then
+			"$REPO/scripts/initramfs-dyn.sh" "${host_bins[@]}" ||
+				die "step 'add host programs to the initramfs' failed"
+		fi
+		if [ "$systemd" = 1 ]; then
+			"$REPO/scripts/systemd-initramfs.sh" "$run/initrd/systemd" ||
+				die "step 'add systemd to the initramfs' failed"
+		fi
 		if [ "$k" -lt "$n" ]; then
 			cmdline_for $((k + 1)) > "$run/initrd/cmdline$((k + 1))"
 			echo "dir /next 0755 0 0"

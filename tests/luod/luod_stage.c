@@ -35,8 +35,8 @@
 #include "libluo.h"
 #include "luod_proto.h"
 #include "../common/stage.h"
+#include "../common/luod_start.h"
 
-#define SOCK "/run/luod/liveupdate.sock"
 #define NUIDS 4
 #define PER_UID 16
 #define NFILES 16
@@ -51,64 +51,6 @@ static unsigned char pat(uint32_t uid, int k, int f, size_t off)
 
 	x *= 0x9e3779b97f4a7c15ull;
 	return (unsigned char)(x >> 56);
-}
-
-/*
- * Start luod. With ACTIVATED, the way systemd's socket activation does: this
- * process binds SOCK and hands it over as fd 3 with LISTEN_FDS=1, and luod
- * is told another path, which it must then leave alone.
- */
-#define UNUSED_SOCK "/run/luod/unused.sock"
-static pid_t start_luod_as(int activated)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = SOCK };
-	int i, fd, lis = -1;
-	char pid_s[16];
-	pid_t pid;
-
-	if (activated) {
-		mkdir("/run", 0755);
-		mkdir("/run/luod", 0755);
-		unlink(SOCK);
-		lis = socket(AF_UNIX, SOCK_SEQPACKET, 0);
-		if (lis < 0 || bind(lis, (struct sockaddr *)&sa, sizeof(sa)) ||
-		    chmod(SOCK, 0666) || listen(lis, 64))
-			diag("cannot make the activated socket: %s", strerror(errno));
-	}
-	pid = fork();
-	if (pid == 0) {
-		fd = open("/dev/kmsg", O_WRONLY);
-		if (fd >= 0) {
-			dup2(fd, 2);
-			close(fd);
-		}
-		setsid();
-		if (activated) {
-			dup2(lis, 3);
-			snprintf(pid_s, sizeof(pid_s), "%d", (int)getpid());
-			setenv("LISTEN_PID", pid_s, 1);
-			setenv("LISTEN_FDS", "1", 1);
-		}
-		execl("/bin/luod", "luod", "--socket", activated ? UNUSED_SOCK : SOCK, (char *)NULL);
-		_exit(127);
-	}
-	if (lis >= 0)
-		close(lis);
-	/* Ready when it answers (a restarted luod rebinds the socket). */
-	for (i = 0; i < 200; i++) {
-		fd = luo_connect(NULL);
-		if (fd >= 0) {
-			close(fd);
-			break;
-		}
-		usleep(50 * 1000);
-	}
-	return pid;
-}
-
-static pid_t start_luod(void)
-{
-	return start_luod_as(0);
 }
 
 /* Become UID in a child; run FN; its exit status is the number of errors. */
@@ -716,11 +658,178 @@ static int stage2(void)
 	return failures ? 1 : 0;
 }
 
+/*
+ * Under systemd (the luod-systemd suite: qemu-run.sh --systemd, and
+ * luod.systemd=1 on the command line): luod is the installed unit, started
+ * by socket activation, restarted by systemd after a crash and on
+ * "systemctl restart", and no session is lost on the way.
+ */
+#define SYSTEMCTL "/usr/bin/systemctl"
+#define SD_STAGE1_TESTS 8
+#define SD_STAGE2_TESTS 5
+
+/* Run CMD; its first line of output into OUT; its exit status. */
+static int sh_line(const char *cmd, char *out, size_t size)
+{
+	FILE *f = popen(cmd, "r");
+	size_t n;
+
+	out[0] = '\0';
+	if (!f)
+		return -1;
+	n = fread(out, 1, size - 1, f);
+	out[n] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	return WEXITSTATUS(pclose(f));
+}
+
+static int unit_state_is(const char *unit, const char *want)
+{
+	char cmd[128], out[64];
+
+	snprintf(cmd, sizeof(cmd), SYSTEMCTL " is-active %s", unit);
+	sh_line(cmd, out, sizeof(out));
+	return !strcmp(out, want);
+}
+
+static pid_t luod_main_pid(void)
+{
+	char out[64];
+
+	sh_line(SYSTEMCTL " show -p MainPID --value luod.service", out, sizeof(out));
+	return (pid_t)atoi(out);
+}
+
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int fd, ppid = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return -1;
+	return (pid_t)ppid;
+}
+
+/* Wait for systemd to run a luod other than OLD; its pid, or 0 on a hang. */
+static pid_t new_luod(pid_t old)
+{
+	pid_t pid;
+	int i;
+
+	for (i = 0; i < 3000; i++) { /* 300 s: only a hang takes that long */
+		pid = luod_main_pid();
+		if (pid > 0 && pid != old && unit_state_is("luod.service", "active"))
+			return pid;
+		usleep(100 * 1000);
+	}
+	return 0;
+}
+
+static int pid1_is_systemd(void)
+{
+	char comm[32] = "";
+	int fd = open("/proc/1/comm", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, comm, sizeof(comm) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	comm[n > 0 ? n : 0] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	return !strcmp(comm, "systemd");
+}
+
+static int sd_stage1(void)
+{
+	int ret, mine, files_ok;
+	pid_t pid, pid2;
+	char out[64];
+
+	printf("KTAP version 1\n1..%d\n", SD_STAGE1_TESTS);
+	result(pid1_is_systemd(), "PID 1 is systemd");
+	result(unit_state_is("luod.socket", "active") && unit_state_is("luod.service", "inactive"),
+	       "luod.socket listens, luod.service is not running before a client comes");
+	ret = as_uid(UID0, client_create, 0);
+	pid = luod_main_pid();
+	result(ret == 0 && pid > 0 && parent_of(pid) == 1,
+	       "a client's session: socket activation started luod (pid %d) and it preserved %d memfds (%d)",
+	       (int)pid, NFILES, ret);
+
+	ret = list(&mine, UID0, LUOD_OUTGOING);
+	result(ret == 1 && mine == 1, "luod holds uid %u's session after the client left (%d)", UID0,
+	       ret);
+
+	if (pid > 0) /* kill(0) would hit this stage */
+		kill(pid, SIGKILL);
+	pid2 = pid > 0 ? new_luod(pid) : 0;
+	ret = list(&mine, UID0, LUOD_OUTGOING);
+	result(pid2 > 0 && ret == 1 && mine == 1,
+	       "luod killed (SIGKILL): systemd restarted it (pid %d), the session is still there",
+	       (int)pid2);
+
+	ret = sh_line(SYSTEMCTL " restart luod.service", out, sizeof(out));
+	pid = pid2 > 0 ? new_luod(pid2) : 0;
+	ret = ret == 0 ? list(&mine, UID0, LUOD_OUTGOING) : -1;
+	result(pid > 0 && ret == 1 && mine == 1,
+	       "systemctl restart luod: a new luod (pid %d) took the session back from the keeper",
+	       (int)pid);
+
+	ret = sh_line(SYSTEMCTL " stop luod.service", out, sizeof(out));
+	result(ret == 0 && unit_state_is("luod.service", "inactive") &&
+	       unit_state_is("luod.socket", "active"),
+	       "systemctl stop luod: the service stops, the socket stays");
+	/* The next client starts it again, and it has everything. */
+	ret = list(&mine, UID0, LUOD_OUTGOING);
+	files_ok = status_count(NFILES, (uint64_t)NFILES * FILE_SIZE, &mine);
+	result(ret == 1 && files_ok == 1 && luod_main_pid() > 0,
+	       "the next client activates luod again: the session and its %d files are there (%d, %d)",
+	       NFILES, ret, files_ok);
+	diag("stage 1 under systemd: %d failure(s)", failures);
+	return failures ? 1 : 0;
+}
+
+static int sd_stage2(void)
+{
+	unsigned char hello[12];
+	size_t hlen = sizeof(hello);
+	uint32_t flags = 0;
+	int ret, conn;
+	pid_t pid;
+
+	printf("KTAP version 1\n1..%d\n", SD_STAGE2_TESTS);
+	result(pid1_is_systemd(), "PID 1 is systemd");
+	result(unit_state_is("luod.socket", "active") && unit_state_is("luod.service", "inactive"),
+	       "after the kexec luod.socket listens and luod.service waits for a client");
+	ret = as_uid(UID0, client_retrieve, 0);
+	result(ret == 0, "the client got its session back through the activated luod: %d files, byte for byte (%d)",
+	       NFILES, ret);
+	pid = luod_main_pid();
+	result(pid > 0 && parent_of(pid) == 1, "luod (pid %d) runs under systemd", (int)pid);
+	conn = luo_connect(NULL);
+	ret = conn < 0 ? conn : luo__broker_request(conn, LUOD_HELLO, NULL, NULL, hello, &hlen);
+	if (!ret && hlen == sizeof(hello))
+		memcpy(&flags, hello + 8, 4);
+	result(ret == 0 && (flags & LUOD_HELLO_RECOVERED),
+	       "luod read the previous kernel's record (HELLO flags 0x%x)", flags);
+	diag("stage 2 under systemd: %d failure(s)", failures);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int stage = argc > 1 ? atoi(argv[1]) : 1;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (cmdline_has("luod.systemd=1"))
+		return stage <= 1 ? sd_stage1() : sd_stage2();
 	if (stage <= 1)
 		return stage1();
 	return stage2();

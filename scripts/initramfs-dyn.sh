@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Host programs for a test guest's initramfs: prints the gen_init_cpio lines
+# for each BIN and the shared libraries it loads, at the paths the loader
+# asks for, in the directories' real places (Debian's merged /usr: /lib,
+# /lib64 and /sbin are links into /usr, made here too).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -ge 1 ] || { echo "usage: $0 BIN..." >&2; exit 2; }
+for bin in "$@"; do
+	[ -x "$bin" ] || die "$bin is not an executable on the host"
+done
+
+# Every directory above PATH, top first (gen_init_cpio makes none itself).
+parents() {
+	local d
+	d=$(dirname "$1")
+	while [ "$d" != / ]; do
+		echo "dir $d 0755 0 0"
+		d=$(dirname "$d")
+	done | tac
+}
+
+for l in lib lib64 sbin; do
+	[ -L "/$l" ] && echo "slink /$l $(readlink "/$l") 0777 0 0"
+done
+# Each file under the name the loader asks for (libacl.so.1, not the
+# versioned file the link points at).
+for bin in "$@"; do
+	echo "$bin"
+	ldd "$bin" | awk '$(NF-1) ~ /^\// { print $(NF-1) } $1 ~ /^\// { print $1 }'
+done | sort -u | while read -r f; do
+	dst=$(realpath "$(dirname "$f")")/$(basename "$f")
+	parents "$dst"
+	echo "file $dst $(realpath "$f") 0755 0 0"
+done | awk '!seen[$0]++'
