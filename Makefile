@@ -56,6 +56,7 @@ clean:
 -include tests/luo_memfd_common/tests.mk
 -include inspect/inspect.mk
 -include luod/luod.mk
+-include tests/vmm/vmm.mk
 
 # libluo builds without a kernel (it carries its ABI); only the check of that
 # ABI against a kernel's header needs one.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Host programs for a test guest's initramfs: prints the gen_init_cpio lines
+# Host programs (or modules) for a test guest's initramfs: prints the gen_init_cpio lines
 # for each BIN and the shared libraries it loads, at the paths the loader
 # asks for, in the directories' real places (Debian's merged /usr: /lib,
 # /lib64 and /sbin are links into /usr, made here too).
@@ -9,7 +9,7 @@ set -euo pipefail
 
 [ $# -ge 1 ] || { echo "usage: $0 BIN..." >&2; exit 2; }
 for bin in "$@"; do
-	[ -x "$bin" ] || die "$bin is not an executable on the host"
+	[ -f "$bin" ] || die "$bin does not exist on the host"
 done
 
 # Every directory above PATH, top first (gen_init_cpio makes none itself).

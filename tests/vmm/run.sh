@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The vmm suite: Debian's unmodified qemu-system-x86_64 inside the test
+# guest, its guest RAM in a memfd that is preserved across a real kexec
+# (tests/vmm/vmm_stage.c says how). Variants:
+#   hugetlb      luo -> luo, guest RAM a HugeTLB memfd of 2 MiB pages
+#   hugetlb-1G   luo -> luo, 1 GiB of guest RAM in one 1 GiB page
+#   shmem        luo -> luo, guest RAM a shmem memfd
+#   shmem-stock  luo -> stock, a shmem memfd (a fleet that rolls back)
+# usage: tests/vmm/run.sh [VARIANT...]   (default: all four)
+set -euo pipefail
+. "$(dirname "$0")/../../scripts/lib.sh"
+
+variants=("$@")
+[ ${#variants[@]} -gt 0 ] || variants=(hugetlb hugetlb-1G shmem shmem-stock)
+qemu=$(command -v qemu-system-x86_64) || die "qemu-system-x86_64 is missing (run scripts/deps.sh)"
+bios=/usr/share/seabios/bios-256k.bin
+mboot=/usr/share/qemu/multiboot_dma.bin
+# Debian builds TCG as a module that QEMU loads at start.
+tcg=/usr/lib/$(gcc -dumpmachine)/qemu/accel-tcg-x86_64.so
+for f in "$bios" "$mboot" "$tcg"; do
+	[ -f "$f" ] || die "QEMU's $f is missing (packages qemu-system-x86, seabios, qemu-system-data)"
+done
+make -s -C "$REPO" vmm-stage >/dev/null || die "step 'build the vmm stage program and guest' failed"
+
+rc=0
+for v in "${variants[@]}"; do
+	case $v in
+	# Huge pages for the VM's RAM and for the plain migration's fresh RAM.
+	hugetlb) chain=luo,luo mem=3G append="vmm.backing=hugetlb-2M hugepagesz=2M hugepages=300" ;;
+	hugetlb-1G) chain=luo,luo mem=5G
+		append="vmm.backing=hugetlb-1G vmm.ram_mib=1024 hugepagesz=1G hugepages=2" ;;
+	shmem) chain=luo,luo mem=3G append="vmm.backing=shmem" ;;
+	shmem-stock) chain=luo,stock mem=3G append="vmm.backing=shmem" ;;
+	*) die "unknown variant $v (hugetlb, hugetlb-1G, shmem, shmem-stock)" ;;
+	esac
+	"$REPO/scripts/qemu-run.sh" --name "vmm-$v" --chain "$chain" --mem "$mem" \
+		--stage "$BUILD/tests/vmm/vmm_stage" --append "$append" --timeout 300 \
+		--host-bin "$qemu" --host-bin "$tcg" --file "$BUILD/tests/vmm/guest.elf:/vmm/guest.elf" \
+		--file "$bios:/vmm/fw/bios-256k.bin" --file "$mboot:/vmm/fw/multiboot_dma.bin" \
+		--file "$BUILD/luod/luod:/bin/luod" || rc=1
+done
+exit $rc
