@@ -270,6 +270,32 @@ LUO_API int luo_watch_read(int wfd);
  */
 LUO_API int luo_watch_ready(int wfd, int id);
 
+/**
+ * @brief Drop luod's own reference to one of your sessions.
+ *
+ * luod keeps a reference to every session it creates, so that a client may
+ * preserve and exit and its files still go to the next kernel. After this
+ * call an outgoing session lives only as long as your own descriptors of
+ * it: if your process dies before the kexec, the session closes and
+ * nothing it preserved is kept (a VMM whose VM died has nothing to hand
+ * over, and its memory is not held until the next kernel). While the
+ * session lives its owner stays in luod's record, so the next kernel's
+ * luod still gives it back to you. A session the previous kernel handed
+ * over and nobody retrieved is retrieved and finished by luod, which
+ * discards it.
+ *
+ * @param conn connection from luo_connect().
+ * @param name the session's name as given to luo_session_create()
+ *             (root may name another owner's as "UID/NAME").
+ * @return 0, or a negative errno: -EBADF, -ENOTSOCK (`conn` is not a luod
+ *         connection), -EINVAL (bad name), -ENOENT (no such session of
+ *         yours), -EPERM (another owner's), others as send(2)/recv(2).
+ *
+ * @par Thread safety
+ * Thread-safe.
+ */
+LUO_API int luo_release(int conn, const char *name);
+
 /* ------------------------------------------------------------------------ */
 /* Sessions                                                                 */
 /* ------------------------------------------------------------------------ */

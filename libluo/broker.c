@@ -251,3 +251,14 @@ int luo_watch_ready(int wfd, int id)
 		return luo__neg_errno();
 	return n == len ? 0 : -EPROTO;
 }
+
+int luo_release(int conn, const char *name)
+{
+	if (conn < 0)
+		return -EBADF;
+	if (!name)
+		return -EINVAL;
+	if (!luo__is_broker(conn))
+		return -ENOTSOCK;
+	return luo__broker_request(conn, LUOD_RELEASE, name, NULL, NULL, NULL);
+}

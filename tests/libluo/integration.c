@@ -74,7 +74,7 @@
  * these are exact; check_plan() reports a count that drifted.
  */
 #define STAGE1_TESTS 61
-#define STAGE2_TESTS 36
+#define STAGE2_TESTS 38
 #define HANDOFF_TESTS 8 /* stage1_handoff(), part of STAGE1_TESTS */
 
 static int test_no, failures;
@@ -712,6 +712,7 @@ static int stage1(void)
 /* ------------------------------------------------ client mode (luod) */
 
 #define S_CLIENT "itest-client"
+#define S_RELEASED "itest-released"
 #define T_CLIENT 7
 
 /* Start /bin/luod and wait until it answers: 0, or -1 if there is none. */
@@ -743,11 +744,13 @@ static int start_luod(void)
  */
 static void client_mode_create(void)
 {
-	int conn, sess, fd, dev;
+	int conn, sess, sess2, fd, dev, ret;
 
 	if (start_luod() < 0) {
 		skip("no /bin/luod in this initramfs", "client mode: create through luod");
 		skip("no /bin/luod in this initramfs", "client mode: the device is luod's");
+		skip("no /bin/luod in this initramfs", "client mode: luo_release() on a non-socket");
+		skip("no /bin/luod in this initramfs", "client mode: a released session dies with its holder");
 		return;
 	}
 	conn = luo_connect(NULL);
@@ -757,8 +760,31 @@ static void client_mode_create(void)
 		   "client mode: luo_session_create() on a luo_connect() connection, then preserve");
 	dev = luo_device_open(NULL);
 	expect_ret(dev, -EBUSY, "client mode: the device is luod's");
+	expect_ret(luo_release(fd, S_RELEASED), -ENOTSOCK,
+		   "client mode: luo_release() on a memfd gets ENOTSOCK");
 	if (fd >= 0)
 		close(fd);
+
+	/*
+	 * Released: the session lives only as long as this process's
+	 * descriptor; closing it ends the session, so the name is free again
+	 * and nothing is handed over (client_mode_retrieve()).
+	 */
+	sess2 = conn < 0 ? conn : luo_session_create(conn, S_RELEASED);
+	fd = make_memfd(T_CLIENT, SMALL_SIZE);
+	ret = sess2 >= 0 && fd >= 0 ? luo_session_preserve_fd(sess2, fd, T_CLIENT) : -EBADF;
+	ret = ret ? ret : luo_release(conn, S_RELEASED);
+	if (sess2 >= 0)
+		close(sess2);
+	if (fd >= 0)
+		close(fd);
+	sess2 = ret ? ret : luo_session_create(conn, S_RELEASED);
+	expect_ret(sess2 >= 0 ? 0 : sess2, 0,
+		   "client mode: luo_release(), then the last descriptor closed: the session is gone");
+	if (sess2 >= 0) {
+		luo_release(conn, S_RELEASED);
+		close(sess2);
+	}
 	if (sess >= 0)
 		close(sess); /* luod holds it */
 	if (conn >= 0)
@@ -773,6 +799,7 @@ static void client_mode_retrieve(void)
 
 	if (start_luod() < 0) {
 		skip("no /bin/luod in this initramfs", "client mode: retrieve through luod");
+		skip("no /bin/luod in this initramfs", "client mode: a released session is not handed over");
 		return;
 	}
 	conn = luo_connect(NULL);
@@ -781,6 +808,8 @@ static void client_mode_retrieve(void)
 	result(fd >= 0 && luo_memfd_info(fd, &info) == 0 && info.size == SMALL_SIZE &&
 		       verify(fd, T_CLIENT, 0, SMALL_SIZE),
 	       "client mode: luo_session_retrieve() through luod gives the file back (%d)", fd);
+	expect_ret(conn < 0 ? conn : luo_session_retrieve(conn, S_RELEASED), -ENOENT,
+		   "client mode: a released session whose holder closed it is not handed over");
 }
 
 /* ============================================================ stage 2 */
@@ -1018,7 +1047,7 @@ static int stage_later(int stage)
 	size_t i;
 	int dev;
 
-	printf("KTAP version 1\n1..%zu\n", 3 + sizeof(names) / sizeof(names[0]));
+	printf("KTAP version 1\n1..%zu\n", 4 + sizeof(names) / sizeof(names[0]));
 	expect_ret(luo_is_live_update_boot(NULL), 1, "still a live-update boot");
 	dev = luo_device_open(NULL);
 	result(dev >= 0, "luo_device_open() in stage %d", stage);

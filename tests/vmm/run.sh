@@ -26,12 +26,13 @@ make -s -C "$REPO" vmm-stage >/dev/null || die "step 'build the vmm stage progra
 rc=0
 for v in "${variants[@]}"; do
 	case $v in
-	# Huge pages for the VM's RAM and for the plain migration's fresh RAM.
+	# Huge pages for the VM's RAM and the plain migration's fresh RAM, and
+	# 32 of 2 MiB for the VM of the VMM that dies before the kexec.
 	hugetlb) chain=luo,luo mem=3G append="vmm.backing=hugetlb-2M hugepagesz=2M hugepages=300" ;;
 	hugetlb-1G) chain=luo,luo mem=5G
-		append="vmm.backing=hugetlb-1G vmm.ram_mib=1024 hugepagesz=1G hugepages=2" ;;
-	shmem) chain=luo,luo mem=3G append="vmm.backing=shmem" ;;
-	shmem-stock) chain=luo,stock mem=3G append="vmm.backing=shmem" ;;
+		append="vmm.backing=hugetlb-1G vmm.ram_mib=1024 hugepagesz=1G hugepages=2 hugepagesz=2M hugepages=40" ;;
+	shmem) chain=luo,luo mem=3G append="vmm.backing=shmem hugepagesz=2M hugepages=40" ;;
+	shmem-stock) chain=luo,stock mem=3G append="vmm.backing=shmem hugepagesz=2M hugepages=40" ;;
 	*) die "unknown variant $v (hugetlb, hugetlb-1G, shmem, shmem-stock)" ;;
 	esac
 	"$REPO/scripts/qemu-run.sh" --name "vmm-$v" --chain "$chain" --mem "$mem" \
@@ -39,5 +40,19 @@ for v in "${variants[@]}"; do
 		--host-bin "$qemu" --host-bin "$tcg" --file "$BUILD/tests/vmm/guest.elf:/vmm/guest.elf" \
 		--file "$bios:/vmm/fw/bios-256k.bin" --file "$mboot:/vmm/fw/multiboot_dma.bin" \
 		--file "$BUILD/luod/luod:/bin/luod" || rc=1
+done
+
+# The blackout of each variant that ran, from its stage 2's "VMM" line.
+echo "VM blackout, stop to cont, in ms (one run each; 'plain': the same VM"
+echo "migrated with its RAM to a file and back, with the same kexec and boot):"
+printf '%-12s %5s %9s %6s %9s %7s %9s %8s %9s | %7s %7s %10s %9s\n' variant MiB \
+	state_B save preserve kexec retrieve load blackout "p.save" "p.load" "p.RAM_B" "p.total"
+for v in "${variants[@]}"; do
+	grep -h '^# VMM ' "$BUILD/runs/vmm-$v/stage.log" 2>/dev/null | tail -1 | awk -v v="$v" '{
+		for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		printf "%-12s %5s %9s %6s %9s %7s %9s %8s %9s | %7s %7s %10s %9s\n", v,
+			f["ram_mib"], f["state_bytes"], f["save_ms"], f["preserve_ms"], f["boot_ms"],
+			f["retrieve_ms"], f["load_ms"], f["blackout_ms"], f["plain_save_ms"],
+			f["plain_load_ms"], f["plain_ram_bytes"], f["plain_blackout_ms"] }'
 done
 exit $rc

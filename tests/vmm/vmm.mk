@@ -27,4 +27,6 @@ vmm-stage: luod $(VMM_OUT)/vmm_stage $(VMM_OUT)/guest.elf
 # kexec and after it, and the blackout's breakdown.
 vmm-demo: kernels vmm-stage
 	tests/vmm/run.sh hugetlb
-	@grep -E '^# (guest|vmm)' $(REPO)/build/runs/vmm-hugetlb/stage.log
+	@echo; echo "The guest's own output (its serial port) on both sides of the kexec:"
+	@awk '/LUO-RUNNER: kexec/ { print "  --- kexec: the host kernel is replaced, the VM waits in preserved memory ---" } \
+		/^# (guest|vmm):/ { print "  " substr($$0, 3) }' $(REPO)/build/runs/vmm-hugetlb/stage.log
