@@ -4,6 +4,7 @@
  * programs in tests/hugetlb and tests/shmem):
  *   result()        one KTAP result line, counted in test_nr and failures;
  *   diag()          one KTAP diagnostic line ("# ...");
+ *   read_text()     a small procfs or sysfs file;
  *   read_cmdline()  the kernel command line (for a stage's mode);
  *   cmdline_has()   whether it has a given word (e.g. "kho=off");
  *   hold_sessions() keep this process's session fds open across the kexec
@@ -60,7 +61,24 @@ static void result(int ok, const char *fmt, ...)
 		failures++;
 }
 
-/* The kernel command line in @buf (empty if it cannot be read). */
+/*
+ * A small file (procfs, sysfs) into @buf, NUL-terminated, its last newline
+ * dropped: its length, or -1 (and an empty @buf) if it cannot be read.
+ */
+static __attribute__((unused)) ssize_t read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	return n;
+}
+
+/* One KTAP diagnostic line: "# " and the text. */
 static __attribute__((unused, format(printf, 1, 2))) void diag(const char *fmt, ...)
 {
 	va_list ap;
@@ -73,14 +91,10 @@ static __attribute__((unused, format(printf, 1, 2))) void diag(const char *fmt, 
 	fflush(stdout);
 }
 
+/* The kernel command line in @buf (empty if it cannot be read). */
 static __attribute__((unused)) void read_cmdline(char *buf, size_t size)
 {
-	int fd = open("/proc/cmdline", O_RDONLY);
-	ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : -1;
-
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = 0;
+	read_text("/proc/cmdline", buf, size);
 }
 
 /* Whether the kernel command line has @word as one of its words. */

@@ -623,18 +623,12 @@ static int stage2(void)
 	{
 		/* The kernel's own words, as docs/luod.md gives them. */
 		static const char want[] = "luo-session:\tincoming\nluo-files:\t1\n"
-					   "luo-file:\t1 memfd-v2 retrieved 4096\n";
+					   "luo-file:\t1 memfd-v2 retrieved 4096";
 		char text[512], path[64];
-		ssize_t n = -1;
-		int in;
+		ssize_t n;
 
 		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", sess);
-		in = open(path, O_RDONLY);
-		if (in >= 0) {
-			n = read(in, text, sizeof(text) - 1);
-			close(in);
-		}
-		text[n > 0 ? n : 0] = '\0';
+		n = read_text(path, text, sizeof(text));
 		if (cmdline_has("luod.expect_fdinfo=1"))
 			result(n > 0 && strstr(text, want) != NULL,
 			       "the retrieved session's fdinfo names its one retrieved file and its size");
@@ -703,16 +697,11 @@ static pid_t luod_main_pid(void)
 static pid_t parent_of(pid_t pid)
 {
 	char path[64], buf[512], *p;
-	int fd, ppid = -1;
-	ssize_t n;
+	int ppid = -1;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
+	if (read_text(path, buf, sizeof(buf)) <= 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
 	p = strrchr(buf, ')');
 	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
 		return -1;
@@ -736,15 +725,9 @@ static pid_t new_luod(pid_t old)
 
 static int pid1_is_systemd(void)
 {
-	char comm[32] = "";
-	int fd = open("/proc/1/comm", O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, comm, sizeof(comm) - 1);
+	char comm[32];
 
-	if (fd >= 0)
-		close(fd);
-	comm[n > 0 ? n : 0] = '\0';
-	comm[strcspn(comm, "\n")] = '\0';
-	return !strcmp(comm, "systemd");
+	return read_text("/proc/1/comm", comm, sizeof(comm)) > 0 && !strcmp(comm, "systemd");
 }
 
 static int sd_stage1(void)

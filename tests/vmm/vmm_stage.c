@@ -292,26 +292,38 @@ static const char *migrate_caps(int ignore_shared)
 }
 
 /*
+ * VERB ("migrate" or "migrate-incoming") to or from this process's file
+ * descriptor FD through cat (REDIR "> " or ""), and wait for "completed":
+ * 0 with query-migrate's answer in BUF, or -1.
+ */
+static int migrate(int s, const char *verb, const char *redir, int fd, char *buf, size_t size)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd),
+		 "{\"execute\":\"%s\",\"arguments\":{\"uri\":\"exec:cat %s/proc/%d/fd/%d\"}}",
+		 verb, redir, (int)getpid(), fd);
+	if (qmp(s, cmd, buf, size))
+		return -1;
+	return qmp_wait(s, "{\"execute\":\"query-migrate\"}", "\"completed\"", "\"failed\"",
+			buf, size);
+}
+
+/*
  * Stop the guest and migrate to the file descriptor FD of this process
  * (the device state only with IGNORE_SHARED), then quit QEMU. 0 with the
  * RAM module's bytes sent in *RAM_BYTES, or -1.
  */
 static int save_vm(int s, pid_t qemu, int fd, int ignore_shared, uint64_t *ram_bytes)
 {
-	char buf[8192], cmd[256];
+	char buf[8192];
 	const char *ram;
 	int ret;
 
 	ret = qmp(s, "{\"execute\":\"stop\"}", buf, sizeof(buf));
 	ret = ret ? ret : qmp(s, migrate_caps(ignore_shared), buf, sizeof(buf));
-	snprintf(cmd, sizeof(cmd),
-		 "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"exec:cat > /proc/%d/fd/%d\"}}",
-		 (int)getpid(), fd);
-	ret = ret ? ret : qmp(s, cmd, buf, sizeof(buf));
-	ret = ret ? ret :
-		qmp_wait(s, "{\"execute\":\"query-migrate\"}", "\"completed\"", "\"failed\"",
-			 buf, sizeof(buf));
-	ram = strstr(buf, "\"ram\"");
+	ret = ret ? ret : migrate(s, "migrate", "> ", fd, buf, sizeof(buf));
+	ram = ret ? NULL : strstr(buf, "\"ram\"");
 	*ram_bytes = ram ? field_u64(ram, "\"transferred\": ") : 0;
 	stop_qemu(s, qemu);
 	return ret;
@@ -323,7 +335,7 @@ static int save_vm(int s, pid_t qemu, int fd, int ignore_shared, uint64_t *ram_b
  */
 static int load_vm(int ram_fd, int fd, int ignore_shared, pid_t *qemu)
 {
-	char buf[8192], cmd[256];
+	char buf[8192];
 	int s, ret;
 
 	*qemu = start_qemu(ram_fd, 1, ram_size);
@@ -331,13 +343,7 @@ static int load_vm(int ram_fd, int fd, int ignore_shared, pid_t *qemu)
 	if (s < 0)
 		return -1;
 	ret = qmp(s, migrate_caps(ignore_shared), buf, sizeof(buf));
-	snprintf(cmd, sizeof(cmd),
-		 "{\"execute\":\"migrate-incoming\",\"arguments\":{\"uri\":\"exec:cat /proc/%d/fd/%d\"}}",
-		 (int)getpid(), fd);
-	ret = ret ? ret : qmp(s, cmd, buf, sizeof(buf));
-	ret = ret ? ret :
-		qmp_wait(s, "{\"execute\":\"query-migrate\"}", "\"completed\"", "\"failed\"",
-			 buf, sizeof(buf));
+	ret = ret ? ret : migrate(s, "migrate-incoming", "", fd, buf, sizeof(buf));
 	ret = ret ? ret : qmp(s, "{\"execute\":\"cont\"}", buf, sizeof(buf));
 	if (ret) {
 		close(s);
@@ -367,13 +373,10 @@ static double tsc_hz(void)
 
 static long free_2m_pages(void)
 {
-	char buf[32] = "";
-	int fd = open("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	char buf[32];
 
-	if (fd >= 0)
-		close(fd);
-	return n > 0 ? strtol(buf, NULL, 10) : -1;
+	return read_text("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", buf,
+			 sizeof(buf)) > 0 ? strtol(buf, NULL, 10) : -1;
 }
 
 /*
