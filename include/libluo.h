@@ -64,8 +64,11 @@ extern "C" {
 
 /** @brief Major version of the library (matches the SONAME `libluo.so.1`). */
 #define LIBLUO_MAJOR_VERSION 1
-/** @brief Minor version of the library: 1.1 added the LIBLUO_1.1 symbols. */
-#define LIBLUO_MINOR_VERSION 1
+/**
+ * @brief Minor version of the library: 1.1 added the LIBLUO_1.1 symbols,
+ * 1.2 those of LIBLUO_1.2.
+ */
+#define LIBLUO_MINOR_VERSION 2
 /** @brief Patch level of the library. */
 #define LIBLUO_PATCH_VERSION 0
 
@@ -284,6 +287,8 @@ LUO_API int luo_watch_ready(int wfd, int id);
  * over and nobody retrieved is retrieved and finished by luod, which
  * discards it.
  *
+ * Since 1.2.
+ *
  * @param conn connection from luo_connect().
  * @param name the session's name as given to luo_session_create()
  *             (root may name another owner's as "UID/NAME").
@@ -292,7 +297,8 @@ LUO_API int luo_watch_ready(int wfd, int id);
  *         yours), -EPERM (another owner's), others as send(2)/recv(2).
  *
  * @par Thread safety
- * Thread-safe.
+ * As for every request on a luod connection: one request at a time on a
+ * connection (or one connection per thread).
  */
 LUO_API int luo_release(int conn, const char *name);
 

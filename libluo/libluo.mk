@@ -46,7 +46,7 @@ WERROR ?= 0
 # Where the project lives; goes into libluo.pc as URL.
 LIBLUO_URL ?= https://docs.kernel.org/core-api/liveupdate.html
 
-LIBLUO_VERSION := 1.1.0
+LIBLUO_VERSION := 1.2.0
 LIBLUO_SONAME := libluo.so.1
 
 LIBLUO_SRCDIR := $(REPO)/libluo

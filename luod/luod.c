@@ -441,7 +441,8 @@ static int still_alive(uint32_t owner, const char *name)
 /*
  * Released sessions whose last holder has gone since: drop them from the
  * record, so that they neither fill their owner's quota nor show in the
- * next kernel.
+ * next kernel. Done before a CREATE, a LIST or STATUS, and a PREPARE (the
+ * last request before a kexec).
  */
 static void prune_released(void)
 {
@@ -625,6 +626,7 @@ static int start_prepare(const struct client *c, uint32_t seq, uint32_t timeout_
 		return -EPERM;
 	if (prep.active)
 		return -EBUSY;
+	prune_released();
 	if (timeout_ms > 600000)
 		timeout_ms = 600000;
 	prep.active = 1;
@@ -766,6 +768,7 @@ static int serve(struct client *c)
 		break;
 	case LUOD_LIST:
 	case LUOD_STATUS:
+		prune_released();
 		plen = do_list(c, payload, LUOD_MAX_REPLY - LUOD_HDR_SIZE - 4,
 			       req.hdr.type == LUOD_STATUS);
 		if (plen < 0)

@@ -8,8 +8,15 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ $# -ge 1 ] || { echo "usage: $0 BIN..." >&2; exit 2; }
+libs=()
 for bin in "$@"; do
 	[ -f "$bin" ] || die "$bin does not exist on the host"
+	# A static program has no libraries (ldd says so and fails).
+	out=$(ldd "$bin" 2>&1) || continue
+	if grep -q 'not found' <<<"$out"; then
+		die "$bin needs a library the host lacks: $(grep 'not found' <<<"$out" | tr -s ' \t' ' ')"
+	fi
+	libs+=($(awk '$(NF-1) ~ /^\// { print $(NF-1) } $1 ~ /^\// { print $1 }' <<<"$out"))
 done
 
 # Every directory above PATH, top first (gen_init_cpio makes none itself).
@@ -27,10 +34,7 @@ for l in lib lib64 sbin; do
 done
 # Each file under the name the loader asks for (libacl.so.1, not the
 # versioned file the link points at).
-for bin in "$@"; do
-	echo "$bin"
-	ldd "$bin" | awk '$(NF-1) ~ /^\// { print $(NF-1) } $1 ~ /^\// { print $1 }'
-done | sort -u | while read -r f; do
+printf '%s\n' "$@" "${libs[@]}" | sort -u | while read -r f; do
 	dst=$(realpath "$(dirname "$f")")/$(basename "$f")
 	parents "$dst"
 	echo "file $dst $(realpath "$f") 0755 0 0"

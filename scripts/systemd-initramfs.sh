@@ -15,7 +15,10 @@ dir=$1
 	die "systemd is not installed on the host (run scripts/deps.sh)"
 mkdir -p "$dir"
 
-"$REPO/scripts/initramfs-dyn.sh" /lib/systemd/systemd "$(command -v systemctl)"
+# systemd 255 and later start every unit through systemd-executor.
+bins=(/lib/systemd/systemd "$(command -v systemctl)")
+[ -x /lib/systemd/systemd-executor ] && bins+=(/lib/systemd/systemd-executor)
+"$REPO/scripts/initramfs-dyn.sh" "${bins[@]}"
 
 echo "root:x:0:0:root:/:/bin/sh" > "$dir/passwd"
 echo "root:x:0:" > "$dir/group"

@@ -45,18 +45,18 @@ check "warnings are errors only when asked: no -Werror without WERROR=1" \
 check "WERROR=1 builds warning-free with the packager's flags" \
 	"${mk[@]}" WERROR=1 libluo
 check "the packager's CFLAGS reached the compiler (recorded switches)" \
-	bash -c "readelf -p .GCC.command.line '$src/build/libluo/libluo.so.1.1.0' > '$work/switches' &&
+	bash -c "readelf -p .GCC.command.line '$src/build/libluo/libluo.so.1.2.0' > '$work/switches' &&
 		grep -q -- '-O1 .*-fstack-protector-strong' '$work/switches'"
 check "the packager's CPPFLAGS reached the compiler (_FORTIFY_SOURCE: __*_chk calls)" \
-	bash -c "objdump -T '$src/build/libluo/libluo.so.1.1.0' > '$work/lib.dynsym' &&
+	bash -c "objdump -T '$src/build/libluo/libluo.so.1.2.0' > '$work/lib.dynsym' &&
 		grep -Eq '__(memcpy|snprintf|read)_chk' '$work/lib.dynsym'"
 check "the packager's LDFLAGS reached the linker (BIND_NOW)" \
-	bash -c "readelf -d '$src/build/libluo/libluo.so.1.1.0' > '$work/dynamic' &&
+	bash -c "readelf -d '$src/build/libluo/libluo.so.1.2.0' > '$work/dynamic' &&
 		grep -q 'BIND_NOW' '$work/dynamic'"
 check "make -f libluo/libluo.mk install DESTDIR= PREFIX=/usr LIBDIR=$libdir" \
 	"${mk[@]}" install
 
-for f in $libdir/libluo.so.1.1.0 $libdir/libluo.so.1 $libdir/libluo.so $libdir/libluo.a \
+for f in $libdir/libluo.so.1.2.0 $libdir/libluo.so.1 $libdir/libluo.so $libdir/libluo.a \
 	/usr/include/libluo.h $libdir/pkgconfig/libluo.pc /usr/share/man/man3/libluo.h.3 \
 	/usr/share/doc/libluo/COPYING /usr/share/doc/libluo/LGPL-2.1 /usr/share/doc/libluo/MIT; do
 	check "installed $f" test -e "$root$f"
@@ -95,13 +95,13 @@ int main(void)
 }
 EOF
 pcenv=(env PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_LIBDIR="$root$libdir/pkgconfig")
-check "pkg-config --modversion libluo is 1.1.0" \
-	bash -c "[ \"\$(${pcenv[*]@Q} pkg-config --modversion libluo)\" = 1.1.0 ]"
+check "pkg-config --modversion libluo is 1.2.0" \
+	bash -c "[ \"\$(${pcenv[*]@Q} pkg-config --modversion libluo)\" = 1.2.0 ]"
 check "build an out-of-tree program with pkg-config --cflags --libs libluo" \
 	bash -c "cc -std=c11 -Wall -Werror -o '$work/app' '$work/app.c' \$(${pcenv[*]@Q} pkg-config --cflags --libs libluo)"
-check "it runs against the installed library and sees 1.1.0" \
+check "it runs against the installed library and sees 1.2.0" \
 	bash -c "LD_LIBRARY_PATH='$root$libdir' '$work/app' > '$work/app.out' &&
-		grep -q '^1\.1\.0 ' '$work/app.out'"
+		grep -q '^1\.2\.0 ' '$work/app.out'"
 check "it binds luo_version to LIBLUO_1.1 and luo_strerror to LIBLUO_1.0" \
 	bash -c "objdump -T '$work/app' > '$work/app.dynsym' &&
 		grep -q '(LIBLUO_1.1) *luo_version$' '$work/app.dynsym' &&
@@ -111,7 +111,7 @@ check "it binds luo_version to LIBLUO_1.1 and luo_strerror to LIBLUO_1.0" \
 sed 's/^\t\tluo_version;$//; s/^\t\tluo_strerror;$/\t\tluo_strerror;\n\t\tluo_version;/' \
 	"$src/libluo/libluo.map" > "$work/bad.map"
 check "check-exports.sh refuses a library whose versions differ from the map" \
-	bash -c "! sh '$src/libluo/check-exports.sh' '$src/build/libluo/libluo.so.1.1.0' '$work/bad.map' '$src/include/libluo.h'"
+	bash -c "! sh '$src/libluo/check-exports.sh' '$src/build/libluo/libluo.so.1.2.0' '$work/bad.map' '$src/include/libluo.h'"
 
 check "make -f libluo/libluo.mk uninstall leaves no file behind" \
 	bash -c "${mk[*]@Q} uninstall && [ -z \"\$(find '$root' -type f -o -type l)\" ]"

@@ -552,12 +552,27 @@ static void version_matches_header(void **state)
 {
 	(void)state;
 	assert_int_equal(luo_version(), LIBLUO_VERSION);
-	assert_int_equal(LIBLUO_VERSION, (1 << 16) | (1 << 8));
-	assert_true(luo_version() >= LIBLUO_VERSION_NUM(1, 1, 0));
+	assert_int_equal(LIBLUO_VERSION, (1 << 16) | (2 << 8));
+	assert_true(luo_version() >= LIBLUO_VERSION_NUM(1, 2, 0));
 	assert_true(luo_version() < LIBLUO_VERSION_NUM(2, 0, 0));
 }
 
+/* luo_release() refuses what is not a luod connection before it sends. */
+static void release_bad_args(void **state)
+{
+	int p[2];
+
+	(void)state;
+	assert_int_equal(luo_release(-1, "vm"), -EBADF);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(luo_release(p[0], NULL), -EINVAL);
+	assert_int_equal(luo_release(p[0], "vm"), -ENOTSOCK);
+	close(p[0]);
+	close(p[1]);
+}
+
 DEFINE_TESTS(session,
+	cmocka_unit_test(release_bad_args),
 	cmocka_unit_test(create_ok),
 	cmocka_unit_test(create_name_63_bytes),
 	cmocka_unit_test(create_name_64_bytes),

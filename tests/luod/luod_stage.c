@@ -42,7 +42,7 @@
 #define NFILES 16
 #define FILE_SIZE (16u << 10)
 #define UID0 1000u
-#define STAGE1_TESTS 24
+#define STAGE1_TESTS 25
 #define STAGE2_TESTS 13
 
 static unsigned char pat(uint32_t uid, int k, int f, size_t off)
@@ -51,6 +51,14 @@ static unsigned char pat(uint32_t uid, int k, int f, size_t off)
 
 	x *= 0x9e3779b97f4a7c15ull;
 	return (unsigned char)(x >> 56);
+}
+
+/* A wait status as a shell gives it: the exit code, or 128 + the signal. */
+static int exit_code(int status)
+{
+	if (status < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 /* Become UID in a child; run FN; its exit status is the number of errors. */
@@ -303,10 +311,17 @@ static void release(int conn)
 	b = conn < 0 ? conn : luo_session_create(conn, "rel-a");
 	result(a >= 0 && ret == 0 && b >= 0,
 	       "RELEASE of a session nobody holds frees its name (%d, %d, %d)", a, ret, b);
+	/*
+	 * Released while this client holds it: listed; then the client lets
+	 * go: gone from the very next LIST (not only after the next CREATE).
+	 */
+	ret = conn < 0 ? conn : luo_release(conn, "rel-a");
+	a = listed("rel-a");
 	if (b >= 0)
 		close(b);
-	if (conn >= 0)
-		luo__broker_request(conn, LUOD_RELEASE, "rel-a", NULL, NULL, NULL);
+	result(ret == 0 && a && !listed("rel-a"),
+	       "a released session is listed while its client holds it, not once it let go (%d)",
+	       ret);
 
 	b = conn < 0 ? conn : luo_session_create(conn, "rel-b");
 	fd = luo_memfd_create("rel-b", &mo);
@@ -368,7 +383,7 @@ static int luoctl(const char *args, char *out, size_t size)
 		return -1;
 	n = fread(out, 1, size - 1, f);
 	out[n] = '\0';
-	return WEXITSTATUS(pclose(f));
+	return exit_code(pclose(f));
 }
 
 static int kexec_loaded(void)
@@ -674,7 +689,7 @@ static int sh_line(const char *cmd, char *out, size_t size)
 	n = fread(out, 1, size - 1, f);
 	out[n] = '\0';
 	out[strcspn(out, "\n")] = '\0';
-	return WEXITSTATUS(pclose(f));
+	return exit_code(pclose(f));
 }
 
 static int unit_state_is(const char *unit, const char *want)

@@ -7,8 +7,10 @@
  * index into that page (every page of RAM above 2 MiB) and prints the sum
  * of those words ("FILLED"). Then it loops for ever: bump a counter kept in
  * RAM, write the counter into one word of page (counter mod pages), and
- * every TICK_EVERY rounds print "TICK counter SUM sum OK|BAD", where BAD
- * means some page does not hold the last counter written to it. So a run
+ * every pages / 4 rounds print "TICK counter SUM sum OK|BAD", where BAD
+ * means some page does not hold the last counter written to it. A tick
+ * checks the last `pages` writes, which reach back past the previous tick:
+ * the first tick after a migration checks writes made before it. So a run
  * that goes on after a migration without "BOOT", with a counter above the
  * last one before it, the same sum and OK, kept its RAM, its CPU state and
  * its last writes.
@@ -19,7 +21,6 @@
 #define MB_FLAGS 0x00000002u /* give the memory size */
 #define RAM_BASE 0x200000u   /* the pattern starts above the image */
 #define PAGE 4096u
-#define TICK_EVERY (1u << 18)
 #define COM1 0x3f8
 
 __attribute__((section(".multiboot"), used, aligned(4)))
@@ -117,7 +118,7 @@ static int last_writes_ok(uint32_t counter, uint32_t pages)
 void guest_main(uint32_t magic, const struct mb_info *mb);
 void guest_main(uint32_t magic, const struct mb_info *mb)
 {
-	uint32_t ram, pages, i, counter = 0;
+	uint32_t ram, pages, i, every, counter = 0;
 
 	outb(COM1 + 1, 0x00); /* no interrupts */
 	outb(COM1 + 3, 0x03); /* 8N1 */
@@ -127,6 +128,7 @@ void guest_main(uint32_t magic, const struct mb_info *mb)
 	}
 	ram = 0x100000u + mb->mem_upper * 1024u;
 	pages = (ram - RAM_BASE) / PAGE;
+	every = pages / 4;
 	puts_serial("BOOT ram ");
 	put_u32(ram >> 20, 10);
 	puts_serial(" MiB pages ");
@@ -142,7 +144,7 @@ void guest_main(uint32_t magic, const struct mb_info *mb)
 	for (;;) {
 		counter++;
 		page_at(counter % pages)[1] = counter;
-		if (counter % TICK_EVERY)
+		if (counter % every)
 			continue;
 		puts_serial("TICK ");
 		put_u32(counter, 10);

@@ -48,7 +48,7 @@ echo "migrated with its RAM to a file and back, with the same kexec and boot):"
 printf '%-12s %5s %9s %6s %9s %7s %9s %8s %9s | %7s %7s %10s %9s\n' variant MiB \
 	state_B save preserve kexec retrieve load blackout "p.save" "p.load" "p.RAM_B" "p.total"
 for v in "${variants[@]}"; do
-	grep -h '^# VMM ' "$BUILD/runs/vmm-$v/stage.log" 2>/dev/null | tail -1 | awk -v v="$v" '{
+	{ grep -h '^# VMM ' "$BUILD/runs/vmm-$v/stage.log" 2>/dev/null || true; } | tail -1 | awk -v v="$v" '{
 		for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 		printf "%-12s %5s %9s %6s %9s %7s %9s %8s %9s | %7s %7s %10s %9s\n", v,
 			f["ram_mib"], f["state_bytes"], f["save_ms"], f["preserve_ms"], f["boot_ms"],
