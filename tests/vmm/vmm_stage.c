@@ -284,11 +284,10 @@ static const char *setup_backing(struct luo_memfd_opts *o)
 
 static const char *migrate_caps(int ignore_shared)
 {
-	return ignore_shared ?
-	       "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":"
-	       "[{\"capability\":\"x-ignore-shared\",\"state\":true}]}}" :
-	       "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":"
-	       "[{\"capability\":\"x-ignore-shared\",\"state\":false}]}}";
+#define CAPS(on) "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":" \
+		 "[{\"capability\":\"x-ignore-shared\",\"state\":" on "}]}}"
+	return ignore_shared ? CAPS("true") : CAPS("false");
+#undef CAPS
 }
 
 /*
@@ -519,11 +518,12 @@ static int stage2(void)
 	int ram, state, mfd, s, conn, sess, ret, file;
 	double t0, retrieve_ms, load_ms, plain_save_ms = -1, plain_load_ms = -1, boot_ms;
 	struct meta m = { 0 };
+	const char *backing;
 	struct ticks t;
 	pid_t qemu;
 
 	printf("KTAP version 1\n1..%d\n", STAGE2_TESTS);
-	setup_backing(&plain);
+	backing = setup_backing(&plain);
 	start_luod();
 	t0 = now_s();
 	conn = luo_connect(NULL);
@@ -591,7 +591,7 @@ static int stage2(void)
 	boot_ms = (double)(tsc_start - m.tsc_end) / m.tsc_hz * 1e3;
 	/* One line for tests/vmm/run.sh's table (docs/vmm.md). */
 	diag("VMM backing=%s ram_mib=%llu state_bytes=%lld save_ms=%.0f preserve_ms=%.1f boot_ms=%.0f retrieve_ms=%.1f load_ms=%.0f blackout_ms=%.0f plain_save_ms=%.0f plain_load_ms=%.0f plain_ram_bytes=%" PRIu64 " plain_blackout_ms=%.0f",
-	     setup_backing(&plain), ram_size >> 20, m.state_bytes, m.save_ms, m.preserve_ms,
+	     backing, ram_size >> 20, m.state_bytes, m.save_ms, m.preserve_ms,
 	     boot_ms, retrieve_ms, load_ms, (double)(tsc_cont - m.tsc_stop) / m.tsc_hz * 1e3,
 	     plain_save_ms, plain_load_ms, ram_bytes, plain_save_ms + plain_load_ms + boot_ms);
 	diag("stage 2: %d failure(s)", failures);
