@@ -9,7 +9,7 @@ REPO := $(CURDIR)
 SHELL := /bin/bash
 export KSRC
 
-.PHONY: all deps kernels kernel-stock kernel-luo kernel-debug demo test \
+.PHONY: all deps kernels kernel-stock kernel-luo kernel-debug demo test test-full \
 	kernel-patches upstream-tests soak clean help install uninstall
 
 all: kernels
@@ -38,6 +38,11 @@ demo: deps
 
 test: deps
 	@scripts/run-tests.sh
+
+# make test, plus the debug-kernel runs of tests/suites-full (longer than CI
+# has time for; docs/testing.md says which runs where).
+test-full: deps
+	@scripts/run-tests.sh --full
 
 # Boot the debug kernel SOAK_N times (default 100) and report the rate of
 # boots that logged a kernel report (docs/testing.md).

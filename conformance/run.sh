@@ -4,7 +4,7 @@
 # (KUnit suite luo_conformance) and the end-to-end layer (across kexecs).
 #
 # usage: conformance/run.sh [--handler shmem|hugetlb-2M|hugetlb-1G|all] [--kernel luo|debug|stock]
-#                           [--require H1,H2] [--no-build]
+#                           [--require H1,H2] [--part all|main|debug] [--no-build]
 #
 # Chains, in this order (one QEMU run each, run directory
 # build/runs/conformance-NAME; the debug kernel's last, as it may still be
@@ -25,10 +25,14 @@
 #
 # --require makes a missing handler a failure instead of a skip
 # (luo_conformance.require=...; also CONFORMANCE_REQUIRE in the environment).
+# --part main runs the chains above kunit-debug, --part debug the debug
+# kernel's chains only (kunit-debug, debug, debug-1G): scripts/run-tests.sh
+# runs them as two suites, so that the main part does not hold a slot while
+# the debug kernel is still building.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 
-handler=all kernel=luo require=${CONFORMANCE_REQUIRE:-} build=1
+handler=all kernel=luo require=${CONFORMANCE_REQUIRE:-} build=1 part=all
 usage() {
 	sed -n 's/^# \{0,1\}//; 3,6p' "$0" >&2
 	exit 2
@@ -38,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--handler) handler=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--require) require=$2; shift 2 ;;
+	--part) part=$2; shift 2 ;;
 	--no-build) build=0; shift ;;
 	-h | --help) usage ;;
 	*) echo "conformance: unknown option $1" >&2; usage ;;
@@ -45,6 +50,7 @@ while [ $# -gt 0 ]; do
 done
 case "$handler" in shmem | hugetlb-2M | hugetlb-1G | all) ;; *) usage ;; esac
 case "$kernel" in luo | debug | stock) ;; *) usage ;; esac
+case "$part" in all | main | debug) ;; *) usage ;; esac
 
 bin=$REPO/build/conformance/luo-conformance
 if [ $build -eq 1 ]; then
@@ -86,15 +92,18 @@ run_chain() { # NAME CHAIN MEM TIMEOUT APPEND [qemu-run.sh options...]
 # In-kernel layer: every generic case once per handler descriptor.
 kpools="hugepagesz=2M hugepages=8 hugepagesz=1G hugepages=1"
 kstage=$REPO/conformance/kunit-stage.sh
-if [ "$kernel" != stock ]; then
+main=1 debug=1
+[ "$part" = debug ] && main=0
+[ "$part" = main ] && debug=0
+if [ $main -eq 1 ] && [ "$kernel" != stock ]; then
 	run_chain kunit-"$kernel" "$kernel" 3G 300 "$kpools $common" \
 		--kunit luo_conformance --stage "$kstage"
 fi
 
 # End-to-end layer.
-run_chain "$kernel"3 "$kernel,$kernel,$kernel" 3G 420 "$pools $common luo_conformance.big=1" \
+[ $main -eq 1 ] && run_chain "$kernel"3 "$kernel,$kernel,$kernel" 3G 420 "$pools $common luo_conformance.big=1" \
 	--append-stage "1:hugepages=1"
-if [ "$handler" = all ] || [ "$handler" = shmem ]; then
+if [ $main -eq 1 ] && { [ "$handler" = all ] || [ "$handler" = shmem ]; }; then
 	# The 1 GiB shmem variant (luo_conformance.big=1) crosses stock -> luo too.
 	run_chain stock-luo stock,luo 3G 240 "luo_conformance.handlers=shmem luo_conformance.big=1" \
 		--append-stage "2:luo_conformance.holes_filled=1"
@@ -105,11 +114,11 @@ fi
 have_debug=0
 [ -f "$REPO/build/kernel/debug/bzImage" ] || [ -f "$REPO/build/kernel/debug/build.pending" ] &&
 	have_debug=1
-if [ "$kernel" = luo ] && [ $have_debug -eq 1 ]; then
+if [ $debug -eq 1 ] && [ "$kernel" = luo ] && [ $have_debug -eq 1 ]; then
 	run_chain kunit-debug debug 3G 600 "$kpools $common" \
 		--kunit luo_conformance --stage "$kstage"
 fi
-if [ "$kernel" != debug ]; then
+if [ $debug -eq 1 ] && [ "$kernel" != debug ]; then
 	if [ $have_debug -eq 1 ]; then
 		# The luo chain's 3 GiB, default KHO scratch (patch 0052 counts
 		# the KASAN shadow once), the 1 GiB variants (big=1). KASAN

@@ -26,6 +26,17 @@ if [ -n "${LUO_EXTRA_CONFIG:-}" ]; then
 fi
 
 src=$(kernel_source)
+out=$BUILD/kernel/$variant
+# A variant already built from exactly these inputs is not looked at again,
+# and without the lock: a suite that needs the luo kernel must not wait for
+# the debug kernel that scripts/run-tests.sh builds in the background.
+# build/kernel/VARIANT/inputs-key records what it was built from
+# (kernel_inputs_key in lib.sh).
+inputs_key=$(kernel_inputs_key "$variant" "$src")
+if [ -f "$out/bzImage" ] && [ "$(cat "$out/inputs-key" 2>/dev/null)" = "$inputs_key" ]; then
+	say "kernel $variant: $out/bzImage (up to date)"
+	exit 0
+fi
 # One kernel build per cache at a time (they share the luo tree); a second
 # caller waits.
 mkdir -p "$CACHE"
@@ -107,11 +118,11 @@ step "build $variant kernel ($kver)" "$log" "${mk[@]}" bzImage
 step "install $variant headers" "$LOGS/headers-$variant.log" "${mk[@]}" headers_install
 : > "$obj/.luo-built"
 
-out=$BUILD/kernel/$variant
 mkdir -p "$out"
 cp "$obj/arch/x86/boot/bzImage" "$out/bzImage.tmp" && mv "$out/bzImage.tmp" "$out/bzImage"
 cp "$obj/.config" "$out/config"
 mkdir -p "$out/usr/include"
 rsync -a --delete "$obj/usr/include/" "$out/usr/include/"
 echo "$obj" > "$out/objdir"
+echo "$inputs_key" > "$out/inputs-key"
 say "kernel $variant: $out/bzImage"

@@ -46,6 +46,29 @@ kernel_source() {
 	fi
 }
 
+# kernel_inputs_key VARIANT SRC: a key of everything a kernel variant is
+# built from: the source, scripts/build-kernel.sh, the config fragments
+# (base, luo, debug, LUO_EXTRA_CONFIG) and, for luo and debug, what
+# prepare-tree.sh puts into the tree (kernel/). build-kernel.sh records it
+# next to the image (build/kernel/VARIANT/inputs-key).
+kernel_inputs_key() {
+	local variant=$1 src=$2 inputs
+	inputs=("$REPO/scripts/build-kernel.sh" "$REPO/kernel/configs/base.config")
+	case "$variant" in
+	stock) ;;
+	luo | debug) inputs+=("$REPO/kernel" "$REPO/scripts/prepare-tree.sh") ;;
+	*) die "unknown variant '$variant' (stock, luo or debug)" ;;
+	esac
+	if [ -n "${LUO_EXTRA_CONFIG:-}" ]; then
+		inputs+=("$LUO_EXTRA_CONFIG")
+	fi
+	{
+		echo "$variant $src"
+		find "${inputs[@]}" -type f -print0 | sort -z | xargs -0 sha1sum |
+			sed "s|  $REPO/|  |"
+	} | sha1sum | cut -d' ' -f1
+}
+
 # runner_tools: build the QEMU runner's host tools (guest init, gen_init_cpio)
 # when their sources change; print their directory.
 runner_tools() {

@@ -24,10 +24,17 @@
 # products (libluo, stage programs, runner tools) are built first, serially.
 # The summary lists the suites in tests/suites order.
 #
-# usage: run-tests.sh [SUITE...]   (default: all suites in tests/suites)
+# --full also runs the suites of tests/suites-full (`make test-full`).
+#
+# usage: run-tests.sh [--full] [SUITE...]   (default: all suites in tests/suites)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+lists=("$REPO/tests/suites")
+if [ "${1:-}" = --full ]; then
+	lists+=("$REPO/tests/suites-full")
+	shift
+fi
 want=("$@")
 
 # Whatever stops this script early, its last line is still a result line.
@@ -155,7 +162,7 @@ while read -r name cmd; do
 	done
 	run_suite "$name" "$cmd" &
 	suite_pids+=($!)
-done < "$REPO/tests/suites"
+done < <(cat "${lists[@]}")
 wait
 
 total_p=0 total_f=0 total_s=0 cached=0
