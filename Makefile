@@ -2,6 +2,7 @@
 # Live-update preservation of memfds: one entry point.
 #   make demo    build everything, boot QEMU, preserve -> kexec -> retrieve, print a table
 #   make test    every test (unit, KUnit, QEMU), ending with "N passed, N failed"
+#   make test-full  make test plus the debug-kernel runs of tests/suites-full
 #   make install install libluo, luod and luoctl (PREFIX, LIBDIR, DESTDIR; make uninstall)
 # KSRC=/path/to/linux-7.3 uses your own pristine tree instead of Debian's package.
 

@@ -34,7 +34,7 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 
 handler=all kernel=luo require=${CONFORMANCE_REQUIRE:-} build=1 part=all
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,6p' "$0" >&2
+	sed -n 's/^# \{0,1\}//; 6,7p' "$0" >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do

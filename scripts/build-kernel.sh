@@ -31,24 +31,39 @@ out=$BUILD/kernel/$variant
 # and without the lock: a suite that needs the luo kernel must not wait for
 # the debug kernel that scripts/run-tests.sh builds in the background.
 # build/kernel/VARIANT/inputs-key records what it was built from
-# (kernel_inputs_key in lib.sh).
-inputs_key=$(kernel_inputs_key "$variant" "$src")
-if [ -f "$out/bzImage" ] && [ "$(cat "$out/inputs-key" 2>/dev/null)" = "$inputs_key" ]; then
+# (kernel_inputs_key in lib.sh), and no file of the source may be newer.
+up_to_date() {
+	[ -f "$out/bzImage" ] &&
+		[ "$(cat "$out/inputs-key" 2>/dev/null)" = "$(kernel_inputs_key "$variant" "$src")" ] &&
+		[ -z "$(find "$src" -path "$src/obj-*" -prune -o -newer "$out/inputs-key" -print -quit)" ]
+}
+if up_to_date; then
 	say "kernel $variant: $out/bzImage (up to date)"
 	exit 0
 fi
 # One kernel build per cache at a time (they share the luo tree); a second
-# caller waits.
+# caller waits, and then may find the kernel built.
 mkdir -p "$CACHE"
 exec 9> "$CACHE/build.lock"
 flock 9
+if up_to_date; then
+	say "kernel $variant: $out/bzImage (up to date)"
+	exit 0
+fi
+# The key of what this build reads, taken under the lock.
+inputs_key=$(kernel_inputs_key "$variant" "$src")
+rm -f "$out/inputs-key"
 kver=$(make -s --no-print-directory -C "$src" kernelversion 2>/dev/null)
 if [ "$variant" = stock ]; then
 	tree=$src
 else
 	tree=$CACHE/tree/$kver
+	# .luo-inputs-key: what the tree holds (scripts/export-patches.sh
+	# reads it without the lock).
+	rm -f "$tree/.luo-inputs-key"
 	step "prepare luo tree (overlay + patches)" "$LOGS/prepare-tree.log" \
 		"$REPO/scripts/prepare-tree.sh" "$src" "$tree"
+	LUO_EXTRA_CONFIG='' kernel_inputs_key luo "$src" > "$tree/.luo-inputs-key"
 fi
 # Object dirs sit directly under their source tree (TREE/obj-VARIANT), so
 # kbuild uses the relative srctree ".." and a command line reads the same in

@@ -13,16 +13,19 @@ set -euo pipefail
 src=$(kernel_source)
 out=$BUILD/kernel-patches
 tree=$CACHE/tree/$(make -s --no-print-directory -C "$src" kernelversion)
-# The tree is shared with build-kernel.sh. If the luo kernel was last built
-# from exactly these inputs, the tree holds them already: no need to wait for
-# the lock (held for the whole debug build that run-tests.sh starts).
+# The tree is shared with build-kernel.sh. If it was last prepared from
+# exactly these inputs (its .luo-inputs-key), it holds them already: no need
+# to wait for the lock (held for the whole debug build that run-tests.sh
+# starts).
 if [ -f "$tree/.luo-manifest" ] &&
-	[ "$(cat "$BUILD/kernel/luo/inputs-key" 2>/dev/null)" = "$(LUO_EXTRA_CONFIG= kernel_inputs_key luo "$src")" ]; then
+	[ "$(cat "$tree/.luo-inputs-key" 2>/dev/null)" = "$(LUO_EXTRA_CONFIG='' kernel_inputs_key luo "$src")" ]; then
 	say "luo tree: $tree (up to date)"
 else
 	exec 9> "$CACHE/build.lock"
 	flock 9
+	rm -f "$tree/.luo-inputs-key"
 	step "prepare luo tree" "$LOGS/prepare-tree.log" "$REPO/scripts/prepare-tree.sh" "$src" "$tree"
+	LUO_EXTRA_CONFIG='' kernel_inputs_key luo "$src" > "$tree/.luo-inputs-key"
 	flock -u 9
 fi
 

@@ -47,16 +47,25 @@ kernel_source() {
 }
 
 # kernel_inputs_key VARIANT SRC: a key of everything a kernel variant is
-# built from: the source, scripts/build-kernel.sh, the config fragments
-# (base, luo, debug, LUO_EXTRA_CONFIG) and, for luo and debug, what
-# prepare-tree.sh puts into the tree (kernel/). build-kernel.sh records it
+# built from: the source (its path and version), the compiler,
+# scripts/build-kernel.sh, the config fragments (base, luo, debug,
+# LUO_EXTRA_CONFIG) and, for luo and debug, what prepare-tree.sh puts into
+# the tree (kernel/ and every directory kernel/overlay.map names). Edits
+# inside the source tree itself are caught by build-kernel.sh (find -newer). build-kernel.sh records it
 # next to the image (build/kernel/VARIANT/inputs-key).
 kernel_inputs_key() {
 	local variant=$1 src=$2 inputs
 	inputs=("$REPO/scripts/build-kernel.sh" "$REPO/kernel/configs/base.config")
 	case "$variant" in
 	stock) ;;
-	luo | debug) inputs+=("$REPO/kernel" "$REPO/scripts/prepare-tree.sh") ;;
+	luo | debug)
+		inputs+=("$REPO/kernel" "$REPO/scripts/prepare-tree.sh")
+		# Every directory kernel/overlay.map copies into the tree.
+		while read -r from _; do
+			case "$from" in '' | '#'*) continue ;; esac
+			[ -d "$REPO/$from" ] && inputs+=("$REPO/$from")
+		done < "$REPO/kernel/overlay.map"
+		;;
 	*) die "unknown variant '$variant' (stock, luo or debug)" ;;
 	esac
 	if [ -n "${LUO_EXTRA_CONFIG:-}" ]; then
@@ -64,6 +73,8 @@ kernel_inputs_key() {
 	fi
 	{
 		echo "$variant $src"
+		make -s --no-print-directory -C "$src" kernelversion
+		gcc --version | head -n1
 		find "${inputs[@]}" -type f -print0 | sort -z | xargs -0 sha1sum |
 			sed "s|  $REPO/|  |"
 	} | sha1sum | cut -d' ' -f1

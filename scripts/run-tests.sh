@@ -30,12 +30,23 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+full=0 want=()
+for arg in "$@"; do
+	case "$arg" in
+	--full) full=1 ;;
+	-*) die "unknown option $arg (usage: run-tests.sh [--full] [SUITE...])" ;;
+	*) want+=("$arg") ;;
+	esac
+done
+# A named suite must exist; naming one of tests/suites-full runs it too.
+for w in "${want[@]}"; do
+	awk -v n="$w" '$1 == n { f = 1 } END { exit !f }' "$REPO/tests/suites" ||
+		full=1
+	awk -v n="$w" '$1 == n { f = 1 } END { exit !f }' "$REPO/tests/suites" "$REPO/tests/suites-full" ||
+		die "no suite '$w' in tests/suites or tests/suites-full"
+done
 lists=("$REPO/tests/suites")
-if [ "${1:-}" = --full ]; then
-	lists+=("$REPO/tests/suites-full")
-	shift
-fi
-want=("$@")
+[ $full -eq 1 ] && lists+=("$REPO/tests/suites-full")
 
 # Whatever stops this script early, its last line is still a result line.
 summary_done=0

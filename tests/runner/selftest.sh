@@ -5,9 +5,20 @@
 # printing; a failing KTAP line, a stage exiting non-zero, a kernel panic, a
 # stage that hangs (sleeps forever), one that prints forever, a run without
 # results, output that falls short of its plan, results before a plan and a
-# "not ok # SKIP" each fail (docs/testing.md).
+# "not ok # SKIP" each fail (docs/testing.md). With --debug, on the debug
+# kernel instead: a kernel memory leak (the test-only debugfs knob
+# luo_memfd_common/leak) fails the run, so kmemleak's findings do reach the
+# verdict.
+#
+# usage: selftest.sh [--debug]
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
+debug=0
+case "${1:-}" in
+'') ;;
+--debug) debug=1 ;;
+*) echo "usage: $0 [--debug]" >&2; exit 2 ;;
+esac
 
 dir=$BUILD/tests/runner
 mkdir -p "$dir"
@@ -26,6 +37,8 @@ mk short 'echo "KTAP version 1"; echo "1..3"; echo "ok 1 a"; echo "ok 2 b"'
 mk noplan 'echo "KTAP version 1"; echo "ok 1 a"; echo "1..1"'
 mk notokskip 'echo "KTAP version 1"; echo "1..2"; echo "ok 1 a"; echo "not ok 2 b # SKIP not here"'
 mk silent 'exit 0'
+mk leak 'echo "KTAP version 1"; echo "1..1"
+sh -c "echo 1 > /sys/kernel/debug/luo_memfd_common/leak" && echo "ok 1 leaked 8 objects"'
 
 n=0 pass=0
 check() { # DESC EXPECT(pass|fail) PATTERN RUNNER-ARGS...
@@ -41,6 +54,14 @@ check() { # DESC EXPECT(pass|fail) PATTERN RUNNER-ARGS...
 	fi
 }
 echo "KTAP version 1"
+if [ $debug -eq 1 ]; then
+	echo "1..1"
+	check "a kernel memory leak fails the run (kmemleak)" fail "unreferenced object" \
+		--name runner-leak-debug --stage "$dir/leak.sh" --chain debug
+	echo "runner-debug: $pass passed, $((n - pass)) failed, 0 skipped"
+	[ $pass -eq $n ]
+	exit
+fi
 echo "1..13"
 check "chain stock -> luo -> luo -> stock passes" pass "" \
 	--name runner-good --stage "$dir/good.sh" --chain stock,luo,luo,stock
