@@ -181,8 +181,8 @@ static int kexec_next(const char *cur_cmdline, int next_stage)
 	return 0;
 }
 
-/* One kmemleak scan; 0 if it ran. */
-static int kmemleak_scan(int pass)
+/* One kmemleak scan of @total; 0 if it ran. A scan that fails is marked. */
+static int kmemleak_scan(int pass, int total)
 {
 	int fd = open("/sys/kernel/debug/kmemleak", O_WRONLY);
 	int ok;
@@ -190,8 +190,10 @@ static int kmemleak_scan(int pass)
 	if (fd < 0)
 		return -1;
 	/* A scan can take a minute under TCG: say so (the host watches output). */
-	mark("LUO-RUNNER: kmemleak scan %d of 2", pass);
+	mark("LUO-RUNNER: kmemleak scan %d of %d", pass, total);
 	ok = write(fd, "scan", 4) == 4;
+	if (!ok)
+		mark("LUO-RUNNER: kmemleak scan failed: %s", strerror(errno));
 	close(fd);
 	mark("LUO-RUNNER: kmemleak scan %d done", pass);
 	return ok ? 0 : -1;
@@ -200,24 +202,30 @@ static int kmemleak_scan(int pass)
 /*
  * On kernels with kmemleak, scan once the stage is done and copy any report
  * to the kernel log, where the host looks for "unreferenced object".
- * kmemleak reports an object only from its second scan (the first records
- * its checksum) and only once it is 5 s old (MSECS_MIN_AGE): so two scans,
- * the second at least 6 s after the stage ended.
+ * kmemleak records an object's checksum at the first scan that sees it
+ * unreferenced and reports it from a later scan if it is unchanged, still
+ * unreferenced, at least 5 s old (MSECS_MIN_AGE) and so for
+ * min_unref_scans scans (1 unless kmemleak is verbose): so 1 +
+ * min_unref_scans scans, each at least 6 s after the one before.
  */
 static void kmemleak_check(void)
 {
 	static char report[16384];
-	struct timespec end, now;
+	char buf[16];
+	int total = 2, pass;
 	ssize_t n;
 
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	if (kmemleak_scan(1))
+	if (access("/sys/kernel/debug/kmemleak", W_OK))
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec - end.tv_sec < 6)
-		sleep(6 - (now.tv_sec - end.tv_sec));
-	if (kmemleak_scan(2))
-		return;
+	if (read_file("/sys/module/kmemleak/parameters/min_unref_scans", buf,
+		      sizeof(buf)) > 0 && atoi(buf) > 0)
+		total = 1 + atoi(buf);
+	for (pass = 1; pass <= total; pass++) {
+		if (pass > 1)
+			sleep(6);
+		if (kmemleak_scan(pass, total))
+			return;
+	}
 	n = read_file("/sys/kernel/debug/kmemleak", report, sizeof(report));
 	if (n > 0) {
 		char *line, *save = NULL;

@@ -32,10 +32,17 @@ out=$BUILD/kernel/$variant
 # the debug kernel that scripts/run-tests.sh builds in the background.
 # build/kernel/VARIANT/inputs-key records what it was built from
 # (kernel_inputs_key in lib.sh), and no file of the source may be newer.
+# The key file's mtime is the time its build started, so an edit made
+# during that build counts as newer. Not counted: the object dirs, .git,
+# checkpatch's cache.
 up_to_date() {
-	[ -f "$out/bzImage" ] &&
-		[ "$(cat "$out/inputs-key" 2>/dev/null)" = "$(kernel_inputs_key "$variant" "$src")" ] &&
-		[ -z "$(find "$src" -path "$src/obj-*" -prune -o -newer "$out/inputs-key" -print -quit)" ]
+	local key newer
+	[ -f "$out/bzImage" ] && [ -f "$out/inputs-key" ] || return 1
+	key=$(kernel_inputs_key "$variant" "$src") || return 1
+	[ "$(cat "$out/inputs-key")" = "$key" ] || return 1
+	newer=$(find "$src" \( -path "$src/obj-*" -o -path "$src/.git" -o -name '.checkpatch-camelcase.*' \) \
+		-prune -o -newer "$out/inputs-key" -print -quit) || return 1
+	[ -z "$newer" ]
 }
 if up_to_date; then
 	say "kernel $variant: $out/bzImage (up to date)"
@@ -53,6 +60,9 @@ fi
 # The key of what this build reads, taken under the lock.
 inputs_key=$(kernel_inputs_key "$variant" "$src")
 rm -f "$out/inputs-key"
+mkdir -p "$out"
+started=$out/.build-started
+: > "$started"
 kver=$(make -s --no-print-directory -C "$src" kernelversion 2>/dev/null)
 if [ "$variant" = stock ]; then
 	tree=$src
@@ -140,4 +150,6 @@ mkdir -p "$out/usr/include"
 rsync -a --delete "$obj/usr/include/" "$out/usr/include/"
 echo "$obj" > "$out/objdir"
 echo "$inputs_key" > "$out/inputs-key"
+touch -r "$started" "$out/inputs-key"
+rm -f "$started"
 say "kernel $variant: $out/bzImage"

@@ -50,8 +50,10 @@ kernel_source() {
 # built from: the source (its path and version), the compiler,
 # scripts/build-kernel.sh, the config fragments (base, luo, debug,
 # LUO_EXTRA_CONFIG) and, for luo and debug, what prepare-tree.sh puts into
-# the tree (kernel/ and every directory kernel/overlay.map names). Edits
-# inside the source tree itself are caught by build-kernel.sh (find -newer). build-kernel.sh records it
+# the tree (kernel/ and every directory kernel/overlay.map names). A file
+# of the source newer than the last build makes build-kernel.sh build again
+# too (for luo and debug that rebuild does not see it: prepare-tree.sh
+# copies the source into the luo tree once per source path). build-kernel.sh records it
 # next to the image (build/kernel/VARIANT/inputs-key).
 kernel_inputs_key() {
 	local variant=$1 src=$2 inputs
@@ -71,10 +73,13 @@ kernel_inputs_key() {
 	if [ -n "${LUO_EXTRA_CONFIG:-}" ]; then
 		inputs+=("$LUO_EXTRA_CONFIG")
 	fi
+	local kver cc
+	kver=$(make -s --no-print-directory -C "$src" kernelversion) ||
+		die "kernel_inputs_key: no kernel version in $src"
+	cc=$(gcc --version) || die "kernel_inputs_key: gcc --version failed"
+	cc=${cc%%$'\n'*}
 	{
-		echo "$variant $src"
-		make -s --no-print-directory -C "$src" kernelversion
-		gcc --version | head -n1
+		echo "$variant $src $kver $cc"
 		find "${inputs[@]}" -type f -print0 | sort -z | xargs -0 sha1sum |
 			sed "s|  $REPO/|  |"
 	} | sha1sum | cut -d' ' -f1

@@ -313,6 +313,9 @@ for ((k = 1; k <= n; k++)); do
 		problems+=("stage $k did not run or exited non-zero")
 done
 bad_re='Kernel panic|BUG:|WARNING:|Oops|general protection fault|KASAN:|kmemleak: [0-9]+ new suspected|UBSAN:|unreferenced object'
+# A kmemleak that cannot scan (it disables itself on an internal error)
+# would pass every run: that fails too.
+bad_re="$bad_re|LUO-RUNNER: kmemleak scan failed|Kernel memory leak detector disabled"
 bad_re="$bad_re|rcu: INFO: .*detected stall|rcu_.* self-detected stall|blocked for more than [0-9]+ seconds|soft lockup|hard LOCKUP"
 if grep -Eq "$bad_re" "$run/console.log"; then
 	problems+=("kernel log reports: $(grep -Eo "$bad_re" "$run/console.log" | sort -u | tr '\n' ' ')")

@@ -30,6 +30,13 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# Whatever stops this script early, its last line is still a result line.
+summary_done=0
+trap 'rc=$?; if [ $summary_done -eq 0 ]; then
+	echo "run-tests: stopped before the summary (exit $rc); see the lines above" >&2
+	echo "0 passed, 1 failed, 0 skipped"
+fi' EXIT
+
 full=0 want=()
 for arg in "$@"; do
 	case "$arg" in
@@ -47,13 +54,6 @@ for w in "${want[@]}"; do
 done
 lists=("$REPO/tests/suites")
 [ $full -eq 1 ] && lists+=("$REPO/tests/suites-full")
-
-# Whatever stops this script early, its last line is still a result line.
-summary_done=0
-trap 'rc=$?; if [ $summary_done -eq 0 ]; then
-	echo "run-tests: stopped before the summary (exit $rc); see the lines above" >&2
-	echo "0 passed, 1 failed, 0 skipped"
-fi' EXIT
 
 # Setup (not counted as tests): the kernels every QEMU suite boots. The
 # debug variants build in the background, one after the other, while the

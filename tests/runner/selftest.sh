@@ -55,9 +55,16 @@ check() { # DESC EXPECT(pass|fail) PATTERN RUNNER-ARGS...
 }
 echo "KTAP version 1"
 if [ $debug -eq 1 ]; then
-	echo "1..1"
+	echo "1..2"
 	check "a kernel memory leak fails the run (kmemleak)" fail "unreferenced object" \
 		--name runner-leak-debug --stage "$dir/leak.sh" --chain debug
+	# The knob's objects were reported, not some other leak.
+	n=$((n + 1))
+	if grep -q "kmemleak-report: .*lmc_leak_write" "$BUILD/runs/runner-leak-debug/console.log"; then
+		echo "ok $n the report names the leaking function (lmc_leak_write)"; pass=$((pass + 1))
+	else
+		echo "not ok $n the report names the leaking function (lmc_leak_write)"
+	fi
 	echo "runner-debug: $pass passed, $((n - pass)) failed, 0 skipped"
 	[ $pass -eq $n ]
 	exit

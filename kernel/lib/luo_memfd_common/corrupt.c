@@ -399,9 +399,7 @@ static const struct file_operations lmc_corrupt_fops = {
 
 static int __init lmc_corrupt_init(void)
 {
-	struct dentry *dir = debugfs_create_dir("luo_memfd_common", NULL);
-
-	debugfs_create_file("corrupt", 0600, dir, NULL, &lmc_corrupt_fops);
+	lmc_test_debugfs_file("corrupt", 0600, &lmc_corrupt_fops);
 	return 0;
 }
 late_initcall(lmc_corrupt_init);

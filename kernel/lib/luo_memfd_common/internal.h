@@ -24,6 +24,29 @@ static inline void lmc_test_uncorrupt(struct luo_memfd_out *out)
 }
 #endif
 
+#if IS_ENABLED(CONFIG_LUO_MEMFD_COMMON_CORRUPT_TEST) || \
+	IS_ENABLED(CONFIG_LUO_MEMFD_COMMON_LEAK_TEST)
+#include <linux/debugfs.h>
+
+/*
+ * Add a test knob to debugfs luo_memfd_common/, which the first knob's
+ * initcall makes (the knobs are separate options, in any link order).
+ */
+static inline void lmc_test_debugfs_file(const char *name, umode_t mode,
+					 const struct file_operations *fops)
+{
+	struct dentry *dir = debugfs_lookup("luo_memfd_common", NULL);
+
+	if (dir) {
+		debugfs_create_file(name, mode, dir, NULL, fops);
+		dput(dir);
+		return;
+	}
+	dir = debugfs_create_dir("luo_memfd_common", NULL);
+	debugfs_create_file(name, mode, dir, NULL, fops);
+}
+#endif
+
 unsigned long lmc_file_pages(struct file *file);
 int lmc_pin_present(struct file *file, const struct luo_memfd_out *skip,
 		    struct folio ***folios, unsigned long *nr);

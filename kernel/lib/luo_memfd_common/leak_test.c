@@ -5,21 +5,23 @@
  * looks the same as one that finds no leak).
  *
  * Each write to /sys/kernel/debug/luo_memfd_common/leak allocates eight
- * 16 KiB objects, fills them with "luo-leak-test", and drops every pointer
- * to them. kmemleak reports them on a scan at least five seconds later,
- * after the scan that first sees them. Any stale copy of a pointer makes
- * kmemleak count that object as referenced, so: larger than the biggest
- * kmalloc cache (a slab's per-CPU sheaf keeps the pointers it handed out),
- * and eight, because each pointer overwrites the last one's stack slots.
+ * objects of four pages, fills them with "luo-leak-test", and drops every
+ * pointer to them. kmemleak reports them on a scan at least five seconds
+ * later, after the scan that first sees them. Any stale copy of a pointer
+ * makes kmemleak count that object as referenced, so: larger than the
+ * biggest kmalloc cache (a slab's per-CPU sheaf keeps the pointers it
+ * handed out), and eight, because each pointer overwrites the last one's
+ * stack slots.
  */
 #define pr_fmt(fmt) "luo_memfd_common: " fmt
 
-#include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+
+#include "internal.h"
 
 #define LMC_LEAK_SIZE (4 * PAGE_SIZE)
 #define LMC_LEAK_COUNT 8
@@ -49,16 +51,7 @@ static const struct file_operations lmc_leak_fops = {
 
 static int __init lmc_leak_init(void)
 {
-	/* corrupt.c may have made the directory already. */
-	struct dentry *dir = debugfs_lookup("luo_memfd_common", NULL);
-
-	if (dir) {
-		debugfs_create_file("leak", 0200, dir, NULL, &lmc_leak_fops);
-		dput(dir);
-	} else {
-		dir = debugfs_create_dir("luo_memfd_common", NULL);
-		debugfs_create_file("leak", 0200, dir, NULL, &lmc_leak_fops);
-	}
+	lmc_test_debugfs_file("leak", 0200, &lmc_leak_fops);
 	return 0;
 }
 late_initcall(lmc_leak_init);
