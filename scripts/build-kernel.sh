@@ -34,13 +34,14 @@ out=$BUILD/kernel/$variant
 # (kernel_inputs_key in lib.sh), and no file of the source may be newer.
 # The key file's mtime is the time its build started, so an edit made
 # during that build counts as newer. Not counted: the object dirs, .git,
-# checkpatch's cache.
+# checkpatch's cache, and the source directory itself (its mtime changes
+# when the stock build makes obj-stock in it).
 up_to_date() {
 	local key newer
 	[ -f "$out/bzImage" ] && [ -f "$out/inputs-key" ] || return 1
 	key=$(kernel_inputs_key "$variant" "$src") || return 1
 	[ "$(cat "$out/inputs-key")" = "$key" ] || return 1
-	newer=$(find "$src" \( -path "$src/obj-*" -o -path "$src/.git" -o -name '.checkpatch-camelcase.*' \) \
+	newer=$(find "$src" -mindepth 1 \( -path "$src/obj-*" -o -path "$src/.git" -o -name '.checkpatch-camelcase.*' \) \
 		-prune -o -newer "$out/inputs-key" -print -quit) || return 1
 	[ -z "$newer" ]
 }
