@@ -45,19 +45,19 @@ up_to_date() {
 		-prune -o -newer "$out/inputs-key" -print -quit) || return 1
 	[ -z "$newer" ]
 }
-if up_to_date; then
-	say "kernel $variant: $out/bzImage (up to date)"
-	exit 0
-fi
+exit_if_up_to_date() {
+	if up_to_date; then
+		say "kernel $variant: $out/bzImage (up to date)"
+		exit 0
+	fi
+}
+exit_if_up_to_date
 # One kernel build per cache at a time (they share the luo tree); a second
 # caller waits, and then may find the kernel built.
 mkdir -p "$CACHE"
 exec 9> "$CACHE/build.lock"
 flock 9
-if up_to_date; then
-	say "kernel $variant: $out/bzImage (up to date)"
-	exit 0
-fi
+exit_if_up_to_date
 # The key of what this build reads, taken under the lock.
 inputs_key=$(kernel_inputs_key "$variant" "$src")
 rm -f "$out/inputs-key"
@@ -69,12 +69,7 @@ if [ "$variant" = stock ]; then
 	tree=$src
 else
 	tree=$CACHE/tree/$kver
-	# .luo-inputs-key: what the tree holds (scripts/export-patches.sh
-	# reads it without the lock).
-	rm -f "$tree/.luo-inputs-key"
-	step "prepare luo tree (overlay + patches)" "$LOGS/prepare-tree.log" \
-		"$REPO/scripts/prepare-tree.sh" "$src" "$tree"
-	LUO_EXTRA_CONFIG='' kernel_inputs_key luo "$src" > "$tree/.luo-inputs-key"
+	prepare_luo_tree "$src" "$tree"
 fi
 # Object dirs sit directly under their source tree (TREE/obj-VARIANT), so
 # kbuild uses the relative srctree ".." and a command line reads the same in

@@ -17,15 +17,12 @@ tree=$CACHE/tree/$(make -s --no-print-directory -C "$src" kernelversion)
 # exactly these inputs (its .luo-inputs-key), it holds them already: no need
 # to wait for the lock (held for the whole debug build that run-tests.sh
 # starts).
-if [ -f "$tree/.luo-manifest" ] &&
-	[ "$(cat "$tree/.luo-inputs-key" 2>/dev/null)" = "$(LUO_EXTRA_CONFIG='' kernel_inputs_key luo "$src")" ]; then
+if luo_tree_current "$src" "$tree"; then
 	say "luo tree: $tree (up to date)"
 else
 	exec 9> "$CACHE/build.lock"
 	flock 9
-	rm -f "$tree/.luo-inputs-key"
-	step "prepare luo tree" "$LOGS/prepare-tree.log" "$REPO/scripts/prepare-tree.sh" "$src" "$tree"
-	LUO_EXTRA_CONFIG='' kernel_inputs_key luo "$src" > "$tree/.luo-inputs-key"
+	prepare_luo_tree "$src" "$tree"
 	flock -u 9
 fi
 

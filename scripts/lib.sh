@@ -85,6 +85,23 @@ kernel_inputs_key() {
 	} | sha1sum | cut -d' ' -f1
 }
 
+# prepare_luo_tree SRC TREE: scripts/prepare-tree.sh, then record in
+# TREE/.luo-inputs-key what the tree now holds (luo_tree_current reads it).
+# Call with the build lock held.
+prepare_luo_tree() {
+	rm -f "$2/.luo-inputs-key"
+	step "prepare luo tree (overlay + patches)" "$LOGS/prepare-tree.log" \
+		"$REPO/scripts/prepare-tree.sh" "$1" "$2"
+	LUO_EXTRA_CONFIG='' kernel_inputs_key luo "$1" > "$2/.luo-inputs-key"
+}
+
+# luo_tree_current SRC TREE: whether TREE was last prepared from exactly
+# the current inputs (no lock needed to read it then).
+luo_tree_current() {
+	[ -f "$2/.luo-manifest" ] &&
+		[ "$(cat "$2/.luo-inputs-key" 2>/dev/null)" = "$(LUO_EXTRA_CONFIG='' kernel_inputs_key luo "$1")" ]
+}
+
 # runner_tools: build the QEMU runner's host tools (guest init, gen_init_cpio)
 # when their sources change; print their directory.
 runner_tools() {
