@@ -95,6 +95,25 @@ static inline uint64_t cf_word(uint64_t token, uint64_t off)
 	       (off >> 12);
 }
 
+/*
+ * Liveness of a long step. Filling or checking a big file under KASAN on a
+ * loaded host can take minutes between two KTAP lines, and the runner takes
+ * 600 s of silence for a hang (docs/testing.md). Such a step calls
+ * cf_alive() as it goes; it prints "# VERB: N of M MiB" at most every
+ * CF_ALIVE_SECS seconds and nothing while the step is quick. Output only:
+ * no verdict depends on it.
+ */
+#define CF_ALIVE_SECS 10
+struct cf_alive {
+	const char *verb;
+	uint64_t total;
+	int64_t last_ms;
+};
+void cf_alive_start(struct cf_alive *a, const char *verb, uint64_t total);
+void cf_alive(struct cf_alive *a, uint64_t done);
+/* How often the loops below look at the clock. */
+#define CF_ALIVE_STRIDE (UINT64_C(16) << 20)
+
 void cf_fill(unsigned char *p, uint64_t size, uint64_t token);
 /* Offset of the first byte that differs from the pattern, or size. */
 uint64_t cf_verify(const unsigned char *p, uint64_t size, uint64_t token);

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cf.h"
@@ -76,11 +77,40 @@ void ktap_diag(const char *fmt, ...)
 
 /* ---------------------------------------------------------------- helpers */
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void cf_alive_start(struct cf_alive *a, const char *verb, uint64_t total)
+{
+	a->verb = verb;
+	a->total = total;
+	a->last_ms = now_ms();
+}
+
+void cf_alive(struct cf_alive *a, uint64_t done)
+{
+	int64_t t = now_ms();
+
+	if (t - a->last_ms < CF_ALIVE_SECS * 1000)
+		return;
+	a->last_ms = t;
+	ktap_diag("%s: %" PRIu64 " of %" PRIu64 " MiB", a->verb, done >> 20, a->total >> 20);
+}
+
 void cf_fill(unsigned char *p, uint64_t size, uint64_t token)
 {
+	struct cf_alive alive;
 	uint64_t off, w;
 
+	cf_alive_start(&alive, "filling", size);
 	for (off = 0; off + 8 <= size; off += 8) {
+		if (!(off % CF_ALIVE_STRIDE))
+			cf_alive(&alive, off);
 		w = cf_word(token, off);
 		memcpy(p + off, &w, 8);
 	}
@@ -92,9 +122,13 @@ void cf_fill(unsigned char *p, uint64_t size, uint64_t token)
 
 uint64_t cf_verify(const unsigned char *p, uint64_t size, uint64_t token)
 {
+	struct cf_alive alive;
 	uint64_t off, w, i;
 
+	cf_alive_start(&alive, "checking", size);
 	for (off = 0; off + 8 <= size; off += 8) {
+		if (!(off % CF_ALIVE_STRIDE))
+			cf_alive(&alive, off);
 		memcpy(&w, p + off, 8);
 		if (w != cf_word(token, off))
 			break;

@@ -28,9 +28,13 @@
 /* A sparse variant: the words of cf_fill() in even pages, odd pages left holes. */
 static void sparse_fill(unsigned char *p, uint64_t size, uint64_t page, uint64_t token)
 {
+	struct cf_alive alive;
 	uint64_t off, w;
 
+	cf_alive_start(&alive, "filling", size);
 	for (off = 0; off + 8 <= size; off += 8) {
+		if (!(off % CF_ALIVE_STRIDE))
+			cf_alive(&alive, off);
 		if ((off / page) & 1) {
 			off = (off / page + 1) * page - 8;
 			continue;
@@ -46,10 +50,15 @@ static bool sparse_check(int fd, uint64_t size, uint64_t page, uint64_t token, c
 {
 	static uint64_t buf[(2 << 20) / 8];
 	uint64_t off, chunk = sizeof(buf), i, want;
+	struct cf_alive alive;
 	ssize_t n;
 
+	cf_alive_start(&alive, "checking", size);
 	for (off = 0; off < size; off += chunk) {
 		uint64_t len = size - off < chunk ? size - off : chunk;
+
+		if (!(off % CF_ALIVE_STRIDE))
+			cf_alive(&alive, off);
 
 		n = pread(fd, buf, len, off);
 		if (n != (ssize_t)len) {

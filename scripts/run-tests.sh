@@ -24,6 +24,10 @@
 # products (libluo, stage programs, runner tools) are built first, serially.
 # The summary lists the suites in tests/suites order.
 #
+# Each result line ends with the suite's wall and CPU seconds (user +
+# system, QEMU included); build/logs/suite-times.txt lists the suites run
+# and the kernel builds, most CPU first: where a slow run's time went.
+#
 # --full also runs the suites of tests/suites-full (`make test-full`).
 #
 # usage: run-tests.sh [--full] [SUITE...]   (default: all suites in tests/suites)
@@ -58,8 +62,12 @@ lists=("$REPO/tests/suites")
 # Setup (not counted as tests): the kernels every QEMU suite boots. The
 # debug variants build in the background, one after the other, while the
 # first suites run; scripts/qemu-run.sh waits for a pending one.
+TIMEFORMAT='%0R %0U %0S'
+rm -f "$LOGS"/kernel-*.time
 for v in stock luo; do
-	if ! "$REPO/scripts/build-kernel.sh" "$v"; then
+	rc=0
+	{ time { "$REPO/scripts/build-kernel.sh" "$v" 2>&3; } || rc=$?; } 3>&2 2> "$LOGS/kernel-$v.time"
+	if [ $rc -ne 0 ]; then
 		echo "run-tests: the $v kernel did not build" >&2
 		exit 1
 	fi
@@ -74,7 +82,8 @@ if [ ${#bg_variants[@]} -gt 0 ]; then
 	(
 		for v in "${bg_variants[@]}"; do
 			rc=0
-			"$REPO/scripts/build-kernel.sh" "$v" > "$LOGS/kernel-$v-background.log" 2>&1 || rc=$?
+			{ time { "$REPO/scripts/build-kernel.sh" "$v" > "$LOGS/kernel-$v-background.log" 2>&1; } ||
+				rc=$?; } 2> "$LOGS/kernel-$v.time"
 			echo "$rc" > "$BUILD/kernel/$v/build.rc"
 			rm -f "$BUILD/kernel/$v/build.pending"
 		done
@@ -114,6 +123,7 @@ inputs_key=$( {
 # "PASSED FAILED SKIPPED" to its .result file and print its result line.
 run_suite() {
 	local name=$1 cmd=$2 log=$LOGS/test-$1.log key rc=0 p f s
+	rm -f "$log.time"
 	key=$(echo "$inputs_key $name $cmd" | sha1sum | cut -d' ' -f1)
 	if [ $use_cache -eq 1 ] && [ -f "$rcache/$key" ]; then
 		cp "$rcache/$key" "$log"
@@ -122,7 +132,11 @@ run_suite() {
 	else
 		rm -f "$log.cached"
 		say "suite $name: started: $cmd"
-		(cd "$REPO" && bash -c "$cmd") > "$log" 2>&1 || rc=$?
+		# Wall and CPU seconds (user + system, QEMU's included: every
+		# child is waited for), for the time table of the summary.
+		# (time's own output goes where the timed command's stderr goes,
+		# hence the inner braces.)
+		{ time { (cd "$REPO" && bash -c "$cmd") > "$log" 2>&1; } || rc=$?; } 2> "$log.time"
 	fi
 	# "X total: ..." lines repeat a suite's own parts and are not added.
 	read -r p f s < <(awk '
@@ -141,11 +155,15 @@ run_suite() {
 		echo "suite $name exited 0 but reported no result" >> "$log"
 		f=1
 	fi
+	local took=""
+	if [ -f "$log.time" ] && read -r w u sy < "$log.time"; then
+		took=" (${w}s, cpu $((u + sy))s)"
+	fi
 	if [ "$f" -gt 0 ]; then
-		say "suite $name: FAILED ($p passed, $f failed, $s skipped; exit $rc) -- log: $log"
+		say "suite $name: FAILED ($p passed, $f failed, $s skipped; exit $rc)$took -- log: $log"
 		grep -E 'FAIL|not ok|error' "$log" | head -15 | sed 's/^/    /' >&2 || true
 	else
-		say "suite $name: $p passed, $f failed, $s skipped"
+		say "suite $name: $p passed, $f failed, $s skipped$took"
 		cp "$log" "$rcache/$key"
 	fi
 	echo "$p $f $s" > "$log.result"
@@ -191,6 +209,23 @@ for name in "${names[@]}"; do
 	[ -f "$LOGS/test-$name.log.cached" ] && cached=$((cached + 1))
 done
 
+# Where the time went: one line per suite run here (not cached), longest
+# CPU first, in build/logs/suite-times.txt.
+for t in "$LOGS"/kernel-*.time; do
+	[ -f "$t" ] || continue
+	n=${t##*/}
+	echo "$t ${n%.time}"
+done > "$LOGS/.times"
+for name in "${names[@]}"; do
+	if [ -f "$LOGS/test-$name.log.time" ]; then
+		echo "$LOGS/test-$name.log.time $name"
+	fi
+done >> "$LOGS/.times"
+while read -r t name; do
+	read -r w u sy < "$t" || continue
+	printf '%6d %6d %s\n' "$((u + sy))" "$w" "$name"
+done < "$LOGS/.times" | sort -rn | { echo "# cpu_s wall_s suite (scripts/run-tests.sh)"; cat; } > "$LOGS/suite-times.txt"
+say "suite times (cpu and wall seconds): $LOGS/suite-times.txt"
 [ ${#failed_suites[@]} -gt 0 ] && echo "failed suites: ${failed_suites[*]}"
 # Cold boots that hung before init and were booted again (scripts/qemu-run.sh).
 for name in "${names[@]}"; do
