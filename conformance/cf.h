@@ -111,7 +111,7 @@ struct cf_alive {
 };
 void cf_alive_start(struct cf_alive *a, const char *verb, uint64_t total);
 void cf_alive(struct cf_alive *a, uint64_t done);
-/* How often the loops below look at the clock. */
+/* The loops below look at the clock once per this many bytes. */
 #define CF_ALIVE_STRIDE (UINT64_C(16) << 20)
 
 void cf_fill(unsigned char *p, uint64_t size, uint64_t token);

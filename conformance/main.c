@@ -105,14 +105,16 @@ void cf_alive(struct cf_alive *a, uint64_t done)
 void cf_fill(unsigned char *p, uint64_t size, uint64_t token)
 {
 	struct cf_alive alive;
-	uint64_t off, w;
+	uint64_t off = 0, end, w;
 
 	cf_alive_start(&alive, "filling", size);
-	for (off = 0; off + 8 <= size; off += 8) {
-		if (!(off % CF_ALIVE_STRIDE))
-			cf_alive(&alive, off);
-		w = cf_word(token, off);
-		memcpy(p + off, &w, 8);
+	while (off + 8 <= size) {
+		cf_alive(&alive, off);
+		end = size - off > CF_ALIVE_STRIDE ? off + CF_ALIVE_STRIDE : size;
+		for (; off + 8 <= end; off += 8) {
+			w = cf_word(token, off);
+			memcpy(p + off, &w, 8);
+		}
 	}
 	if (off < size) {
 		w = cf_word(token, off);
@@ -123,16 +125,19 @@ void cf_fill(unsigned char *p, uint64_t size, uint64_t token)
 uint64_t cf_verify(const unsigned char *p, uint64_t size, uint64_t token)
 {
 	struct cf_alive alive;
-	uint64_t off, w, i;
+	uint64_t off = 0, end, w, i;
 
 	cf_alive_start(&alive, "checking", size);
-	for (off = 0; off + 8 <= size; off += 8) {
-		if (!(off % CF_ALIVE_STRIDE))
-			cf_alive(&alive, off);
-		memcpy(&w, p + off, 8);
-		if (w != cf_word(token, off))
-			break;
+	while (off + 8 <= size) {
+		cf_alive(&alive, off);
+		end = size - off > CF_ALIVE_STRIDE ? off + CF_ALIVE_STRIDE : size;
+		for (; off + 8 <= end; off += 8) {
+			memcpy(&w, p + off, 8);
+			if (w != cf_word(token, off))
+				goto differs;
+		}
 	}
+differs:
 	if (off >= size)
 		return size;
 	w = cf_word(token, off);

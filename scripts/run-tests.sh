@@ -66,7 +66,7 @@ TIMEFORMAT='%0R %0U %0S'
 rm -f "$LOGS"/kernel-*.time
 for v in stock luo; do
 	rc=0
-	{ time { "$REPO/scripts/build-kernel.sh" "$v" 2>&3; } || rc=$?; } 3>&2 2> "$LOGS/kernel-$v.time"
+	{ time { "$REPO/scripts/build-kernel.sh" "$v" 2>&3 3>&-; } || rc=$?; } 3>&2 2> "$LOGS/kernel-$v.time"
 	if [ $rc -ne 0 ]; then
 		echo "run-tests: the $v kernel did not build" >&2
 		exit 1
@@ -119,6 +119,16 @@ inputs_key=$( {
 		grep -vE '^LUO_(T0|TEST_CACHE|TEST_JOBS)=' | sort; } || true
 } | sha1sum | cut -d' ' -f1)
 
+# read_time FILE: set w, u, sy (wall, user and system seconds) from the
+# last line of a `time` report; false if FILE has none (a suite killed by
+# a signal can leave the shell's notice there instead).
+read_time() {
+	local l
+	l=$(tail -n 1 "$1" 2>/dev/null) || return 1
+	[[ "$l" =~ ^([0-9]+)\ ([0-9]+)\ ([0-9]+)$ ]] || return 1
+	w=${BASH_REMATCH[1]} u=${BASH_REMATCH[2]} sy=${BASH_REMATCH[3]}
+}
+
 # run_suite NAME CMD: run (or take from the cache) one suite; write
 # "PASSED FAILED SKIPPED" to its .result file and print its result line.
 run_suite() {
@@ -134,8 +144,8 @@ run_suite() {
 		say "suite $name: started: $cmd"
 		# Wall and CPU seconds (user + system, QEMU's included: every
 		# child is waited for), for the time table of the summary.
-		# (time's own output goes where the timed command's stderr goes,
-		# hence the inner braces.)
+		# (With redirections on the timed command itself, bash wrote
+		# time's report into the suite's log: hence the inner braces.)
 		{ time { (cd "$REPO" && bash -c "$cmd") > "$log" 2>&1; } || rc=$?; } 2> "$log.time"
 	fi
 	# "X total: ..." lines repeat a suite's own parts and are not added.
@@ -156,7 +166,7 @@ run_suite() {
 		f=1
 	fi
 	local took=""
-	if [ -f "$log.time" ] && read -r w u sy < "$log.time"; then
+	if read_time "$log.time"; then
 		took=" (${w}s, cpu $((u + sy))s)"
 	fi
 	if [ "$f" -gt 0 ]; then
@@ -222,7 +232,7 @@ for name in "${names[@]}"; do
 	fi
 done >> "$LOGS/.times"
 while read -r t name; do
-	read -r w u sy < "$t" || continue
+	read_time "$t" || continue
 	printf '%6d %6d %s\n' "$((u + sy))" "$w" "$name"
 done < "$LOGS/.times" | sort -rn | { echo "# cpu_s wall_s suite (scripts/run-tests.sh)"; cat; } > "$LOGS/suite-times.txt"
 say "suite times (cpu and wall seconds): $LOGS/suite-times.txt"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Upstream's tools/testing/selftests/liveupdate tests, built statically from
-# the pristine source and run through the QEMU runner on one kernel variant:
+# the pristine source (the functional test against a copy of
+# kselftest_harness.h whose per-test limit is 300 s, below) and run through
+# the QEMU runner on one kernel variant:
 # the functional "liveupdate" test in one boot, and the four kexec tests
 # (luo_kexec_simple, luo_multi_session, luo_stress_files: 500 files in a
 # session, luo_stress_sessions: 2000 sessions) across one kexec (KERNEL ->
