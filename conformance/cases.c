@@ -83,19 +83,23 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Wait (up to ~1 s) for free memory to reach base + want - tol. Frees may be
- * deferred (RCU, per-CPU lists drained lazily). */
+/* Wait for free memory to reach base + want - tol. Frees may be deferred
+ * (RCU, per-CPU lists drained lazily), and later on a slow host: up to 60 s,
+ * a hang detector only, with a line every 10 s (it returns as soon as the
+ * memory is back, so a good hour waits milliseconds). */
 static bool mem_came_back(const struct cf_handler *h, uint64_t base, uint64_t want, uint64_t tol,
 			  uint64_t *got)
 {
 	uint64_t now = 0;
 	int i;
 
-	for (i = 0; i < 40; i++) {
+	for (i = 0; i < 1200; i++) {
 		if (h->free_bytes(&now))
 			return false;
 		if (now + tol >= base + want)
 			break;
+		if (i && !(i % 200))
+			ktap_diag("waiting for the memory to come back (%d s)", i / 20);
 		sleep_ms(50);
 	}
 	*got = now > base ? now - base : 0;

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #define SOCK "/run/luod/liveupdate.sock"
 
@@ -54,13 +55,23 @@ static __attribute__((unused)) pid_t start_luod_as(int activated)
 	}
 	if (lis >= 0)
 		close(lis);
-	/* Ready when it answers (a restarted luod rebinds the socket). */
-	for (i = 0; i < 200; i++) {
+	/*
+	 * Ready when it answers (a restarted luod rebinds the socket). Up to
+	 * 300 s, a hang detector only: a slow host must not turn into a
+	 * failure. luod exiting ends the wait at once.
+	 */
+	for (i = 0; i < 6000; i++) {
 		fd = luo_connect(NULL);
 		if (fd >= 0) {
 			close(fd);
 			break;
 		}
+		if (pid > 0 && waitpid(pid, NULL, WNOHANG) == pid) {
+			diag("luod exited before it answered");
+			break;
+		}
+		if (i && !(i % 200))
+			diag("waiting for luod to answer (%d s)", i / 20);
 		usleep(50 * 1000);
 	}
 	return pid;

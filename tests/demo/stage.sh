@@ -9,9 +9,11 @@ n=$(grep -c . /etc/demo.list)
 if [ -x /bin/luod ]; then
 	luod 2> /dev/kmsg &
 	i=0
-	while [ ! -S /run/luod/liveupdate.sock ] && [ $i -lt 100 ]; do
+	# Up to 300 s, a hang detector only (a slow host must not fail here).
+	while [ ! -S /run/luod/liveupdate.sock ] && [ $i -lt 3000 ]; do
 		sleep 0.1
 		i=$((i + 1))
+		[ $((i % 100)) -eq 0 ] && echo "# waiting for luod's socket ($((i / 10)) s)"
 	done
 fi
 echo "KTAP version 1"

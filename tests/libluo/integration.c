@@ -720,19 +720,27 @@ static int start_luod(void)
 {
 	int i, c;
 
+	pid_t pid;
+
 	if (access("/bin/luod", X_OK))
 		return -1;
-	if (fork() == 0) {
+	pid = fork();
+	if (pid == 0) {
 		setsid();
 		execl("/bin/luod", "luod", (char *)NULL);
 		_exit(127);
 	}
-	for (i = 0; i < 200; i++) {
+	/* Up to 300 s, a hang detector only; luod exiting ends it at once. */
+	for (i = 0; i < 6000; i++) {
 		c = luo_connect(NULL);
 		if (c >= 0) {
 			close(c);
 			return 0;
 		}
+		if (pid > 0 && waitpid(pid, NULL, WNOHANG) == pid)
+			break;
+		if (i && !(i % 200))
+			diag("waiting for luod to answer (%d s)", i / 20);
 		usleep(50 * 1000);
 	}
 	return -1;

@@ -6,7 +6,8 @@
 # stage that hangs (sleeps forever), one that prints forever, a run without
 # results, output that falls short of its plan, results before a plan and a
 # "not ok # SKIP" each fail (docs/testing.md). With --debug, on the debug
-# kernel instead: a kernel memory leak (the test-only debugfs knob
+# kernel instead: its hang detectors have the thresholds the runner passes,
+# and a kernel memory leak (the test-only debugfs knob
 # luo_memfd_common/leak) fails the run, so kmemleak's findings do reach the
 # verdict.
 #
@@ -37,6 +38,13 @@ mk short 'echo "KTAP version 1"; echo "1..3"; echo "ok 1 a"; echo "ok 2 b"'
 mk noplan 'echo "KTAP version 1"; echo "ok 1 a"; echo "1..1"'
 mk notokskip 'echo "KTAP version 1"; echo "1..2"; echo "ok 1 a"; echo "not ok 2 b # SKIP not here"'
 mk silent 'exit 0'
+# The debug kernel's hang detectors got the runner's thresholds (a plain
+# hung_task_timeout_secs=300 was silently ignored: 7.3 has only the sysctl).
+mk detectors 'echo "KTAP version 1"; echo "1..4"; i=0
+for kv in hung_task_timeout_secs=300 hung_task_panic=1 watchdog_thresh=60 softlockup_panic=1; do
+	i=$((i + 1)); k=${kv%%=*}; v=$(cat /proc/sys/kernel/$k 2>&1)
+	if [ "$v" = "${kv#*=}" ]; then echo "ok $i kernel.$k = $v"; else echo "not ok $i kernel.$k = $v, expected ${kv#*=}"; fi
+done'
 mk leak 'echo "KTAP version 1"; echo "1..1"
 sh -c "echo 1 > /sys/kernel/debug/luo_memfd_common/leak" && echo "ok 1 leaked 8 objects"'
 
@@ -55,7 +63,9 @@ check() { # DESC EXPECT(pass|fail) PATTERN RUNNER-ARGS...
 }
 echo "KTAP version 1"
 if [ $debug -eq 1 ]; then
-	echo "1..2"
+	echo "1..3"
+	check "the hang detectors have the runner's thresholds" pass "" \
+		--name runner-detectors-debug --stage "$dir/detectors.sh" --chain debug
 	check "a kernel memory leak fails the run (kmemleak)" fail "unreferenced object" \
 		--name runner-leak-debug --stage "$dir/leak.sh" --chain debug
 	# The knob's objects were reported, not some other leak.
@@ -81,9 +91,9 @@ check "a kernel panic fails the run" fail "Kernel panic" \
 check "a stage that sleeps forever fails as hung" fail "hang: no console or stage output for 20s" \
 	--name runner-hang --stage "$dir/hang.sh" --chain luo --stall 20
 check "a stage that prints forever fails at the ceiling" fail "livelock: still printing after 40s" \
-	--name runner-livelock --stage "$dir/livelock.sh" --chain luo --timeout 4 --stall 20
+	--name runner-livelock --stage "$dir/livelock.sh" --chain luo --timeout 4 --stall 60
 check "a stage 4x over its budget that keeps printing passes" pass "" \
-	--name runner-slow --stage "$dir/slow.sh" --chain luo --timeout 15 --stall 20
+	--name runner-slow --stage "$dir/slow.sh" --chain luo --timeout 15 --stall 60
 check "output short of its plan fails" fail "plan 1..3 at depth 0 but 2 result" \
 	--name runner-short --stage "$dir/short.sh" --chain luo
 check "a result before the plan fails" fail "result before any plan" \

@@ -103,14 +103,31 @@ static pid_t start_qemu(int ram_fd, int incoming, unsigned long long size)
 	_exit(127);
 }
 
+/*
+ * A wait prints a line every 10 s while it lasts: QEMU under TCG inside a
+ * guest on a loaded host can take minutes, and the runner takes 600 s of
+ * silence for a hang.
+ */
+static void waiting(const char *what, double start, double *next)
+{
+	double t = now_s();
+
+	if (t < *next)
+		return;
+	*next = t + 10;
+	if (t - start >= 10)
+		diag("%s: waiting (%.0f s)", what, t - start);
+}
+
 /* QMP: connect and negotiate; the socket or -1. */
 static int qmp_open(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = QMP_SOCK };
-	double end = now_s() + HANG_S;
+	double start = now_s(), end = start + HANG_S, next = start + 10;
 	int s = -1;
 
 	while (now_s() < end) {
+		waiting("QMP socket", start, &next);
 		s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 			break;
@@ -176,9 +193,10 @@ static int qmp_connect(void)
 static int qmp_wait(int s, const char *command, const char *want, const char *fail,
 		    char *out, size_t size)
 {
-	double end = now_s() + HANG_S;
+	double start = now_s(), end = start + HANG_S, next = start + 10;
 
 	while (now_s() < end) {
+		waiting(want, start, &next);
 		if (qmp(s, command, out, size))
 			return -1;
 		if (strstr(out, want))
@@ -228,9 +246,10 @@ static void read_serial(struct ticks *t)
 /* Wait until the serial log shows at least N ticks; 0, or -1 on a hang. */
 static int wait_ticks(int n, struct ticks *t, pid_t qemu)
 {
-	double end = now_s() + HANG_S;
+	double start = now_s(), end = start + HANG_S, next = start + 10;
 
 	while (now_s() < end) {
+		waiting("the guest's ticks", start, &next);
 		read_serial(t);
 		if (t->n >= n)
 			return 0;
