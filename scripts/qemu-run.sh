@@ -290,13 +290,14 @@ boot() {
 	say "$name: ran $((now - t_start))s (budget ${timeout}s), longest silence ${longest}s"
 }
 
-# A first (cold) boot that hangs before init starts has run no code of this
-# run's stage and no incoming handover: once, keep it (NAME/boot-hang-1/),
+# A first (cold) boot that hangs before init (or a KUnit suite) starts has
+# run no code of this run's stage and no incoming handover: once, keep it
+# (NAME/boot-hang-1/),
 # say FLAKE, and boot again; run-tests.sh lists every flake in its summary
 # and `make soak` (--no-retry) measures how often it happens.
 boot
 if [ $retry -eq 1 ] && [[ "$verdict" == hang:* ]] &&
-   ! grep -q "LUO-RUNNER: stage 1 of" "$run/console.log" 2>/dev/null; then
+   ! grep -qE "LUO-RUNNER: stage 1 of|KTAP version" "$run/console.log" 2>/dev/null; then
 	mkdir -p "$run/boot-hang-1"
 	mv "$run/console.log" "$run/stage.log" "$run/qemu.log" "$run/boot-hang-1/" 2>/dev/null || true
 	mv "$run/hang-registers.txt" "$run/boot-hang-1/" 2>/dev/null || true

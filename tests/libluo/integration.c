@@ -715,7 +715,8 @@ static int stage1(void)
 #define S_RELEASED "itest-released"
 #define T_CLIENT 7
 
-/* Start /bin/luod and wait until it answers: 0, or -1 if there is none. */
+/* Start /bin/luod and wait until it answers: 0, or -1 if there is no
+ * /bin/luod (a luod that never answers is 0: the cases that use it fail). */
 static int start_luod(void)
 {
 	int i, c;
@@ -737,13 +738,16 @@ static int start_luod(void)
 			close(c);
 			return 0;
 		}
-		if (pid > 0 && waitpid(pid, NULL, WNOHANG) == pid)
+		if (pid > 0 && waitpid(pid, NULL, WNOHANG) == pid) {
+			diag("luod exited before it answered");
 			break;
+		}
 		if (i && !(i % 200))
 			diag("waiting for luod to answer (%d s)", i / 20);
 		usleep(50 * 1000);
 	}
-	return -1;
+	/* No skip for a luod that is there but broken: the cases fail. */
+	return 0;
 }
 
 /*

@@ -66,12 +66,16 @@ cat > "$out/kexec.sh" <<SH
 echo "KTAP version 1"
 echo "1..$(echo $kexec_tests | wc -w)"
 n=0 rc=0
-# Each test's output as it comes (diagnostic lines), then its result: a
-# stress test under KASAN on a slow host must not look like a hang.
+# Each test's output as diagnostic lines, then its result. Its stdout is a
+# pipe, so it comes in one block at the end: a line every 10 s meanwhile,
+# since a stress test under KASAN on a slow host must not look like a hang.
 for t in $kexec_tests; do
 	n=\$((n + 1))
 	echo "# \$t stage \$1: running"
+	( while sleep 10; do echo "# \$t stage \$1: still running"; done ) &
+	tick=\$!
 	{ /bin/\$t -s \$1 2>&1; echo \$? > /tmp/\$t.rc; } | sed 's/^/# /'
+	kill \$tick
 	if [ "\$(cat /tmp/\$t.rc)" = 0 ]; then
 		echo "ok \$n \$t stage \$1"
 	else

@@ -408,7 +408,7 @@ static void dying_vmm(void)
 {
 	long before = free_2m_pages(), running = -1, after;
 	int ready[2], ok = 0;
-	double end;
+	double end, t0, next;
 	char c = 0;
 	pid_t vmm;
 
@@ -450,9 +450,13 @@ static void dying_vmm(void)
 	}
 	close(ready[0]);
 	/* The pages come back once QEMU's exit is done. */
-	end = now_s() + HANG_S;
-	while ((after = free_2m_pages()) != before && now_s() < end)
+	t0 = now_s();
+	end = t0 + HANG_S;
+	next = t0 + 10;
+	while ((after = free_2m_pages()) != before && now_s() < end) {
+		waiting("free huge pages", t0, &next);
 		usleep(100 * 1000);
+	}
 	result(after == before,
 	       "the VMM and its QEMU killed before the kexec: the session closed, every huge page is back (%ld of %ld)",
 	       after, before);
