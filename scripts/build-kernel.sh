@@ -4,7 +4,9 @@
 #   stock  pristine 7.3 source
 #   luo    pristine + overlay + kernel/patches
 #   debug  luo + kernel/configs/debug.config (KASAN, lockdep, DEBUG_VM, kmemleak)
-# Artifacts: build/kernel/VARIANT/{bzImage,usr/include,config}
+# Artifacts: build/kernel/VARIANT/{bzImage,usr/include,config}; no usr/include
+# for debug (its uAPI is luo's, and nothing reads it: installing it took a
+# minute of a loaded host's critical path, right before the debug suites).
 #
 # usage: build-kernel.sh stock|luo|debug
 set -euo pipefail
@@ -136,14 +138,17 @@ if [ $seeded -eq 1 ]; then
 	step "build objtool for the seeded objects" "$LOGS/objtool-$variant.log" objtool_again
 fi
 step "build $variant kernel ($kver)" "$log" "${mk[@]}" bzImage
-step "install $variant headers" "$LOGS/headers-$variant.log" "${mk[@]}" headers_install
+[ "$variant" = debug ] ||
+	step "install $variant headers" "$LOGS/headers-$variant.log" "${mk[@]}" headers_install
 : > "$obj/.luo-built"
 
 mkdir -p "$out"
 cp "$obj/arch/x86/boot/bzImage" "$out/bzImage.tmp" && mv "$out/bzImage.tmp" "$out/bzImage"
 cp "$obj/.config" "$out/config"
-mkdir -p "$out/usr/include"
-rsync -a --delete "$obj/usr/include/" "$out/usr/include/"
+if [ "$variant" != debug ]; then
+	mkdir -p "$out/usr/include"
+	rsync -a --delete "$obj/usr/include/" "$out/usr/include/"
+fi
 echo "$obj" > "$out/objdir"
 echo "$inputs_key" > "$out/inputs-key"
 touch -r "$started" "$out/inputs-key"
