@@ -211,7 +211,8 @@ $(LIBLUO_EXAMPLES_OUT)/luo-memfd-demo: $(REPO)/examples/luo-memfd-demo.c $(LIBLU
 
 examples: $(LIBLUO_EXAMPLES_OUT)/luo-memfd-demo
 
-$(LIBLUO_TEST_OUT)/integration: $(LIBLUO_TEST_DIR)/integration.c $(LIBLUO_STATIC_LIB) $(LIBLUO_HEADER)
+$(LIBLUO_TEST_OUT)/integration: $(LIBLUO_TEST_DIR)/integration.c $(LIBLUO_STATIC_LIB) $(LIBLUO_HEADER) \
+		$(LIBLUO_TEST_DIR)/../common/luod_start.h
 	@mkdir -p $(@D)
 	$(CC) -I$(LIBLUO_INCLUDE) $(LIBLUO_STATIC_CFLAGS) -static -o $@ $< $(LIBLUO_STATIC_LIB)
 

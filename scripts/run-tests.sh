@@ -221,20 +221,19 @@ done
 
 # Where the time went: one line per suite run here (not cached), longest
 # CPU first, in build/logs/suite-times.txt.
-for t in "$LOGS"/kernel-*.time; do
-	[ -f "$t" ] || continue
-	n=${t##*/}
-	echo "$t ${n%.time}"
-done > "$LOGS/.times"
-for name in "${names[@]}"; do
-	if [ -f "$LOGS/test-$name.log.time" ]; then
+{
+	for t in "$LOGS"/kernel-*.time; do
+		[ -f "$t" ] || continue
+		n=${t##*/}
+		echo "$t ${n%.time}"
+	done
+	for name in "${names[@]}"; do
 		echo "$LOGS/test-$name.log.time $name"
-	fi
-done >> "$LOGS/.times"
-while read -r t name; do
+	done
+} | while read -r t name; do
 	read_time "$t" || continue
 	printf '%6d %6d %s\n' "$((u + sy))" "$w" "$name"
-done < "$LOGS/.times" | sort -rn | { echo "# cpu_s wall_s suite (scripts/run-tests.sh)"; cat; } > "$LOGS/suite-times.txt"
+done | sort -rn | { echo "# cpu_s wall_s suite (scripts/run-tests.sh)"; cat; } > "$LOGS/suite-times.txt"
 say "suite times (cpu and wall seconds): $LOGS/suite-times.txt"
 [ ${#failed_suites[@]} -gt 0 ] && echo "failed suites: ${failed_suites[*]}"
 # Cold boots that hung before init and were booted again (scripts/qemu-run.sh).

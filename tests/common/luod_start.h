@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Start /bin/luod from a stage program (tests/luod, tests/vmm): its log on
- * the kernel's, in a session of its own, and return once it answers. Needs
- * stage.h and libluo.h first.
+ * Start /bin/luod from a stage program (tests/luod, tests/vmm, tests/libluo):
+ * its log on the kernel's, in a session of its own, and return once it
+ * answers. Needs diag() (tests/common/stage.h) and libluo.h first.
  */
 #ifndef LUO_TESTS_LUOD_START_H
 #define LUO_TESTS_LUOD_START_H

@@ -122,6 +122,9 @@ static void __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
 	fflush(stdout);
 }
 
+/* start_luod(): uses diag() above. */
+#include "../common/luod_start.h"
+
 /* N planned tests that cannot run: one failure line each. */
 static void not_run(int n, const char *why, const char *what)
 {
@@ -715,38 +718,16 @@ static int stage1(void)
 #define S_RELEASED "itest-released"
 #define T_CLIENT 7
 
-/* Start /bin/luod and wait until it answers: 0, or -1 if there is no
- * /bin/luod (a luod that never answers is 0: the cases that use it fail). */
-static int start_luod(void)
+/*
+ * Start /bin/luod and wait until it answers (tests/common/luod_start.h): 0,
+ * or -1 if there is no /bin/luod. A luod that never answers is 0: the cases
+ * that use it fail.
+ */
+static int client_luod(void)
 {
-	int i, c;
-
-	pid_t pid;
-
 	if (access("/bin/luod", X_OK))
 		return -1;
-	pid = fork();
-	if (pid == 0) {
-		setsid();
-		execl("/bin/luod", "luod", (char *)NULL);
-		_exit(127);
-	}
-	/* Up to 300 s, a hang detector only; luod exiting ends it at once. */
-	for (i = 0; i < 6000; i++) {
-		c = luo_connect(NULL);
-		if (c >= 0) {
-			close(c);
-			return 0;
-		}
-		if (pid > 0 && waitpid(pid, NULL, WNOHANG) == pid) {
-			diag("luod exited before it answered");
-			break;
-		}
-		if (i && !(i % 200))
-			diag("waiting for luod to answer (%d s)", i / 20);
-		usleep(50 * 1000);
-	}
-	/* No skip for a luod that is there but broken: the cases fail. */
+	start_luod();
 	return 0;
 }
 
@@ -758,7 +739,7 @@ static void client_mode_create(void)
 {
 	int conn, sess, sess2, fd, dev, ret;
 
-	if (start_luod() < 0) {
+	if (client_luod() < 0) {
 		skip("no /bin/luod in this initramfs", "client mode: create through luod");
 		skip("no /bin/luod in this initramfs", "client mode: the device is luod's");
 		skip("no /bin/luod in this initramfs", "client mode: luo_release() on a non-socket");
@@ -809,7 +790,7 @@ static void client_mode_retrieve(void)
 	struct luo_memfd_info info = { .sz = sizeof(info) };
 	int conn, sess, fd;
 
-	if (start_luod() < 0) {
+	if (client_luod() < 0) {
 		skip("no /bin/luod in this initramfs", "client mode: retrieve through luod");
 		skip("no /bin/luod in this initramfs", "client mode: a released session is not handed over");
 		return;
