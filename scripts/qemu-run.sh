@@ -204,6 +204,10 @@ for ((k = n; k >= 1; k--)); do
 		die "step 'build initramfs for stage $k' failed"
 done
 
+# The first kernel has started its work: init runs the stage, or (--kunit)
+# a KUnit suite, whose cases run before init, has begun.
+started_re='LUO-RUNNER: stage 1 of|KTAP version'
+
 # boot: one boot of the chain under the watchdog; sets rc, verdict, longest.
 boot() {
 	say "$name: booting ${chain//,/ -> } (mem $mem, $cpus cpus; budget ${timeout}s, stall window ${stall}s)"
@@ -236,10 +240,8 @@ boot() {
 		if [ "$size" -ne "$last_size" ]; then
 			[ $((now - t_last)) -gt "$longest" ] && longest=$((now - t_last))
 			last_size=$size t_last=$now
-			# KUnit suites (--kunit) run before init: once one
-			# has started, a slow case is not a stuck boot.
 			if [ "$window" -ne "$stall" ] &&
-			   grep -qE "LUO-RUNNER: stage 1 of|KTAP version" "$run/console.log" 2>/dev/null; then
+			   grep -qE "$started_re" "$run/console.log" 2>/dev/null; then
 				window=$stall window_name="stall window"
 			fi
 		fi
@@ -297,7 +299,7 @@ boot() {
 # and `make soak` (--no-retry) measures how often it happens.
 boot
 if [ $retry -eq 1 ] && [[ "$verdict" == hang:* ]] &&
-   ! grep -qE "LUO-RUNNER: stage 1 of|KTAP version" "$run/console.log" 2>/dev/null; then
+   ! grep -qE "$started_re" "$run/console.log" 2>/dev/null; then
 	mkdir -p "$run/boot-hang-1"
 	mv "$run/console.log" "$run/stage.log" "$run/qemu.log" "$run/boot-hang-1/" 2>/dev/null || true
 	mv "$run/hang-registers.txt" "$run/boot-hang-1/" 2>/dev/null || true
