@@ -19,8 +19,10 @@
 # The debug kernel is built while the first suites run; a run that boots it
 # waits for that build (scripts/qemu-run.sh).
 #
-# Suites run LUO_TEST_JOBS (default 2) at a time: most of a suite's time is
-# one QEMU TCG vCPU thread, so two suites share two cores well. Shared build
+# Suites run LUO_TEST_JOBS (default: CPUs + 1) at a time: a suite is
+# mostly one QEMU TCG vCPU thread that also waits (kexec, the runner's
+# polls, kmemleak's ageing), so two debug-kernel suites kept only 1.2 of
+# two cores busy. Shared build
 # products (libluo, stage programs, runner tools) are built first, serially.
 # The summary lists the suites in tests/suites order.
 #
@@ -100,7 +102,7 @@ runner_tools > /dev/null
 use_cache=1
 [ "${LUO_TEST_CACHE:-1}" = 0 ] && use_cache=0
 [ "${CI:-}" = true ] && use_cache=0
-jobs_max=${LUO_TEST_JOBS:-2}
+jobs_max=${LUO_TEST_JOBS:-$(($(nproc) + 1))}
 [[ "$jobs_max" =~ ^[1-9][0-9]*$ ]] || die "LUO_TEST_JOBS must be a positive number"
 rcache=$CACHE/test-results
 mkdir -p "$rcache"
