@@ -22,8 +22,8 @@
 # Suites run LUO_TEST_JOBS (default: CPUs + 1) at a time: a suite is
 # mostly one QEMU TCG vCPU thread that also waits (kexec, the runner's
 # polls, kmemleak's ageing), so two debug-kernel suites kept only 1.2 of
-# two cores busy. Shared build
-# products (libluo, stage programs, runner tools) are built first, serially.
+# two cores busy. Shared build products (libluo, stage programs, runner
+# tools) are built first, serially.
 # The summary lists the suites in tests/suites order.
 #
 # Each result line ends with the suite's wall and CPU seconds (user +
