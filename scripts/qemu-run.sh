@@ -208,6 +208,16 @@ done
 # a KUnit suite, whose cases run before init, has begun.
 started_re='LUO-RUNNER: stage 1 of|KTAP version'
 
+# A pc machine without what no test uses: PCI and memory hotplug (their ACPI
+# methods were half of a KASAN kernel's boot: acpi_init took 15-23 s of
+# 35-60 s to init under TCG), SMBus, USB, vmport and the PS/2 controller.
+# ACPI itself stays: its PM timer and HPET are the only references a TCG
+# guest has to calibrate its TSC against.
+machine=(-M pc,smbus=off,usb=off,vmport=off,i8042=off
+	-global PIIX4_PM.acpi-root-pci-hotplug=off
+	-global PIIX4_PM.acpi-pci-hotplug-with-bridge-support=off
+	-global PIIX4_PM.memory-hotplug-support=off)
+
 # boot: one boot of the chain under the watchdog; sets rc, verdict, longest.
 boot() {
 	say "$name: booting ${chain//,/ -> } (mem $mem, $cpus cpus; budget ${timeout}s, stall window ${stall}s)"
@@ -218,17 +228,9 @@ boot() {
 	# address, from an interrupt during identify_cpu() (stock code, which clears
 	# and sets the CPU feature bits with IRQs on). Most likely KASAN then judges
 	# addresses by 4-level bounds; nothing here needs 5-level paging.
-	# A pc machine without what no test uses: PCI and memory hotplug (their
-	# ACPI methods were half of a KASAN kernel's boot: acpi_init took 15-23 s
-	# of 35-60 s to init under TCG), SMBus, USB, vmport and the PS/2
-	# controller. ACPI itself stays: its PM timer and HPET are the only
-	# references a TCG guest has to calibrate its TSC against.
 	qemu-system-x86_64 \
 		-accel tcg -cpu max,la57=off -m "$mem" -smp "$cpus" \
-		-M pc,smbus=off,usb=off,vmport=off,i8042=off \
-		-global PIIX4_PM.acpi-root-pci-hotplug=off \
-		-global PIIX4_PM.acpi-pci-hotplug-with-bridge-support=off \
-		-global PIIX4_PM.memory-hotplug-support=off \
+		"${machine[@]}" \
 		-nographic -nodefaults -no-reboot \
 		-serial "file:$run/console.log" -serial "file:$run/stage.log" \
 		-monitor "unix:$run/monitor.sock,server=on,wait=off" \
