@@ -115,6 +115,13 @@ void cf_alive(struct cf_alive *a, uint64_t done);
 #define CF_ALIVE_STRIDE (UINT64_C(16) << 20)
 
 void cf_fill(unsigned char *p, uint64_t size, uint64_t token);
+/*
+ * The same pattern written with pwrite(): for files whose filesystem has a
+ * write path (shmem), no page fault per page. Under the debug kernel a
+ * write fault costs about twice what pwrite() pays per page (256 MiB under
+ * KASAN: 9.2 s through mmap, 4.9 s with pwrite). 0 or -errno.
+ */
+int cf_fill_fd(int fd, uint64_t size, uint64_t token);
 /* Offset of the first byte that differs from the pattern, or size. */
 uint64_t cf_verify(const unsigned char *p, uint64_t size, uint64_t token);
 

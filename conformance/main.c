@@ -122,6 +122,29 @@ void cf_fill(unsigned char *p, uint64_t size, uint64_t token)
 	}
 }
 
+int cf_fill_fd(int fd, uint64_t size, uint64_t token)
+{
+	static uint64_t buf[(2 << 20) / 8];
+	uint64_t off, len, i;
+	struct cf_alive alive;
+	ssize_t n;
+
+	cf_alive_start(&alive, "filling", size);
+	for (off = 0; off < size; off += len) {
+		len = size - off < sizeof(buf) ? size - off : sizeof(buf);
+		if (!(off % CF_ALIVE_STRIDE))
+			cf_alive(&alive, off);
+		for (i = 0; i < len; i += 8)
+			buf[i / 8] = cf_word(token, off + i);
+		n = pwrite(fd, buf, len, off);
+		if (n < 0)
+			return -errno;
+		if ((uint64_t)n != len)
+			return -EIO;
+	}
+	return 0;
+}
+
 uint64_t cf_verify(const unsigned char *p, uint64_t size, uint64_t token)
 {
 	struct cf_alive alive;

@@ -90,7 +90,15 @@ static int memfd_create_variant(const struct cf_handler *h, const struct cf_vari
 	fd = luo_memfd_create(v->name, &mo);
 	if (fd < 0)
 		return fd;
-	if (size) {
+	if (size && h->page_size == 4096 && !(v->flags & CF_V_SPARSE)) {
+		/* shmem has a write path: no fault per page (cf.h). */
+		err = cf_fill_fd(fd, size, token);
+		if (err) {
+			close(fd);
+			return err;
+		}
+	} else if (size) {
+		/* HugeTLB has no write(2); sparse variants skip pages. */
 		map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (map == MAP_FAILED)
 			goto fail_errno;
