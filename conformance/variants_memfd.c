@@ -25,6 +25,9 @@
 #define MiB (UINT64_C(1) << 20)
 #define GiB (UINT64_C(1) << 30)
 
+/* shmem files larger than this are compared with pread() (memfd_check()). */
+#define PREAD_CHECK_ABOVE (256 * MiB)
+
 /* A sparse variant: the words of cf_fill() in even pages, odd pages left holes. */
 static void sparse_fill(unsigned char *p, uint64_t size, uint64_t page, uint64_t token)
 {
@@ -44,9 +47,12 @@ static void sparse_fill(unsigned char *p, uint64_t size, uint64_t page, uint64_t
 	}
 }
 
-/* Check a sparse variant with pread() (a read fault would fill a hole). */
-static bool sparse_check(int fd, uint64_t size, uint64_t page, uint64_t token, char *why,
-			 size_t why_len)
+/*
+ * Check with pread(): a sparse variant (a read fault would fill a hole), or
+ * a dense one (page 0).
+ */
+static bool pread_check(int fd, uint64_t size, uint64_t page, uint64_t token, char *why,
+			size_t why_len)
 {
 	static uint64_t buf[(2 << 20) / 8];
 	uint64_t off, chunk = sizeof(buf), i, want;
@@ -66,7 +72,7 @@ static bool sparse_check(int fd, uint64_t size, uint64_t page, uint64_t token, c
 			return false;
 		}
 		for (i = 0; i + 8 <= len; i += 8) {
-			want = ((off + i) / page) & 1 ? 0 : cf_word(token, off + i);
+			want = page && ((off + i) / page) & 1 ? 0 : cf_word(token, off + i);
 			if (buf[i / 8] != want) {
 				snprintf(why, why_len, "word at %" PRIu64 " is %#" PRIx64
 					 ", expected %#" PRIx64 " (%s)", off + i, buf[i / 8],
@@ -180,11 +186,18 @@ static bool memfd_check(const struct cf_handler *h, const struct cf_variant *v, 
 		return true;
 	if (v->flags & CF_V_SPARSE)
 		return info.size == v->size &&
-		       sparse_check(fd, v->size, h->page_size, token, why, why_len);
+		       pread_check(fd, v->size, h->page_size, token, why, why_len);
 	if (info.size != v->size) {
 		snprintf(why, why_len, "size differs, contents not compared");
 		return false;
 	}
+	/*
+	 * Through a mapping, the way a VMM reads its memory; the 1 GiB variant
+	 * with pread(), the same words for half the time under the debug kernel
+	 * (256 MiB under KASAN: 5.9 s through read faults, 3.0 s with pread).
+	 */
+	if (v->size > PREAD_CHECK_ABOVE && h->page_size == 4096)
+		return pread_check(fd, v->size, 0, token, why, why_len);
 	map = mmap(NULL, v->size, PROT_READ, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		snprintf(why, why_len, "mmap: %d", -errno);
