@@ -4,7 +4,8 @@
 # (KUnit suite luo_conformance) and the end-to-end layer (across kexecs).
 #
 # usage: conformance/run.sh [--handler shmem|hugetlb-2M|hugetlb-1G|all] [--kernel luo|debug|stock]
-#                           [--require H1,H2] [--part all|main|debug] [--no-build]
+#                           [--require H1,H2] [--part all|main|debug] [--only NAMES]
+#                           [--no-build]
 #
 # Chains, in this order (one QEMU run each, run directory
 # build/runs/conformance-NAME; the debug kernel's last, as it may still be
@@ -29,12 +30,15 @@
 # kernel's chains only (kunit-debug, debug, debug-1G): scripts/run-tests.sh
 # runs them as two suites, so that the main part does not hold a slot while
 # the debug kernel is still building.
+# --only runs the named chains only (names as above, separated by commas or
+# spaces: "--only kunit-debug,debug-1G"); tests/suites splits the debug part
+# in two suites so that they can run side by side.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 
-handler=all kernel=luo require=${CONFORMANCE_REQUIRE:-} build=1 part=all
+handler=all kernel=luo require=${CONFORMANCE_REQUIRE:-} build=1 part=all only=""
 usage() {
-	sed -n 's/^# \{0,1\}//; 6,7p' "$0" >&2
+	sed -n 's/^# \{0,1\}//; 6,8p' "$0" >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -43,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--kernel) kernel=$2; shift 2 ;;
 	--require) require=$2; shift 2 ;;
 	--part) part=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
 	--no-build) build=0; shift ;;
 	-h | --help) usage ;;
 	*) echo "conformance: unknown option $1" >&2; usage ;;
@@ -72,6 +77,7 @@ common="luo_conformance.handlers=$handler"
 total_p=0 total_f=0 total_s=0 failed=()
 run_chain() { # NAME CHAIN MEM TIMEOUT APPEND [qemu-run.sh options...]
 	local name=conformance-$1 chain=$2 mem=$3 timeout=$4 append=$5 line rc=0
+	[ -n "$only" ] && ! [[ " ${only//,/ } " == *" $1 "* ]] && return 0
 	shift 5
 	line=$("$REPO/scripts/qemu-run.sh" --name "$name" --stage "$bin" --chain "$chain" \
 		--mem "$mem" --timeout "$timeout" --append "$append" "$@" \
