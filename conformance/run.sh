@@ -28,13 +28,13 @@
 # (luo_conformance.require=...; also CONFORMANCE_REQUIRE in the environment).
 # --part main runs the chains above kunit-debug, --part debug the debug
 # kernel's chains only (kunit-debug, debug, debug-1G): scripts/run-tests.sh
-# runs them as two suites, so that the main part does not hold a slot while
-# the debug kernel is still building.
+# runs them as separate suites, so that the main part does not hold a slot
+# while the debug kernel is still building.
 # --only runs the named chains only (names as above, separated by commas or
 # spaces: "--only kunit-debug,debug-1G"); tests/suites splits the debug part
 # in two suites so that they can run side by side.
 set -euo pipefail
-REPO=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/../scripts/lib.sh"
 
 handler=all kernel=luo require=${CONFORMANCE_REQUIRE:-} build=1 part=all only=""
 usage() {
@@ -77,7 +77,7 @@ common="luo_conformance.handlers=$handler"
 total_p=0 total_f=0 total_s=0 failed=()
 run_chain() { # NAME CHAIN MEM TIMEOUT APPEND [qemu-run.sh options...]
 	local name=conformance-$1 chain=$2 mem=$3 timeout=$4 append=$5 line rc=0
-	[ -n "$only" ] && ! [[ " ${only//,/ } " == *" $1 "* ]] && return 0
+	selected "$only" "$1" || return 0
 	shift 5
 	line=$("$REPO/scripts/qemu-run.sh" --name "$name" --stage "$bin" --chain "$chain" \
 		--mem "$mem" --timeout "$timeout" --append "$append" "$@" \

@@ -12,6 +12,9 @@ export LUO_T0=$T0
 die() { echo "error: $*" >&2; exit 1; }
 elapsed() { local s=$(( $(date +%s) - T0 )); printf '%02d:%02d' $((s / 60)) $((s % 60)); }
 say() { echo "[$(elapsed)] $*" >&2; }
+# selected LIST NAME: LIST (a run script's --only: names separated by commas
+# or spaces) is empty or names NAME.
+selected() { [ -z "$1" ] || [[ " ${1//,/ } " == *" $2 "* ]]; }
 
 # step NAME LOG CMD...: run CMD with output in LOG; name the step and the log on failure.
 step() {

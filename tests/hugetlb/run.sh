@@ -85,7 +85,7 @@ chmod +x "$out/kunit-stage.sh"
 
 rc=0
 run() { # NAME ARGS...
-	[ -n "$only" ] && ! [[ " ${only//,/ } " == *" $1 "* ]] && return 0
+	selected "$only" "$1" || return 0
 	"$REPO/scripts/qemu-run.sh" --name "$1$sfx" "${@:2}" || rc=1
 }
 run hugetlb-chain3 --chain $ours,$ours,$ours --mem 6G --stage "$out/hugetlb_stage" \

@@ -89,7 +89,7 @@ chmod +x "$out/kunit-stage.sh"
 
 rc=0
 run() { # NAME ARGS...
-	[ -n "$only" ] && ! [[ " ${only//,/ } " == *" $1 "* ]] && return 0
+	selected "$only" "$1" || return 0
 	"$REPO/scripts/qemu-run.sh" --name "$1$sfx" "${@:2}" "${extra[@]}" || rc=1
 }
 # Stages on stock get shmem_kernel=stock: checks of stock 7.3 bugs fixed in
