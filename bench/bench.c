@@ -3,18 +3,33 @@
  * Stage program of `make bench`: preserve / retrieve / finish cost of memfds.
  *
  * /etc/bench.conf lists one file per line: "PATH SIZE [PCT]" with PATH one
- * of shmem, hugetlb-2M, hugetlb-1G, and PCT the share of its pages written
- * (default 100; below 100 every (100 / PCT)th page, the others holes). Stage 1 creates, fills and preserves every
+ * of shmem, shmem-thp, hugetlb-2M, hugetlb-1G, and PCT the share of its
+ * pages written (default 100; below 100 every (100 / PCT)th page, the others
+ * holes). A shmem-thp file is created and written with shmem THP forced
+ * (transparent_hugepage/shmem_enabled), so that it is made of 2 MiB folios:
+ * the preserve fails unless ShmemHugePages grew by the whole file, and the
+ * retrieve fails unless it grows by the whole file again (every folio came
+ * back as one 2 MiB folio). Stage 1 creates, fills and preserves every
  * file (repetition 1). Each later stage retrieves, spot-checks and finishes
  * the previous stage's files, then preserves a fresh set for the next stage,
  * so a run of R repetitions is a chain of R + 1 kernels.
  *
+ * Cold and warm: a stage handles its files starting with file
+ * (ROTATE + REP - 1) mod N, REP being the repetition the files belong to and
+ * ROTATE the "rotate ROTATE" line of the conf (default 0), so that over the
+ * repetitions of a run (and runs with other ROTATE values) every file comes
+ * first. The first file a stage retrieves, and the first it preserves, is
+ * the cold one (pos=0): that operation has not run yet in this boot. For
+ * the first file retrieved, the kexec-to-retrieved time is the blackout
+ * alone; for later ones it includes the files retrieved before.
+ *
  * Output, one line per measurement:
- *   BENCH rep=R path=P size=S every=N op=preserve|retrieve|finish ms=X
+ *   BENCH rep=R path=P size=S every=N pos=K op=preserve|retrieve|finish ms=X
  *         (preserve also mem_kb=K: memory it took, MemFree for shmem,
- *         free huge pages for HugeTLB)
- *   BENCH rep=R path=P size=S op=retrieved tsc=T   (TSC right after retrieve;
- *         the host subtracts the TSC init printed before reboot(RB_KEXEC))
+ *         free huge pages for HugeTLB; pos: the file's place in the stage)
+ *   BENCH rep=R path=P size=S every=N pos=K op=retrieved tsc=T   (TSC right
+ *         after retrieve; the host subtracts the TSC init printed before
+ *         reboot(RB_KEXEC))
  * plus KTAP lines so the runner can judge the run: the plan first, then one
  * result per file for the preserve and two (retrieve and verify, finish) for
  * the retrieve, on every path.
@@ -42,11 +57,22 @@ struct bench_file {
 	uint64_t size;
 	uint64_t page;
 	unsigned int every;	/* one unit in every N written (1: all) */
+	int thp;		/* shmem made of 2 MiB folios */
 };
+
+#define SHMEM_ENABLED "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+#define THP_SIZE (2ULL << 20)
 
 static struct bench_file files[MAX_FILES];
 static int nfiles;
 static int ntests;
+static unsigned int rotate;
+
+/* The file handled @pos-th for repetition @rep (see "Cold and warm"). */
+static int file_at(int rep, int pos)
+{
+	return (int)((rotate + (unsigned int)rep - 1 + (unsigned int)pos) % (unsigned int)nfiles);
+}
 
 static double now_ms(void)
 {
@@ -90,6 +116,10 @@ static int load_conf(void)
 
 		if (n < 2)
 			continue;
+		if (!strcmp(path, "rotate")) {
+			rotate = (unsigned int)size;
+			continue;
+		}
 		every = 1;
 		if (n == 3 && sscanf(written, "1/%u", &every) == 1)
 			every = every ? every : 1;
@@ -101,6 +131,7 @@ static int load_conf(void)
 		b->every = every;
 		b->page = !strcmp(path, "hugetlb-2M") ? LUO_HUGETLB_2M :
 			  !strcmp(path, "hugetlb-1G") ? LUO_HUGETLB_1G : 0;
+		b->thp = !strcmp(path, "shmem-thp");
 	}
 	fclose(f);
 	return nfiles ? 0 : -1;
@@ -114,7 +145,7 @@ static uint64_t pattern(int rep, int i, uint64_t off)
 /* The file's page size: a unit written whole or left a hole. */
 static uint64_t unit_of(const struct bench_file *b)
 {
-	return b->page ? b->page : 4096;
+	return b->page ? b->page : b->thp ? THP_SIZE : 4096;
 }
 
 /* Whether the unit at @off holds data: one in every b->every. */
@@ -198,6 +229,41 @@ static long read_long(const char *path, const char *field)
 	return v;
 }
 
+/* Shmem in 2 MiB folios, in kB (/proc/meminfo ShmemHugePages). */
+static long shmem_thp_kb(void)
+{
+	return read_long("/proc/meminfo", "ShmemHugePages");
+}
+
+/*
+ * Set shmem_enabled to @mode; the mode it had goes to @old (the word in
+ * brackets). 0, or a negative errno.
+ */
+static int set_shmem_thp(const char *mode, char *old, size_t len)
+{
+	char line[256], *l, *r;
+	FILE *f = fopen(SHMEM_ENABLED, "r+");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (old) {
+		if (!fgets(line, sizeof(line), f) || !(l = strchr(line, '[')) ||
+		    !(r = strchr(l, ']'))) {
+			fclose(f);
+			return -EIO;
+		}
+		*r = 0;
+		snprintf(old, len, "%s", l + 1);
+		rewind(f);
+	}
+	if (fputs(mode, f) == EOF)
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
 /* Free memory of the file's kind in kB: MemFree, or free huge pages. */
 static long free_kb(const struct bench_file *b)
 {
@@ -219,23 +285,48 @@ static void session_name(char *buf, size_t len, int rep, int i)
 static int preserve_set(int dev, int rep, int *held)
 {
 	char name[LUO_SESSION_NAME_MAX];
-	int i, fd, s, err;
+	int pos, i, fd, s, err;
 	double t;
 	long mem;
 
-	for (i = 0; i < nfiles; i++) {
-		struct bench_file *b = &files[i];
+	for (pos = 0; pos < nfiles; pos++) {
+		struct bench_file *b = &files[i = file_at(rep, pos)];
 		LUO_OPTS(luo_memfd_opts, mo, .size = b->size,
 			 .hugetlb_page_size = b->page);
 
+		char thp_mode[32];
+		long thp_kb = 0;
+
 		held[i] = -1;
+		if (b->thp) {
+			err = set_shmem_thp("force", thp_mode, sizeof(thp_mode));
+			if (err) {
+				ktap(0, "rep %d %s %" PRIu64 " setup: shmem THP: %s",
+				     rep, b->path, b->size, luo_strerror(err));
+				continue;
+			}
+			thp_kb = shmem_thp_kb();
+		}
 		fd = luo_memfd_create("bench", &mo);
 		if (fd < 0) {
+			if (b->thp)
+				set_shmem_thp(thp_mode, NULL, 0);
 			ktap(1, "rep %d %s %" PRIu64 " preserve # SKIP memfd_create: %s",
 			     rep, b->path, b->size, luo_strerror(fd));
 			continue;
 		}
 		err = fill_or_check(fd, b, rep, i, 0);
+		if (b->thp) {
+			thp_kb = shmem_thp_kb() - thp_kb;
+			set_shmem_thp(thp_mode, NULL, 0);
+			if (!err && thp_kb != (long)(b->size >> 10)) {
+				ktap(0, "rep %d %s %" PRIu64 " setup: %ld of %" PRIu64
+				     " kB in 2 MiB folios", rep, b->path, b->size,
+				     thp_kb, b->size >> 10);
+				close(fd);
+				continue;
+			}
+		}
 		session_name(name, sizeof(name), rep, i);
 		s = luo_session_create(dev, name);
 		if (err || s < 0) {
@@ -262,8 +353,8 @@ static int preserve_set(int dev, int rep, int *held)
 			close(s);
 			continue;
 		}
-		printf("BENCH rep=%d path=%s size=%" PRIu64 " every=%u op=preserve ms=%.3f mem_kb=%ld\n",
-		       rep, b->path, b->size, b->every, t, mem);
+		printf("BENCH rep=%d path=%s size=%" PRIu64 " every=%u pos=%d op=preserve ms=%.3f mem_kb=%ld\n",
+		       rep, b->path, b->size, b->every, pos, t, mem);
 		ktap(1, "rep %d %s %" PRIu64 " preserve", rep, b->path, b->size);
 		held[i] = s;
 	}
@@ -273,12 +364,13 @@ static int preserve_set(int dev, int rep, int *held)
 static void retrieve_set(int dev, int rep)
 {
 	char name[LUO_SESSION_NAME_MAX];
-	int i, fd, s, err;
+	int pos, i, fd, s, err;
 	uint64_t tsc;
+	long thp_kb;
 	double t;
 
-	for (i = 0; i < nfiles; i++) {
-		struct bench_file *b = &files[i];
+	for (pos = 0; pos < nfiles; pos++) {
+		struct bench_file *b = &files[i = file_at(rep, pos)];
 
 		session_name(name, sizeof(name), rep, i);
 		s = luo_session_retrieve(dev, name);
@@ -296,10 +388,13 @@ static void retrieve_set(int dev, int rep)
 			     b->size);
 			continue;
 		}
+		thp_kb = b->thp ? shmem_thp_kb() : 0;
 		t = now_ms();
 		fd = luo_session_retrieve_fd(s, 1);
 		t = now_ms() - t;
 		tsc = __rdtsc();
+		if (b->thp)
+			thp_kb = shmem_thp_kb() - thp_kb;
 		if (fd < 0) {
 			ktap(0, "rep %d %s %" PRIu64 " retrieve: %s", rep, b->path,
 			     b->size, luo_strerror(fd));
@@ -308,19 +403,24 @@ static void retrieve_set(int dev, int rep)
 			close(s);
 			continue;
 		}
-		printf("BENCH rep=%d path=%s size=%" PRIu64 " every=%u op=retrieve ms=%.3f\n",
-		       rep, b->path, b->size, b->every, t);
-		printf("BENCH rep=%d path=%s size=%" PRIu64 " every=%u op=retrieved tsc=%" PRIu64 "\n",
-		       rep, b->path, b->size, b->every, tsc);
+		printf("BENCH rep=%d path=%s size=%" PRIu64 " every=%u pos=%d op=retrieve ms=%.3f\n",
+		       rep, b->path, b->size, b->every, pos, t);
+		printf("BENCH rep=%d path=%s size=%" PRIu64 " every=%u pos=%d op=retrieved tsc=%" PRIu64 "\n",
+		       rep, b->path, b->size, b->every, pos, tsc);
 		err = fill_or_check(fd, b, rep, i, 1);
+		if (b->thp && thp_kb != (long)(b->size >> 10)) {
+			printf("# rep %d %s: %ld of %" PRIu64 " kB came back in 2 MiB folios\n",
+			       rep, b->path, thp_kb, b->size >> 10);
+			err = -EIO;
+		}
 		ktap(!err, "rep %d %s %" PRIu64 " retrieve and verify", rep, b->path, b->size);
 		close(fd);
 		t = now_ms();
 		err = luo_session_finish(s);
 		t = now_ms() - t;
 		if (!err)
-			printf("BENCH rep=%d path=%s size=%" PRIu64 " every=%u op=finish ms=%.3f\n",
-			       rep, b->path, b->size, b->every, t);
+			printf("BENCH rep=%d path=%s size=%" PRIu64 " every=%u pos=%d op=finish ms=%.3f\n",
+			       rep, b->path, b->size, b->every, pos, t);
 		ktap(!err, "rep %d %s %" PRIu64 " finish", rep, b->path, b->size);
 		close(s);
 	}

@@ -17,7 +17,9 @@ import subprocess
 import sys
 
 ENTRY_BYTES = 16  # one folio entry on the wire, memfd-v2 and hugetlb alike
-PAGE = {"shmem": 4096, "hugetlb-2M": 2 << 20, "hugetlb-1G": 1 << 30}
+# One folio entry per unit: shmem-thp files are made of 2 MiB folios.
+PAGE = {"shmem": 4096, "shmem-thp": 2 << 20, "hugetlb-2M": 2 << 20,
+        "hugetlb-1G": 1 << 30}
 
 
 def parse_run(run_dir):
@@ -43,14 +45,21 @@ def parse_run(run_dir):
             (1 if int(f.get("pct", 100)) >= 100 else 100 // int(f["pct"]))
         key = (kernel, f["path"], int(f["size"]), every)
         rep = int(f["rep"])
+        # pos: the file's place in its stage, 0 the first (cold) one.
+        # Logs from before pos have no cold/warm split.
+        pos = int(f["pos"]) if "pos" in f else None
         d = samples.setdefault(key, {})
         if f["op"] == "retrieved":
             t0 = kexec_tsc.get(rep + 1)
-            if t0 is not None and mhz:
+            # The blackout alone: only the first file retrieved in a boot.
+            if t0 is not None and mhz and pos in (0, None):
                 d.setdefault("kexec_to_retrieved", []).append(
                     (int(f["tsc"]) - t0) / (mhz * 1e3))
         else:
-            d.setdefault(f["op"], []).append(float(f["ms"]))
+            ms = float(f["ms"])
+            d.setdefault(f["op"], []).append(ms)
+            if pos is not None:
+                d.setdefault(f["op"] + ("_cold" if pos == 0 else "_warm"), []).append(ms)
             if "mem_kb" in f:
                 d.setdefault("mem_kb", []).append(float(f["mem_kb"]))
     return samples, mhz
@@ -95,18 +104,25 @@ def main():
             "written_bytes": written * PAGE[path],
             "array_bytes": ENTRY_BYTES * written,
             **{op: stats(ops.get(op, [])) for op in
-               ("preserve", "retrieve", "finish", "kexec_to_retrieved", "mem_kb")}})
+               ("preserve", "retrieve", "finish", "kexec_to_retrieved", "mem_kb",
+                "preserve_cold", "preserve_warm", "retrieve_cold", "retrieve_warm")}})
     if not rows:
         sys.exit("bench report: no BENCH results in " + " ".join(a.runs))
 
-    stock = {(r["size"], r["every"]): r for r in rows
-             if r["kernel"] == "stock" and r["backing"] == "shmem"}
+    # Against stock with the same backing (shmem, shmem-thp); HugeTLB, which
+    # stock cannot preserve, against stock shmem.
+    stock = {(r["backing"], r["size"], r["every"]): r for r in rows
+             if r["kernel"] == "stock"}
     for r in rows:
-        s = stock.get((r["size"], r["every"]))
+        s = stock.get((r["backing"], r["size"], r["every"])) or \
+            stock.get(("shmem", r["size"], r["every"]))
         for op in ("preserve", "retrieve"):
-            if s and s[op] and r[op] and r[op]["median"] > 0:
-                r[f"{op}_ratio_to_stock"] = r[op]["median"] / s[op]["median"]
-                r[f"{op}_speedup_vs_stock"] = s[op]["median"] / r[op]["median"]
+            # Warm against warm where both have warm samples.
+            w = op + "_warm"
+            ours, base = (r[w], s[w]) if s and r[w] and s[w] else (r[op], s and s[op])
+            if ours and base and ours["median"] > 0:
+                r[f"{op}_ratio_to_stock"] = ours["median"] / base["median"]
+                r[f"{op}_speedup_vs_stock"] = base["median"] / ours["median"]
 
     machine = {"host_cpu": platform.processor() or platform.machine(),
                "host_cores": os.cpu_count(), "guest_tsc_mhz": tsc_mhz,
@@ -133,22 +149,29 @@ def main():
     def mem(s):
         return "-" if not s else f"{s['median'] / 1024:.1f}"
 
-    md = ["| path | size MiB | written MiB | preserve ms | retrieve ms | finish ms | kexec→retrieved ms "
+    md = ["| path | size MiB | written MiB | preserve cold ms | preserve warm ms "
+          "| retrieve cold ms | retrieve warm ms | finish ms | kexec→retrieved ms "
           "| array bytes | preserve took MiB | preserve / stock | retrieve / stock |",
-          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         md.append(f"| {r['path']} | {r['size'] >> 20} | {r['written_bytes'] / 2**20:.4g} | "
-                  f"{cell(r['preserve'])} | "
-                  f"{cell(r['retrieve'])} | {cell(r['finish'])} | "
+                  f"{cell(r['preserve_cold'])} | {cell(r['preserve_warm'])} | "
+                  f"{cell(r['retrieve_cold'])} | {cell(r['retrieve_warm'])} | {cell(r['finish'])} | "
                   f"{cell(r['kexec_to_retrieved'])} | {r['array_bytes']} | "
                   f"{mem(r['mem_kb'])} | "
                   f"{ratio(r, 'preserve')} | {ratio(r, 'retrieve')} |")
     md.append("")
     md.append("Cells: median (min-max) over the repetitions, in milliseconds. "
+              "Cold: the file was the first one its stage preserved (or retrieved), "
+              "the first time that operation ran in the boot; warm: any later file. "
+              "kexec→retrieved: first file retrieved in a boot only, so the blackout alone. "
               "A path with N% has every (100 / N)th page written, one with 1/N every Nth, the rest holes. "
               "Preserve took: median drop of free memory of the file's kind across "
               "PRESERVE_FD (MemFree; free huge pages for HugeTLB). "
-              "Ratios: median of the path / median of stock shmem at the same size "
+              "shmem-thp: shmem in 2 MiB folios (shmem THP forced while the file was "
+              "written; one array entry per folio), checked to come back as 2 MiB folios. "
+              "Ratios: warm median of the path / warm median of stock with the same backing "
+              "(stock shmem for HugeTLB) at the same size "
               "and share written (< 1 is faster than stock).")
     open(os.path.join(a.out, "results.md"), "w").write("\n".join(md) + "\n")
 
@@ -160,21 +183,27 @@ def main():
             for p in paths:
                 f.write(f'"{p}"\n')
                 for r in sorted((r for r in rows if r["path"] == p), key=lambda r: r["size"]):
-                    pre = r["preserve"]["median"] if r["preserve"] else float("nan")
-                    ret = r["retrieve"]["median"] if r["retrieve"] else float("nan")
-                    f.write(f"{r['size'] >> 20} {max(pre, 1e-3)} {max(ret, 1e-3)}\n")
+                    def med(*ops):
+                        for op in ops:
+                            if r[op]:
+                                return max(r[op]["median"], 1e-3)
+                        return float("nan")
+                    f.write(f"{r['size'] >> 20} {med('preserve_warm', 'preserve')} "
+                            f"{med('retrieve_warm', 'retrieve')} {med('kexec_to_retrieved')}\n")
                 f.write("\n\n")
-        script = f"""set terminal png size 1100,450 noenhanced
+        script = f"""set terminal png size 1600,450 noenhanced
 set output '{png}'
-set multiplot layout 1,2
+set multiplot layout 1,3
 set logscale xy
 set xlabel 'file size (MiB)'
 set ylabel 'milliseconds (median)'
 set key left top
-set title 'PRESERVE_FD'
+set title 'PRESERVE_FD (warm)'
 plot for [i=0:{len(paths) - 1}] '{dat}' index i using 1:2 with linespoints title columnheader(1)
-set title 'RETRIEVE_FD'
+set title 'RETRIEVE_FD (warm)'
 plot for [i=0:{len(paths) - 1}] '{dat}' index i using 1:3 with linespoints title columnheader(1)
+set title 'kexec to first file retrieved (blackout)'
+plot for [i=0:{len(paths) - 1}] '{dat}' index i using 1:4 with linespoints title columnheader(1)
 unset multiplot
 """
         subprocess.run(["gnuplot"], input=script, text=True, check=True)

@@ -6,6 +6,11 @@
 #   bench-stock-rN        stock kernel, shmem
 #   bench-luo-rN          luo kernel, the same shmem files
 #   bench-luo-hugetlb     luo kernel, HugeTLB 2 MiB and 1 GiB
+#   bench-stock-thp, bench-luo-thp
+#                         shmem in 2 MiB folios (shmem THP forced while each
+#                         file is written), each kernel its own run so that the
+#                         first file's kexec->retrieved is a blackout of its
+#                         own; --smoke has one such file in the shmem runs
 # The shmem runs alternate stock, luo, stock, luo ... for ROUNDS rounds, so
 # that drift of a shared, noisy host hits both kernels alike; medians are over
 # all ROUNDS x REPS samples. HugeTLB has its own run so that its files do not
@@ -74,22 +79,43 @@ if [ $sparse -eq 1 ]; then
 	echo "shmem $((64 * M))" >> "$out/shmem.conf"
 	echo "hugetlb-2M $((64 * M))" >> "$out/hugetlb.conf"
 fi
+# shmem in 2 MiB folios, every size (not --sparse).
+: > "$out/thp.conf"
+if [ $sparse -eq 0 ]; then
+	for s in "${sizes[@]}"; do echo "shmem-thp $((s * M))" >> "$out/thp.conf"; done
+	if [ $smoke -eq 1 ]; then
+		cat "$out/thp.conf" >> "$out/shmem.conf"
+	else
+		runs+=(stock-thp luo-thp)
+	fi
+fi
 cp "$out/shmem.conf" "$out/shmem-luo.conf"
 if [ $smoke -eq 0 ]; then
 	echo "shmem $((16384 * M)) 1/256" >> "$out/shmem-luo.conf"
 	echo "hugetlb-2M $((16384 * M)) 1/256" >> "$out/hugetlb.conf"
 fi
 
-chain() { local k=$1 c=$1 i; for ((i = 0; i < reps; i++)); do c="$c,$k"; done; echo "$c"; }
+chain() { local k=$1 c=$1 i; for ((i = 0; i < $2; i++)); do c="$c,$k"; done; echo "$c"; }
 rc=0 dirs=()
 for r in "${runs[@]}"; do
-	k=${r%%-*} conf=$out/shmem.conf
+	k=${r%%-*} conf=$out/shmem.conf n=$reps
 	[ "$k" = luo ] && conf=$out/shmem-luo.conf
 	[ "$r" = luo-hugetlb ] && conf=$out/hugetlb.conf
-	say "bench: $r ($k kernel), $reps repetitions of: $(awk '{printf "%s %dM %s, ", $1, $2 / 1048576, $3 ? $3 : "all"}' "$conf")"
-	"$REPO/scripts/qemu-run.sh" --name "bench-$r" --chain "$(chain "$k")" --mem "$mem" \
-		--cpus 2 --append "$hp" --timeout $((300 + 300 * reps)) \
-		--stage "$BUILD/bench/bench" --file "$conf:/etc/bench.conf" || rc=1
+	case $r in *-thp) conf=$out/thp.conf ;; esac
+	# Every file first in some stage (bench.c, "Cold and warm"): round N
+	# of a kernel starts where round N-1 stopped, and a run of one round
+	# has at least as many repetitions as files.
+	nf=$(wc -l < "$conf")
+	rot=0
+	case $r in
+	*-r[0-9]*) rot=$(((${r##*-r} - 1) * reps)) ;;
+	*) [ $smoke -eq 1 ] || [ "$nf" -le "$n" ] || n=$nf ;;
+	esac
+	{ echo "rotate $rot"; cat "$conf"; } > "$out/conf-$r"
+	say "bench: $r ($k kernel), $n repetitions of: $(awk '{printf "%s %dM %s, ", $1, $2 / 1048576, $3 ? $3 : "all"}' "$conf")"
+	"$REPO/scripts/qemu-run.sh" --name "bench-$r" --chain "$(chain "$k" "$n")" --mem "$mem" \
+		--cpus 2 --append "$hp" --timeout $((300 + 300 * n)) \
+		--stage "$BUILD/bench/bench" --file "$out/conf-$r:/etc/bench.conf" || rc=1
 	dirs+=("$BUILD/runs/bench-$r")
 done
 [ $rc -eq 0 ] || die "step 'bench runs' failed (logs in $BUILD/runs/bench-*)"

@@ -23,6 +23,12 @@
  * the checks are a known stock bug when it says stock, whatever kernel
  * retrieves.
  *
+ * Large folios: stage 1 creates its files with shmem THP forced, so each
+ * non-empty one holds 2 MiB folios. The stage record also carries the
+ * ShmemHugePages figure right before the files were preserved; the next
+ * stage checks that retrieving them adds exactly that much (every 2 MiB
+ * folio came back as one), and that it holds at least the 4 MiB file.
+ *
  * The plan comes first (planned_tests()): every check prints its line on
  * every path; one that cannot run (its file was not retrieved) prints
  * "not ok ... # not run: ...", and a phase that stops early (no session)
@@ -67,6 +73,10 @@ static int on_stock;
  * "stock", "luo", or "unknown" if the stage record did not come back.
  */
 static char late_kernel[16] = "unknown";
+/* ShmemHugePages (kB) right before this stage preserved its files. */
+static long thp_preserved = -1;
+/* The same figure of the stage before, from its record (-1: none). */
+static long thp_recorded = -1;
 /* Why the stage stopped before the end of its plan. */
 static char stopped[128];
 
@@ -444,32 +454,40 @@ static void seal_after_preserve(int fd, const struct spec *s)
 	late_seals_add(fd, s->name, s->late, s->seals | s->late);
 }
 
-/* The stage record: which kernel froze the seals added after PRESERVE_FD. */
+/*
+ * The stage record: which kernel froze the seals added after PRESERVE_FD,
+ * and ShmemHugePages at preserve ("luo 16384").
+ */
 static void preserve_record(int session)
 {
-	ssize_t len = strlen(late_kernel);
+	char rec[64];
+	ssize_t len = snprintf(rec, sizeof(rec), "%s %ld", late_kernel, thp_preserved);
 	int fd = memfd_create("stage record", 0), ok;
 
-	ok = fd >= 0 && pwrite(fd, late_kernel, len, 0) == len &&
+	ok = fd >= 0 && pwrite(fd, rec, len, 0) == len &&
 	     !preserve_fd(session, fd, T_RECORD);
-	result(ok, "preserve the stage record (late seals frozen on %s: %s)",
-	       late_kernel, ok ? "ok" : strerror(errno));
+	result(ok, "preserve the stage record (late seals frozen on %s, %ld kB in 2 MiB folios: %s)",
+	       late_kernel, thp_preserved, ok ? "ok" : strerror(errno));
 	if (fd >= 0)
 		close(fd);
 }
 
 static void retrieve_record(int session)
 {
-	char buf[sizeof(late_kernel)] = "";
+	char buf[64] = "", kernel[sizeof(late_kernel)] = "";
 	int fd = retrieve_fd(session, T_RECORD), ok;
 	ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
+	long thp = -1;
 
 	if (n > 0)
 		buf[n] = 0;
-	ok = n > 0 && (!strcmp(buf, "stock") || !strcmp(buf, "luo") ||
-		       !strcmp(buf, "unknown"));
-	if (ok)
-		memcpy(late_kernel, buf, sizeof(late_kernel));
+	ok = n > 0 && sscanf(buf, "%15s %ld", kernel, &thp) == 2 && thp >= 0 &&
+	     (!strcmp(kernel, "stock") || !strcmp(kernel, "luo") ||
+	      !strcmp(kernel, "unknown"));
+	if (ok) {
+		memcpy(late_kernel, kernel, sizeof(late_kernel));
+		thp_recorded = thp;
+	}
 	result(ok, "retrieve the stage record: late seals frozen on %s",
 	       ok ? late_kernel : fd < 0 ? strerror(errno) : "bad record");
 	if (fd >= 0)
@@ -508,6 +526,7 @@ static int stage_preserve(int lu, int stage, int *fds, int ret_session)
 		     meminfo_kb("ShmemHugePages"), shp0);
 	}
 
+	thp_preserved = meminfo_kb("ShmemHugePages");
 	for (i = 0; i < NR_FILES; i++) {
 		lseek(fds[i], specs[i].pos / 2, SEEK_SET);
 		ok = !preserve_fd(session, fds[i], specs[i].token);
@@ -586,7 +605,7 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessionp)
 {
 	char name[32], why[128];
 	int session, un, i, ok, again;
-	long before, after;
+	long before, after, thp;
 
 	snprintf(name, sizeof(name), "shmem-%d", stage - 1);
 	session = retrieve_session(lu, name);
@@ -598,6 +617,7 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessionp)
 	}
 	retrieve_record(session);
 
+	thp = meminfo_kb("ShmemHugePages");
 	for (i = 0; i < NR_FILES; i++) {
 		fds[i] = retrieve_fd(session, specs[i].token);
 		if (fds[i] < 0) {
@@ -648,7 +668,10 @@ static int stage_retrieve(int lu, int stage, int *fds, int *sessionp)
 				munmap(map, specs[i].size);
 		}
 	}
-	diag("ShmemHugePages after retrieve: %ld kB", meminfo_kb("ShmemHugePages"));
+	thp = meminfo_kb("ShmemHugePages") - thp;
+	result(thp_recorded >= 4096 && thp == thp_recorded,
+	       "retrieved files are in 2 MiB folios as preserved: %ld kB (%ld kB at preserve, at least the 4 MiB file)",
+	       thp, thp_recorded);
 	errno = 0;
 	result(retrieve_fd(session, 4242) < 0 && errno == ENOENT,
 	       "unknown token is ENOENT (%s)", strerror(errno));
@@ -797,6 +820,7 @@ static int planned_tests(int stage, int nstages, int kmemleak)
 				n++; /* the late seals enforced on mmap */
 		}
 		n++; /* retrieve_record() */
+		n++; /* the retrieved files' 2 MiB folios */
 		if (stage == nstages)
 			n++; /* thp_punch() */
 	}
