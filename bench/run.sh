@@ -58,7 +58,7 @@ elif [ $sparse -eq 1 ]; then
 else
 	sizes=(64 256 1024)
 	mem=8G
-	hp="hugepagesz=2M hugepages=700 hugepagesz=1G hugepages=2 kho_scratch=64M,512M,256M"
+	hp="hugepagesz=2M hugepages=760 hugepagesz=1G hugepages=2 kho_scratch=64M,512M,256M"
 fi
 runs=()
 for ((r = 1; r <= rounds; r++)); do runs+=("stock-r$r" "luo-r$r"); done
