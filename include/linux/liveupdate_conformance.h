@@ -70,8 +70,10 @@ typedef int (*luo_cf_visit_fn)(void *ctx, const struct luo_cf_block *b);
  * @name:        Short name (KUnit parameter and luo_conformance.require=).
  * @handler:     The registered LUO file handler under test.
  * @caps:        LUO_CF_CAP_* flags.
- * @unit:        Allocation granule of the file in bytes (PAGE_SIZE, or the
- *               huge page size).
+ * @unit:        Granule of the sizes the suite asks @create for, in bytes:
+ *               a memfd's allocation unit (PAGE_SIZE, the huge page size).
+ *               A file without a size (an eventfd) says 1 and derives
+ *               its state from size and seed as it likes.
  * @max_units:   Largest test file the suite may create, in @unit.
  * @create:      Required. Make a file of @size bytes whose contents derive
  *               from @seed. ERR_PTR(-ENODEV) or ERR_PTR(-ENOSPC): the
@@ -90,6 +92,12 @@ typedef int (*luo_cf_visit_fn)(void *ctx, const struct luo_cf_block *b);
  *               byte offset @pos of a preserved file, the way a user can
  *               while it is preserved (write(2), a fault), allocating it if
  *               it is a hole. 0 or a negative errno.
+ * @mutate:      Optional. Change @file through its own user interface, as
+ *               its owner may at any time (a read(2) of an eventfd), and
+ *               return 0, or the negative errno the file gave. Must not
+ *               block (-EAGAIN if there is nothing to change). Lets the
+ *               suite check that after .freeze() the serialized state
+ *               still describes the file: a change is carried or refused.
  * @inject:      Optional. @fail_at > 0: make fallible step @fail_at of the
  *               handler fail and reset the step counter; 0: disarm and
  *               return how many fallible steps ran since arming.
@@ -112,6 +120,7 @@ struct luo_cf_handler {
 	unsigned long (*free_units)(const struct luo_cf_handler *h);
 	int (*fill)(const struct luo_cf_handler *h, struct file *file,
 		    loff_t pos);
+	int (*mutate)(const struct luo_cf_handler *h, struct file *file);
 	unsigned int (*inject)(unsigned int fail_at);
 };
 
@@ -119,5 +128,6 @@ struct luo_cf_handler {
 extern const struct luo_cf_handler memfd_luo_cf_shmem;
 extern const struct luo_cf_handler memfd_hugetlb_luo_cf_2m;
 extern const struct luo_cf_handler memfd_hugetlb_luo_cf_1g;
+extern const struct luo_cf_handler eventfd_luo_cf;
 
 #endif /* _LINUX_LIVEUPDATE_CONFORMANCE_H */

@@ -59,6 +59,9 @@ static const struct luo_cf_handler * const lcf_handlers[] = {
 	&memfd_hugetlb_luo_cf_2m,
 	&memfd_hugetlb_luo_cf_1g,
 #endif
+#ifdef CONFIG_LIVEUPDATE_EVENTFD
+	&eventfd_luo_cf,
+#endif
 };
 
 static void lcf_param_desc(const struct luo_cf_handler * const *h, char *desc)
@@ -596,6 +599,79 @@ static void lcf_freeze_unfreeze(struct kunit *test)
 	lcf_expect_clean(test, f, &bl, &before, "after unfreeze + unpreserve");
 }
 
+/*
+ * preserve -> unpreserve -> preserve again: each preserve gives a state that
+ * describes the file and is preserved, and each unpreserve releases it.
+ */
+static void lcf_preserve_again(struct kunit *test)
+{
+	const struct luo_cf_handler *h = lcf_handler(test);
+	struct lcf_file *f = lcf_make(test, h, min(h->max_units, 2U), 12);
+	struct lcf_blocks bl = {};
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		KUNIT_ASSERT_EQ_MSG(test, lcf_preserve(f), 0, "preserve %d", round);
+		KUNIT_EXPECT_NE(test, f->args.serialized_data, 0);
+		if (h->check_serialized)
+			KUNIT_EXPECT_EQ_MSG(test, h->check_serialized(h, &f->args),
+					    0, "serialized state of preserve %d",
+					    round);
+		if (h->visit) {
+			lcf_visit(test, f, &bl);
+			lcf_expect_blocks(test, &bl, true);
+		}
+		lcf_check_contents(test, f);
+		lcf_unpreserve(f);
+		if (h->visit)
+			lcf_expect_blocks(test, &bl, false);
+		lcf_check_contents(test, f);
+		lcf_check_resize(test, f, true);
+	}
+}
+
+/*
+ * Whatever the file's owner does, the state after freeze describes the
+ * file: a change made before freeze is in it, a change after freeze is
+ * carried or refused, and after unfreeze (the kexec did not happen) the
+ * file takes changes again and the next freeze carries them.
+ */
+static void lcf_change_around_freeze(struct kunit *test)
+{
+	const struct luo_cf_handler *h = lcf_handler(test);
+	const struct liveupdate_file_ops *ops = h->handler->ops;
+	struct lcf_file *f;
+	int err;
+
+	if (!h->mutate)
+		kunit_skip(test, "%s: no .mutate hook to change the file", h->name);
+	if (!ops->freeze || !ops->unfreeze)
+		kunit_skip(test, "%s: handler has no freeze and unfreeze", h->name);
+	if (!h->check_serialized)
+		kunit_skip(test, "%s: no .check_serialized hook", h->name);
+	f = lcf_make(test, h, min(h->max_units, 4U), 25);
+	KUNIT_ASSERT_EQ(test, lcf_preserve(f), 0);
+	KUNIT_EXPECT_EQ_MSG(test, h->mutate(h, f->file), 0,
+			    "a change while preserved, before freeze");
+	KUNIT_ASSERT_EQ(test, ops->freeze(&f->args), 0);
+	KUNIT_EXPECT_EQ_MSG(test, h->check_serialized(h, &f->args), 0,
+			    "the state after freeze lacks a change made before it");
+	err = h->mutate(h, f->file);
+	KUNIT_EXPECT_EQ_MSG(test, h->check_serialized(h, &f->args), 0,
+			    "a change after freeze (%s: %d) is neither refused nor carried",
+			    err ? "refused" : "accepted", err);
+	ops->unfreeze(&f->args);
+	KUNIT_EXPECT_EQ_MSG(test, h->mutate(h, f->file), 0,
+			    "a change after unfreeze");
+	KUNIT_ASSERT_EQ(test, ops->freeze(&f->args), 0);
+	KUNIT_EXPECT_EQ_MSG(test, h->check_serialized(h, &f->args), 0,
+			    "the second freeze lacks a change made after unfreeze");
+	ops->unfreeze(&f->args);
+	lcf_unpreserve(f);
+	KUNIT_EXPECT_EQ_MSG(test, h->mutate(h, f->file), 0,
+			    "a change after unpreserve");
+}
+
 static void lcf_get_id(struct kunit *test)
 {
 	const struct luo_cf_handler *h = lcf_handler(test);
@@ -833,7 +909,7 @@ static struct lcf_file *lcf_make_sparse(struct kunit *test,
 	unsigned int u;
 
 	if (!(h->caps & LUO_CF_CAP_SPARSE))
-		kunit_skip(test, "%s: holes are preserved (no LUO_CF_CAP_SPARSE)",
+		kunit_skip(test, "%s: no LUO_CF_CAP_SPARSE (no holes, or holes preserved as data)",
 			   h->name);
 	if (!(h->caps & LUO_CF_CAP_FOLIOS) || !h->visit)
 		kunit_skip(test, "%s: LUO_CF_CAP_SPARSE needs LUO_CF_CAP_FOLIOS and .visit",
@@ -1009,6 +1085,8 @@ static struct kunit_case lcf_cases[] = {
 	KUNIT_CASE_PARAM(lcf_can_preserve_rejects_others, lcf_gen_params),
 	KUNIT_CASE_PARAM(lcf_preserve_unpreserve, lcf_gen_params),
 	KUNIT_CASE_PARAM(lcf_freeze_unfreeze, lcf_gen_params),
+	KUNIT_CASE_PARAM(lcf_preserve_again, lcf_gen_params),
+	KUNIT_CASE_PARAM(lcf_change_around_freeze, lcf_gen_params),
 	KUNIT_CASE_PARAM(lcf_get_id, lcf_gen_params),
 	KUNIT_CASE_PARAM(lcf_serialized, lcf_gen_params),
 	KUNIT_CASE_PARAM(lcf_empty_file, lcf_gen_params),
