@@ -18,21 +18,34 @@
 #define CF_NAME_MAX 24 /* variant and handler names: short, they end up in session names */
 
 /* struct cf_handler::caps */
-#define CF_CAP_SEALS (1u << 0)      /* files carry F_SEAL_* seals that must survive */
-#define CF_CAP_POSITION (1u << 1)   /* the file position must survive */
-#define CF_CAP_CONTENTS (1u << 2)   /* contents are mappable and must survive byte for byte */
-#define CF_CAP_SPARSE (1u << 3)     /* holes are not preserved: they come back as holes */
+#define CF_CAP_SPARSE (1u << 0)     /* holes are not preserved: they come back as holes */
 
 struct cf_variant;
 
 /* How much memory of the handler's kind is free now, in bytes. */
 typedef int (*cf_free_fn)(uint64_t *bytes);
 
+/*
+ * One property of a file that must survive the update. The suite prints one
+ * result per check per variant ("VARIANT: TITLE"), and calls
+ * cf_handler::check() with WHAT to compare it.
+ */
+struct cf_check {
+	const char *what;   /* passed to check(): "size", "counter", ... */
+	const char *title;  /* "size survives" */
+	bool selfcheck;     /* also run by the stage-1 self-check (cheap enough) */
+};
+
 struct cf_handler {
 	const char *name;       /* "shmem", "hugetlb-2M": used by --handler and require= */
 	const char *compatible; /* the kernel handler's compatible string (documentation) */
 	unsigned int caps;      /* CF_CAP_* */
-	uint64_t page_size;     /* allocation granule: sizes round up to it */
+	/*
+	 * Allocation granule: sizes round up to it. 1 for a handler whose
+	 * files hold no memory of their own (an eventfd).
+	 */
+	uint64_t page_size;
+	const struct cf_check *checks; /* what survives; ends with { NULL } */
 	/*
 	 * Make a file of variant V whose contents derive from TOKEN (see
 	 * cf_fill()), with the variant's position and seals. size_override,
@@ -44,13 +57,19 @@ struct cf_handler {
 		      uint64_t size_override, int64_t pos);
 	/*
 	 * Check a retrieved file against what create() made: writes a reason
-	 * into why and returns false on the first difference. what is one of
-	 * "size", "position", "seals", "holes" (allocated bytes of a sparse
-	 * variant), "contents".
+	 * into why and returns false on the first difference. what is the
+	 * what of one of the handler's checks. It may use the file (read it,
+	 * change and restore its flags) but must leave it as it found it:
+	 * later stages preserve it again.
 	 */
 	bool (*check)(const struct cf_handler *h, const struct cf_variant *v, int fd,
 		      uint64_t token, const char *what, char *why, size_t why_len);
-	cf_free_fn free_bytes;  /* free memory of this kind (MemFree, free huge pages) */
+	/*
+	 * Free memory of this kind (MemFree, free huge pages), or NULL if the
+	 * handler's files hold no memory worth counting: the memory cases then
+	 * check only that finish and close succeed, and say so.
+	 */
+	cf_free_fn free_bytes;
 };
 
 #define CF_V_BIG (1u << 0) /* needs luo_conformance.big=1 and a big guest: survive/release only */
@@ -71,10 +90,11 @@ static inline uint64_t cf_data_bytes(uint64_t page, uint64_t size, unsigned int 
 struct cf_variant {
 	const char *name;  /* unique across the suite, at most CF_NAME_MAX - 1 bytes */
 	const struct cf_handler *handler;
-	uint64_t size;     /* bytes */
+	uint64_t size;     /* bytes; a handler without sizes gives it its own meaning */
 	unsigned int seals;
 	int64_t pos;       /* may lie beyond EOF */
 	unsigned int flags; /* CF_V_* */
+	uint64_t arg;      /* handler-specific (eventfd: its EFD_* flags) */
 };
 
 struct cf_family {
@@ -183,5 +203,6 @@ int cf_cases_selfcheck_count(void);
 int cf_cases_scale_count(bool verify, bool setup);
 
 extern const struct cf_family cf_family_memfd;
+extern const struct cf_family cf_family_eventfd;
 
 #endif /* CF_H */

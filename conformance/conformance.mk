@@ -7,7 +7,7 @@
 # Targets:
 #   conformance-build  build/conformance/luo-conformance (static stage program)
 #   conformance        build it and run every chain (conformance/run.sh);
-#                      HANDLER=shmem|hugetlb-2M|hugetlb-1G|all (default all),
+#                      HANDLER=shmem|hugetlb-2M|hugetlb-1G|eventfd|all (default all),
 #                      KERNEL=luo|debug|stock (default luo)
 #   conformance-clean  remove build/conformance
 
@@ -22,7 +22,7 @@ CF_DIR := $(REPO)/conformance
 CF_OUT := $(REPO)/build/conformance
 CF_BIN := $(CF_OUT)/luo-conformance
 # One variants_FAMILY.c per handler family (step 2 of docs/conformance.md).
-CF_FAMILIES := memfd
+CF_FAMILIES := memfd eventfd
 CF_SRCS := $(CF_DIR)/main.c $(CF_DIR)/cases.c $(patsubst %,$(CF_DIR)/variants_%.c,$(CF_FAMILIES))
 CF_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -O2 -g
 

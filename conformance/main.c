@@ -35,6 +35,7 @@
 /* ---- step 3 of docs/conformance.md: every family of the suite ---- */
 static const struct cf_family *const families[] = {
 	&cf_family_memfd,
+	&cf_family_eventfd,
 	NULL,
 };
 

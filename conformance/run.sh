@@ -3,7 +3,7 @@
 # Run the LUO conformance suite through the QEMU runner: the in-kernel layer
 # (KUnit suite luo_conformance) and the end-to-end layer (across kexecs).
 #
-# usage: conformance/run.sh [--handler shmem|hugetlb-2M|hugetlb-1G|all] [--kernel luo|debug|stock]
+# usage: conformance/run.sh [--handler shmem|hugetlb-2M|hugetlb-1G|eventfd|all] [--kernel luo|debug|stock]
 #                           [--require H1,H2] [--part all|main|debug] [--only NAMES]
 #                           [--no-build]
 #
@@ -19,7 +19,8 @@
 #   kunit-debug kunit-K on the debug kernel (unless K is debug)
 #   debug       debug -> debug (KASAN, lockdep, DEBUG_VM, kmemleak), if
 #               build/kernel/debug/bzImage exists and --kernel is not debug;
-#               3 GiB like K3; with --handler all, shmem and hugetlb-2M
+#               3 GiB like K3; with --handler all, shmem, hugetlb-2M and
+#               eventfd
 #   debug-1G    the same for hugetlb-1G (with --handler all)
 # Prints each chain's "NAME: N passed, N failed, N skipped" line, then
 # "conformance total: N passed, N failed, N skipped". Exit 1 if anything failed.
@@ -53,7 +54,7 @@ while [ $# -gt 0 ]; do
 	*) echo "conformance: unknown option $1" >&2; usage ;;
 	esac
 done
-case "$handler" in shmem | hugetlb-2M | hugetlb-1G | all) ;; *) usage ;; esac
+case "$handler" in shmem | hugetlb-2M | hugetlb-1G | eventfd | all) ;; *) usage ;; esac
 case "$kernel" in luo | debug | stock) ;; *) usage ;; esac
 case "$part" in all | main | debug) ;; *) usage ;; esac
 
@@ -136,7 +137,7 @@ if [ $debug -eq 1 ] && [ "$kernel" != debug ]; then
 		case "$handler" in
 		all)
 			run_chain debug debug,debug 3G 600 \
-				"hugepagesz=2M hugepages=64 $dcommon luo_conformance.handlers=shmem,hugetlb-2M luo_conformance.big=1"
+				"hugepagesz=2M hugepages=64 $dcommon luo_conformance.handlers=shmem,hugetlb-2M,eventfd luo_conformance.big=1"
 			run_chain debug-1G debug,debug 3G 600 \
 				"hugepagesz=1G $dcommon luo_conformance.handlers=hugetlb-1G luo_conformance.big=1" \
 				--append-stage "1:hugepages=1"

@@ -145,9 +145,10 @@ static void eventfd_luo_release(struct eventfd_luo_ser *ser)
 
 static int eventfd_luo_check(const struct eventfd_luo_ser *ser)
 {
-	if (ser->flags & ~EVENTFD_LUO_ALL_FLAGS) {
-		pr_err("file header: unknown flags %#x\n",
-		       ser->flags & ~EVENTFD_LUO_ALL_FLAGS);
+	u32 unknown = ser->flags & ~EVENTFD_LUO_ALL_FLAGS;
+
+	if (unknown) {
+		pr_err("file header: unknown flags %#x\n", unknown);
 		return -EINVAL;
 	}
 	if (ser->reserved) {
