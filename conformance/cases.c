@@ -82,15 +82,12 @@ static const char *mem_skip(const struct cf_handler *h, uint64_t size)
 }
 
 /*
- * Whether this kernel's log says LUO gave back pages of the file with
- * @token that its handler did not restore ("file with token T ('C'): gave
- * back N preserved pages its handler did not restore", patch 0059): the
- * handler left them behind and only LUO's backstop freed them. Works for
- * every handler, memory or not. The line found goes to @why.
+ * Whether a record of this kernel's log holds both @pat and @needle; the
+ * message of the first such record goes to @why.
  */
-static bool kmsg_backstop(uint64_t token, char *why, size_t len)
+static bool kmsg_has(const char *pat, const char *needle, char *why, size_t len)
 {
-	char rec[1024], pat[64], *msg;
+	char rec[1024], *msg;
 	bool found = false;
 	ssize_t n;
 	int fd;
@@ -98,7 +95,6 @@ static bool kmsg_backstop(uint64_t token, char *why, size_t len)
 	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	snprintf(pat, sizeof(pat), "file with token %" PRIu64 " (", token);
 	for (;;) {
 		n = read(fd, rec, sizeof(rec) - 1);
 		if (n < 0 && errno == EPIPE)
@@ -106,7 +102,7 @@ static bool kmsg_backstop(uint64_t token, char *why, size_t len)
 		if (n <= 0)
 			break;
 		rec[n] = 0;
-		if (strstr(rec, pat) && strstr(rec, "did not restore")) {
+		if (strstr(rec, pat) && strstr(rec, needle)) {
 			rec[strcspn(rec, "\n")] = 0;
 			msg = strchr(rec, ';') ? strchr(rec, ';') + 1 : rec;
 			if (len) {
@@ -119,6 +115,31 @@ static bool kmsg_backstop(uint64_t token, char *why, size_t len)
 	}
 	close(fd);
 	return found;
+}
+
+/*
+ * Whether this kernel's log says LUO gave back pages of the file with
+ * @token that its handler did not restore ("file with token T ('C'): gave
+ * back N preserved pages its handler did not restore", patch 0059): the
+ * handler left them behind and only LUO's backstop freed them. Works for
+ * every handler, memory or not.
+ */
+static bool kmsg_backstop(uint64_t token, char *why, size_t len)
+{
+	char pat[64];
+
+	snprintf(pat, sizeof(pat), "file with token %" PRIu64 " (", token);
+	return kmsg_has(pat, "did not restore", why, len);
+}
+
+/* Whether the log says memory of the file with @token stays reserved. */
+static bool kmsg_reserved(uint64_t token, char *why, size_t len)
+{
+	char pat[64];
+
+	snprintf(pat, sizeof(pat), "file with token %" PRIu64 " ", token);
+	return kmsg_has(pat, "stay reserved", why, len) ||
+	       kmsg_has(pat, "stays reserved", why, len);
 }
 
 static void sleep_ms(long ms)
@@ -693,5 +714,118 @@ void cf_cases_scale(const struct cf_handler *h, bool verify, bool setup)
 		}
 		ktap_ok(!bad, "scale %s: %d files in %d sessions preserved", h->name,
 			SCALE_SESSIONS * SCALE_FILES, SCALE_SESSIONS);
+	}
+}
+
+/* ---------------------------------------------------------------- corrupt */
+
+#define CORRUPT_KNOB "/sys/kernel/debug/liveupdate_corrupt"
+
+static size_t nfields(const struct cf_handler *h)
+{
+	size_t n = 0;
+
+	while (h->fields && h->fields[n].name)
+		n++;
+	return n;
+}
+
+static uint64_t corrupt_token(const struct cf_handler *h, size_t i)
+{
+	struct cf_variant v = { .name = h->name, .handler = h };
+
+	return variant_token(&v) + 0x1000 + i;
+}
+
+int cf_cases_corrupt_count(const struct cf_handler *h, bool verify, bool setup)
+{
+	return (int)nfields(h) * ((verify ? 1 : 0) + (setup ? 1 : 0));
+}
+
+void cf_cases_corrupt_skip(const struct cf_handler *h, bool verify, bool setup,
+			   const char *reason)
+{
+	size_t i;
+
+	for (i = 0; i < nfields(h); i++) {
+		if (verify)
+			ktap_skip(reason, "corrupt %s %s: refused, nothing left reserved", h->name,
+				  h->fields[i].name);
+		if (setup)
+			ktap_skip(reason, "corrupt %s %s: preserved, to be corrupted at freeze",
+				  h->name, h->fields[i].name);
+	}
+}
+
+/* Ask the knob to set field @f of the file with @token at its freeze. */
+static int corrupt_rule(uint64_t token, const struct cf_field *f)
+{
+	char rule[96];
+	int fd, n, err = 0;
+
+	fd = open(CORRUPT_KNOB, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(rule, sizeof(rule), "%" PRIu64 " %" PRIu32 " %" PRIu32 " %" PRIx64 "\n",
+		     token, f->offset, f->size, f->bad);
+	if (write(fd, rule, (size_t)n) != n)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * Each field of the descriptor's list, in a 0-byte file of its own (a
+ * session each): set up in one stage, corrupted at its freeze, refused in
+ * the next kernel with an error other than ENOMEM (which would mean "try
+ * again"), and finishing the session leaves nothing reserved.
+ */
+void cf_cases_corrupt(const struct cf_handler *h, bool verify, bool setup)
+{
+	struct cf_variant v = { .name = "corrupt", .handler = h };
+	char name[LUO_SESSION_NAME_MAX], kind[8], why[160];
+	uint64_t token;
+	int sess, fd, r, fin;
+	size_t i;
+	bool ok;
+
+	for (i = 0; i < nfields(h); i++) {
+		const struct cf_field *f = &h->fields[i];
+
+		token = corrupt_token(h, i);
+		snprintf(kind, sizeof(kind), "k%u", (unsigned int)(i % 100));
+		if (verify) {
+			sname(name, sizeof(name), cf.stage - 1, h->name, kind);
+			sess = luo_session_retrieve(cf.dev, name);
+			r = sess >= 0 ? luo_session_retrieve_fd(sess, token) : sess;
+			fin = sess >= 0 ? luo_session_finish(sess) : sess;
+			if (sess >= 0)
+				close(sess);
+			why[0] = 0;
+			ok = sess >= 0 && r < 0 && r != -ENOMEM && fin == 0 &&
+			     !kmsg_reserved(token, why, sizeof(why));
+			ktap_ok(ok, "corrupt %s %s: refused, nothing left reserved", h->name,
+				f->name);
+			if (!ok)
+				ktap_diag("corrupt %s %s: session %d, retrieve %d, finish %d %s", h->name,
+					  f->name, sess, r, fin, why);
+			if (r >= 0)
+				close(r);
+		}
+		if (setup) {
+			sname(name, sizeof(name), cf.stage, h->name, kind);
+			fd = h->create(h, &v, token, 0, 0);
+			sess = luo_session_create(cf.dev, name);
+			r = fd < 0 ? fd : sess < 0 ? sess : luo_session_preserve_fd(sess, fd, token);
+			r = r ? r : corrupt_rule(token, f);
+			if (fd >= 0)
+				close(fd);
+			ktap_ok(r == 0, "corrupt %s %s: preserved, to be corrupted at freeze", h->name,
+				f->name);
+			if (r)
+				ktap_diag("corrupt %s %s: %d (%s)", h->name, f->name, r, luo_strerror(r));
+			if (sess >= 0)
+				cf_hold_session(name, sess);
+		}
 	}
 }

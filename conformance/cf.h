@@ -36,6 +36,19 @@ struct cf_check {
 	bool selfcheck;     /* also run by the stage-1 self-check (cheap enough) */
 };
 
+/*
+ * A field of the handler's serialized state (the block its serialized data
+ * points at) and a value the next kernel must refuse there, for the corrupt
+ * cases: a 0-byte file of the handler is preserved, the field is set at
+ * freeze (the luo kernel's liveupdate_corrupt knob), and the next kernel's
+ * retrieve must fail and leave nothing reserved.
+ */
+struct cf_field {
+	const char *name;
+	uint32_t offset, size; /* bytes; size 1, 2, 4 or 8 */
+	uint64_t bad;
+};
+
 struct cf_handler {
 	const char *name;       /* "shmem", "hugetlb-2M": used by --handler and require= */
 	const char *compatible; /* the kernel handler's compatible string (documentation) */
@@ -70,6 +83,7 @@ struct cf_handler {
 	 * check only that finish and close succeed, and say so.
 	 */
 	cf_free_fn free_bytes;
+	const struct cf_field *fields; /* corrupt cases; ends with { NULL }; NULL: none */
 };
 
 #define CF_V_BIG (1u << 0) /* needs luo_conformance.big=1 and a big guest: survive/release only */
@@ -164,6 +178,7 @@ struct cf_ctx {
 	bool big;               /* luo_conformance.big=1 */
 	bool holes_filled;      /* luo_conformance.holes_filled=1: the kernel that
 				 * preserved the files filled their holes (stock 7.3) */
+	bool corrupt;           /* luo_conformance.corrupt=1: run the corrupt cases */
 	const char *handlers;   /* luo_conformance.handlers=... or "all" */
 	const char *require;    /* luo_conformance.require=... or "" */
 };
@@ -201,6 +216,10 @@ int cf_cases_global_count(bool verify, bool setup);     /* global_verify + globa
 int cf_cases_variant_count(const struct cf_variant *v, bool verify, bool setup);
 int cf_cases_selfcheck_count(void);
 int cf_cases_scale_count(bool verify, bool setup);
+void cf_cases_corrupt(const struct cf_handler *h, bool verify, bool setup);
+void cf_cases_corrupt_skip(const struct cf_handler *h, bool verify, bool setup,
+			   const char *reason);
+int cf_cases_corrupt_count(const struct cf_handler *h, bool verify, bool setup);
 
 extern const struct cf_family cf_family_memfd;
 extern const struct cf_family cf_family_eventfd;

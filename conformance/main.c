@@ -16,6 +16,9 @@
  *   luo_conformance.big=1                       run the CF_V_BIG (1 GiB) variants
  *   luo_conformance.holes_filled=1              the previous kernel fills holes at
  *                                               preserve (stock 7.3): "holes" skips
+ *   luo_conformance.corrupt=1                   run the corrupt cases (every kernel
+ *                                               of the chain needs the
+ *                                               liveupdate_corrupt knob)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -527,6 +530,7 @@ static int planned_results(bool verify, bool setup)
 			if (!verify)
 				n++; /* probe */
 			n += cf_cases_scale_count(verify, setup);
+			n += cf_cases_corrupt_count(*hp, verify, setup);
 		}
 		for (i = 0; i < (*f)->nr_variants; i++) {
 			const struct cf_variant *v = &(*f)->variants[i];
@@ -545,7 +549,7 @@ static int planned_results(bool verify, bool setup)
 
 int main(int argc, char **argv)
 {
-	static char handlers_buf[256], require_buf[256], big_buf[16], holes_buf[16];
+	static char handlers_buf[256], require_buf[256], big_buf[16], holes_buf[16], corrupt_buf[16];
 	const struct cf_family *const *f;
 	const struct cf_handler *const *hp;
 	const struct cf_handler *h;
@@ -570,6 +574,8 @@ int main(int argc, char **argv)
 		 !strcmp(big_buf, "1");
 	cf.holes_filled = cmdline_get("luo_conformance.holes_filled", holes_buf,
 				      sizeof(holes_buf)) && !strcmp(holes_buf, "1");
+	cf.corrupt = cmdline_get("luo_conformance.corrupt", corrupt_buf, sizeof(corrupt_buf)) &&
+		     !strcmp(corrupt_buf, "1");
 	verify = cf.stage > 1;
 	setup = cf.stage < cf.nstages;
 
@@ -663,9 +669,15 @@ int main(int argc, char **argv)
 			if (a != CF_AVAILABLE) {
 				skip_is_failure = cf_required(*hp) && a != CF_UNSELECTED;
 				cf_cases_scale_skip(*hp, verify, setup, skip_reason(a));
+				cf_cases_corrupt_skip(*hp, verify, setup, skip_reason(a));
 				skip_is_failure = false;
 			} else {
 				cf_cases_scale(*hp, verify, setup);
+				if (cf.corrupt)
+					cf_cases_corrupt(*hp, verify, setup);
+				else
+					cf_cases_corrupt_skip(*hp, verify, setup,
+							      "not asked (luo_conformance.corrupt=1)");
 			}
 		}
 	}

@@ -108,7 +108,10 @@ if [ $main -eq 1 ] && [ "$kernel" != stock ]; then
 fi
 
 # End-to-end layer.
-[ $main -eq 1 ] && run_chain "$kernel"3 "$kernel,$kernel,$kernel" 3G 420 "$pools $common luo_conformance.big=1" \
+# Our kernels have the liveupdate_corrupt knob the corrupt cases need.
+corrupt=""
+[ "$kernel" != stock ] && corrupt="luo_conformance.corrupt=1"
+[ $main -eq 1 ] && run_chain "$kernel"3 "$kernel,$kernel,$kernel" 3G 420 "$pools $common $corrupt luo_conformance.big=1" \
 	--append-stage "1:hugepages=1"
 if [ $main -eq 1 ] && { [ "$handler" = all ] || [ "$handler" = shmem ]; }; then
 	# The 1 GiB shmem variant (luo_conformance.big=1) crosses stock -> luo too.
@@ -137,9 +140,9 @@ if [ $debug -eq 1 ] && [ "$kernel" != debug ]; then
 		case "$handler" in
 		all)
 			run_chain debug debug,debug 3G 600 \
-				"hugepagesz=2M hugepages=64 $dcommon luo_conformance.handlers=shmem,hugetlb-2M,eventfd luo_conformance.big=1"
+				"hugepagesz=2M hugepages=64 $dcommon luo_conformance.handlers=shmem,hugetlb-2M,eventfd $corrupt luo_conformance.big=1"
 			run_chain debug-1G debug,debug 3G 600 \
-				"hugepagesz=1G $dcommon luo_conformance.handlers=hugetlb-1G luo_conformance.big=1" \
+				"hugepagesz=1G $dcommon luo_conformance.handlers=hugetlb-1G $corrupt luo_conformance.big=1" \
 				--append-stage "1:hugepages=1"
 			;;
 		*)

@@ -167,6 +167,13 @@ static const struct cf_check eventfd_checks[] = {
 	{ NULL, NULL, false },
 };
 
+/* struct eventfd_luo_ser (include/linux/kho/abi/eventfd.h); any counter is valid. */
+static const struct cf_field eventfd_fields[] = {
+	{ "flags", 8, 4, 0x4 },    /* the first flag eventfd-v1 does not define */
+	{ "reserved", 12, 4, 1 },
+	{ NULL, 0, 0, 0 },
+};
+
 static const struct cf_handler eventfd_handler = {
 	.name = "eventfd",
 	.compatible = "eventfd-v1",
@@ -176,6 +183,7 @@ static const struct cf_handler eventfd_handler = {
 	.create = eventfd_create_variant,
 	.check = eventfd_check,
 	.free_bytes = NULL, /* an eventfd holds no memory worth counting */
+	.fields = eventfd_fields,
 };
 
 static const struct cf_handler *const eventfd_handlers[] = { &eventfd_handler, NULL };

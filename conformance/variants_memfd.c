@@ -244,6 +244,29 @@ static int huge1g_free(uint64_t *bytes)
 
 /* ---- step 1 of docs/conformance.md: one descriptor per handler ---- */
 
+/*
+ * Fields of memfd-v2's struct memfd_luo_ser (include/linux/kho/abi/memfd.h)
+ * and values the next kernel must refuse for a 0-byte file.
+ */
+static const struct cf_field shmem_fields[] = {
+	{ "pos", 0, 8, UINT64_C(1) << 63 },      /* past MAX_LFS_FILESIZE */
+	{ "seals", 16, 4, 0x8000 },              /* a seal that does not exist */
+	{ "flags", 20, 4, 0x80000000 },          /* a flag memfd-v2 does not define */
+	{ "nr_folios", 24, 8, UINT64_C(1) << 40 }, /* folios a 0-byte file cannot have */
+	{ NULL, 0, 0, 0 },
+};
+
+/* struct hugetlb_memfd_luo_ser (include/linux/kho/abi/hugetlb_memfd.h). */
+static const struct cf_field hugetlb_fields[] = {
+	{ "pos", 0, 8, UINT64_C(1) << 63 },
+	{ "seals", 16, 4, 0x8000 },
+	{ "flags", 20, 4, 0x80000000 },
+	{ "order", 24, 4, 5 },                   /* no hstate of order 5 */
+	{ "reserved", 28, 4, 1 },
+	{ "nr_folios", 32, 8, UINT64_C(1) << 40 },
+	{ NULL, 0, 0, 0 },
+};
+
 /* What survives a memfd's update: memfd_check() compares each. */
 static const struct cf_check memfd_checks[] = {
 	{ "size", "size survives", true },
@@ -263,6 +286,7 @@ static const struct cf_handler shmem = {
 	.create = memfd_create_variant,
 	.check = memfd_check,
 	.free_bytes = shmem_free,
+	.fields = shmem_fields,
 };
 
 static const struct cf_handler hugetlb_2m = {
@@ -274,6 +298,7 @@ static const struct cf_handler hugetlb_2m = {
 	.create = memfd_create_variant,
 	.check = memfd_check,
 	.free_bytes = huge2m_free,
+	.fields = hugetlb_fields,
 };
 
 static const struct cf_handler hugetlb_1g = {
@@ -285,6 +310,7 @@ static const struct cf_handler hugetlb_1g = {
 	.create = memfd_create_variant,
 	.check = memfd_check,
 	.free_bytes = huge1g_free,
+	.fields = hugetlb_fields,
 };
 
 static const struct cf_handler *const memfd_handlers[] = { &shmem, &hugetlb_2m, &hugetlb_1g,
