@@ -5,7 +5,7 @@
  * those; unpreserving removes them; kho_tracker_preserve() preserves the
  * tracker's own pages and kho_tracker_unpreserve() takes that back. The
  * next kernel's side (kho_tracker_release()) is tested across a kexec
- * (tests/hugetlb/unknown.c, tests/shmem/corrupt.c).
+ * (tests/common/unknown.c, tests/shmem/corrupt.c).
  */
 #include <kunit/test.h>
 #include <linux/completion.h>

@@ -70,7 +70,7 @@ build() {
 		-o "$out/hugetlb_stage" "$REPO/tests/hugetlb/hugetlb_stage.c" &&
 	make -s -C "$REPO" libluo &&
 	gcc -static -O2 -Wall -Wextra -Werror -I"$REPO/include" \
-		-o "$out/unknown" "$REPO/tests/hugetlb/unknown.c" "$BUILD/libluo/libluo.a" &&
+		-o "$out/unknown" "$REPO/tests/common/unknown.c" "$BUILD/libluo/libluo.a" &&
 	gcc -static -O2 -Wall -Wextra -Werror -I"$REPO/include" \
 		-o "$out/pool" "$REPO/tests/hugetlb/pool.c" "$BUILD/libluo/libluo.a"
 }
@@ -99,9 +99,9 @@ run hugetlb-unknown --chain $ours,$ours --mem 2G --stage "$out/unknown" \
 # Into stock 7.3, which has no HugeTLB handler: what it costs, and the
 # sender's way to avoid it (docs/hugetlb.md, rollback to stock).
 run hugetlb-to-stock-loss --chain $ours,stock --mem 2G --stage "$out/unknown" \
-	--append "hugepagesz=2M hugepages=4 hlt.unknown=stock-loss" --timeout 240
+	--append "hugepagesz=2M hugepages=4 unknown.mode=stock-loss" --timeout 240
 run hugetlb-to-stock-avoid --chain $ours,stock --mem 2G --stage "$out/unknown" \
-	--append "hugepagesz=2M hugepages=4 hlt.unknown=stock-avoid" --timeout 240
+	--append "hugepagesz=2M hugepages=4 unknown.mode=stock-avoid" --timeout 240
 # The pool when it is not set by hugepages= at boot alone (tests/hugetlb/pool.c).
 run hugetlb-pool-sysctl --chain $ours,$ours --mem 2G --stage "$out/pool" \
 	--append-stage "1:hugepagesz=2M hugepages=16" \

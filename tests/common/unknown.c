@@ -1,27 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A handover that holds a file of a type the next kernel has no handler for
- * must cost that file only. Run as luo -> luo with the second kernel booted
- * without the HugeTLB memfd handler (initcall_blacklist=hml_init):
+ * must cost that file only. The file is a HugeTLB memfd, or an eventfd with
+ * unknown.kind=eventfd on the command line. Run as luo -> luo with the
+ * second kernel booted without that handler (initcall_blacklist=hml_init,
+ * or =eventfd_luo_init):
  *
- *   stage 1: session "mixed" holds a shmem memfd (token 1) and a HugeTLB
- *            memfd (token 2); session "plain" holds a shmem memfd (token 1);
+ *   stage 1: session "mixed" holds a shmem memfd (token 1) and the file of
+ *            the other kind (token 2); session "plain" holds a shmem memfd
+ *            (token 1);
  *   stage 2: /dev/liveupdate opens, both sessions are retrieved, both shmem
- *            files come back with their bytes, the HugeTLB file fails its
+ *            files come back with their bytes, the other file fails its
  *            own retrieve with EOPNOTSUPP, the kernel log names its
  *            compatible string, and both sessions finish; finishing
- *            "mixed" gives the HugeTLB file's memory back (patch 0059):
- *            MemTotal grows by at least its huge page and the log says so.
+ *            "mixed" gives that file's memory back (patch 0059): MemTotal
+ *            grows by at least its huge page (HugeTLB) or its page of
+ *            serialized state (eventfd), and the log says so.
  *
- * The same handover into stock 7.3 (chain luo,stock), which has no HugeTLB
- * handler and no patch 0055 (docs/hugetlb.md, rollback to stock):
- *   hlt.unknown=stock-loss: stage 2 cannot open /dev/liveupdate (EIO) and
+ * The same handover into stock 7.3 (chain luo,stock), which has neither
+ * handler nor patch 0055 (docs/hugetlb.md, rollback to stock):
+ *   unknown.mode=stock-loss: stage 2 cannot open /dev/liveupdate (EIO) and
  *            the log names the compatible string: every session is lost,
  *            the shmem ones too;
- *   hlt.unknown=stock-avoid: stage 1 does what the docs tell a sender to do
- *            before a rollback, closing the session that holds the HugeTLB
- *            file before the kexec; stage 2 retrieves session "plain" with
- *            its bytes, and "mixed" is gone (ENOENT).
+ *   unknown.mode=stock-avoid: stage 1 does what the docs tell a sender to
+ *            do before a rollback, closing the session that holds the file
+ *            stock cannot take before the kexec; stage 2 retrieves session
+ *            "plain" with its bytes, and "mixed" is gone (ENOENT).
  *
  * usage: unknown STAGE
  */
@@ -32,17 +36,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <libluo.h>
 
-#include "../common/stage.h"
+#include "stage.h"
 
 #define SHMEM_SIZE (256 * 1024L)
 #define HUGE_SIZE (2 * 1024 * 1024L)
-#define COMPAT "hugetlb-memfd-v1"
+#define EVENTFD_COUNT 42
+
+/* The file the next kernel has no handler for. */
+static const struct kind {
+	const char *name;    /* unknown.kind= */
+	const char *label;   /* in result lines */
+	const char *compat;  /* its handler's compatible string */
+	long bytes;          /* memory it must give back at least */
+} kinds[] = {
+	{ "hugetlb", "HugeTLB", "hugetlb-memfd-v1", HUGE_SIZE },
+	{ "eventfd", "eventfd", "eventfd-v1", 4096 },
+};
+static const struct kind *kind = &kinds[0];
 #define STAGE1_TESTS 5
 #define STAGE2_TESTS 11
 #define LOSS_TESTS 2
@@ -129,18 +146,19 @@ static void stage1(int dev)
 	int mixed = luo_session_create(dev, "mixed");
 	int plain = luo_session_create(dev, "plain");
 	int f1 = make_memfd("mixed-shmem", 0, SHMEM_SIZE, 1);
-	int f2 = make_memfd("mixed-huge", MFD_HUGETLB, HUGE_SIZE, 2);
+	int f2 = kind == &kinds[0] ? make_memfd("mixed-huge", MFD_HUGETLB, HUGE_SIZE, 2) :
+		 eventfd(EVENTFD_COUNT, EFD_SEMAPHORE);
 	int f3 = make_memfd("plain-shmem", 0, SHMEM_SIZE, 3);
 
 	check(mixed >= 0 && plain >= 0, "create sessions mixed and plain",
 	       mixed < 0 ? mixed : plain);
-	check(f1 >= 0 && f2 >= 0 && f3 >= 0, "create the three memfds",
-	       f1 < 0 ? f1 : f2 < 0 ? f2 : f3);
+	check(f1 >= 0 && f2 >= 0 && f3 >= 0, "create the three files",
+	       f1 < 0 ? f1 : f2 < 0 ? (kind == &kinds[0] ? f2 : errno) : f3);
 	check(!luo_session_preserve_fd(mixed, f1, 1), "preserve mixed/1 (shmem)", 0);
-	check(!luo_session_preserve_fd(mixed, f2, 2), "preserve mixed/2 (HugeTLB)", 0);
+	result(!luo_session_preserve_fd(mixed, f2, 2), "preserve mixed/2 (%s)", kind->label);
 	check(!luo_session_preserve_fd(plain, f3, 1), "preserve plain/1 (shmem)", 0);
 	if (mode == STOCK_AVOID) {
-		/* Rolling back to stock: the HugeTLB file's session goes first. */
+		/* Rolling back to stock: the session stock cannot take goes first. */
 		check(!close(mixed), "close session mixed before a kexec into stock", errno);
 	}
 	hold_sessions();
@@ -163,9 +181,10 @@ static void stage2(int dev)
 	       "mixed/1 (shmem) comes back intact beside a file of an unknown type",
 	       fd < 0 ? fd : 0);
 	err = luo_session_retrieve_fd(mixed, 2);
-	check(err == -EOPNOTSUPP, "mixed/2 (HugeTLB, no handler here) is refused with EOPNOTSUPP",
-	       err < 0 ? err : 0);
-	check(log_contains("token 2", COMPAT),
+	result(err == -EOPNOTSUPP, "mixed/2 (%s, no handler here) is refused with EOPNOTSUPP%s%s",
+	       kind->label, err < 0 && err != -EOPNOTSUPP ? ": " : "",
+	       err < 0 && err != -EOPNOTSUPP ? strerror(-err) : "");
+	check(log_contains("token 2", kind->compat),
 	       "the kernel log names the file's token and compatible string", 0);
 	err = luo_session_retrieve_fd(mixed, 2);
 	check(err == -EOPNOTSUPP, "the refusal is sticky", err < 0 ? err : 0);
@@ -177,10 +196,10 @@ static void stage2(int dev)
 	err = luo_session_finish(mixed);
 	check(!err, "finish session mixed", err);
 	grown = meminfo_kb("MemTotal") - total;
-	result(grown >= HUGE_SIZE / 1024,
+	result(grown >= kind->bytes / 1024,
 	       "finish gives back the memory of the file without a handler (MemTotal +%ld kB, want >= %ld)",
-	       grown, HUGE_SIZE / 1024);
-	check(log_contains("gave back its preserved memory", COMPAT),
+	       grown, kind->bytes / 1024);
+	check(log_contains("gave back its preserved memory", kind->compat),
 	      "the kernel log says the file's memory was given back", 0);
 	err = luo_session_finish(plain);
 	check(!err, "finish session plain", err);
@@ -191,7 +210,7 @@ static void stage2_loss(int dev)
 {
 	check(dev == -EIO, "stock cannot open /dev/liveupdate (EIO): the whole handover is lost",
 	       dev < 0 ? dev : 0);
-	check(log_contains("No registered handler", COMPAT),
+	check(log_contains("No registered handler", kind->compat),
 	       "the stock kernel log names the compatible string", 0);
 }
 
@@ -218,8 +237,10 @@ int main(int argc, char **argv)
 	char cmd[4096];
 
 	read_cmdline(cmd, sizeof(cmd));
-	mode = strstr(cmd, "hlt.unknown=stock-loss") ? STOCK_LOSS :
-	       strstr(cmd, "hlt.unknown=stock-avoid") ? STOCK_AVOID : OURS;
+	mode = strstr(cmd, "unknown.mode=stock-loss") ? STOCK_LOSS :
+	       strstr(cmd, "unknown.mode=stock-avoid") ? STOCK_AVOID : OURS;
+	if (strstr(cmd, "unknown.kind=eventfd"))
+		kind = &kinds[1];
 	if (argc < 2)
 		return 2;
 	stage = atoi(argv[1]);
