@@ -257,6 +257,59 @@ int cf_cases_global_count(bool verify, bool setup)
 
 /* ---------------------------------------------------------------- variant */
 
+#define INJECT_TITLE "retrieve with each fallible step failed in turn (fail-nth): ENOMEM, then retrieved"
+
+/*
+ * Retrieve @token with the fallible steps of the retrieve failed one after
+ * the other through /proc/thread-self/fail-nth (the kernel's fault-injection
+ * framework: the Nth should_fail() of this task fails). Each failed try must
+ * return ENOMEM, which LUO documents as "the file is still retrievable"; the
+ * first try that reaches no injection point runs clean and its result is
+ * returned. @steps: how many tries failed (-1: no fail-nth in this kernel);
+ * @bad: why the contract was broken, or "".
+ */
+static int retrieve_each_step(int sess, uint64_t token, int *steps, char *bad, size_t len)
+{
+	char buf[24];
+	int nth, n, fd = -ENOENT, left;
+	ssize_t r;
+
+	*steps = 0;
+	bad[0] = 0;
+	nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (nth < 0) {
+		*steps = -1;
+		return luo_session_retrieve_fd(sess, token);
+	}
+	for (n = 1; n <= 64; n++) {
+		snprintf(buf, sizeof(buf), "%d", n);
+		if (pwrite(nth, buf, strlen(buf), 0) < 0) {
+			snprintf(bad, len, "writing fail-nth: %d", -errno);
+			break;
+		}
+		fd = luo_session_retrieve_fd(sess, token);
+		r = pread(nth, buf, sizeof(buf) - 1, 0);
+		buf[r > 0 ? r : 0] = 0;
+		left = atoi(buf);
+		if (pwrite(nth, "0", 1, 0) < 0)
+			snprintf(bad, len, "disarming fail-nth: %d", -errno);
+		if (left)
+			break; /* no step n: this try ran clean */
+		if (fd >= 0)
+			break; /* step n failed and the handler coped */
+		if (fd != -ENOMEM) {
+			snprintf(bad, len, "with step %d failed, retrieve returned %d (%s), not ENOMEM: "
+				 "the file is not retrievable again", n, fd, luo_strerror(fd));
+			break;
+		}
+		(*steps)++;
+	}
+	close(nth);
+	if (fd < 0 && !bad[0] && *steps)
+		snprintf(bad, len, "after %d failed steps, the clean retrieve returned %d", *steps, fd);
+	return fd;
+}
+
 /* Results of variant_verify() after the handler's checks. */
 static const char *const verify_names[] = {
 	"second retrieve of a token returns the same open file (LUO-documented)",
@@ -294,6 +347,7 @@ void cf_cases_variant_skip(const struct cf_variant *v, bool verify, bool setup,
 	size_t i;
 
 	if (verify) {
+		ktap_skip(reason, "%s: %s", v->name, INJECT_TITLE);
 		for (i = 0; v->handler->checks[i].what; i++)
 			ktap_skip(reason, "%s: %s", v->name, v->handler->checks[i].title);
 		for (i = 0; i < NVERIFY; i++)
@@ -319,8 +373,8 @@ void cf_cases_variant_skip(const struct cf_variant *v, bool verify, bool setup,
 
 /*
  * Results of one variant, the same for cf_cases_variant() and
- * cf_cases_variant_skip(): variant_verify() prints one result per check of
- * the handler, the NVERIFY cases, the
+ * cf_cases_variant_skip(): variant_verify() prints the fault-injection
+ * case, one result per check of the handler, the NVERIFY cases, the
  * freed-on-close case in the last stage (keep_for_next false) and, unless
  * the variant is big, the finish-without-retrieve and closed-session cases;
  * variant_setup() prints three cases, two more unless the variant is big.
@@ -332,7 +386,7 @@ int cf_cases_variant_count(const struct cf_variant *v, bool verify, bool setup)
 	int n = 0;
 
 	if (verify)
-		n += (int)(nchecks(v->handler) + NVERIFY) + (setup ? 0 : 1) + (big ? 0 : 2);
+		n += 1 + (int)(nchecks(v->handler) + NVERIFY) + (setup ? 0 : 1) + (big ? 0 : 2);
 	if (setup)
 		n += 3 + (big ? 0 : 2);
 	return n;
@@ -342,18 +396,32 @@ static void variant_verify(const struct cf_variant *v, bool keep_for_next)
 {
 	const struct cf_handler *h = v->handler;
 	uint64_t token = variant_token(v), base = 0, got = 0, tol;
-	char name[LUO_SESSION_NAME_MAX], why[160];
-	int sess, fd = -1, fd2, r, prev = cf.stage - 1;
+	char name[LUO_SESSION_NAME_MAX], why[160], bad[160] = "";
+	int sess, fd = -1, fd2, r, prev = cf.stage - 1, steps = 0;
 	size_t i;
 	bool ok;
 
 	sname(name, sizeof(name), prev, v->name, "m");
 	sess = luo_session_retrieve(cf.dev, name);
 	if (sess >= 0)
-		fd = luo_session_retrieve_fd(sess, token);
+		fd = retrieve_each_step(sess, token, &steps, bad, sizeof(bad));
 	if (fd < 0)
 		ktap_diag("%s: retrieve session %s / token: %d", v->name, name,
 			  sess < 0 ? sess : fd);
+	if (sess >= 0 && steps > 0 && !bad[0])
+		ktap_ok(true, "%s: %s", v->name, INJECT_TITLE);
+	else if (sess >= 0 && bad[0])
+		ktap_ok(false, "%s: %s", v->name, INJECT_TITLE);
+	else
+		ktap_skip(sess < 0 ? "session not retrieved" :
+			  steps < 0 ? "kernel without CONFIG_FAULT_INJECTION (no fail-nth)" :
+			  "the handler's retrieve asks no fault-injection point (should_fail)",
+			  "%s: %s", v->name, INJECT_TITLE);
+	if (bad[0])
+		ktap_diag("%s: %s", v->name, bad);
+	else if (steps > 0)
+		ktap_diag("%s: %d fallible steps of retrieve failed in turn, each with ENOMEM",
+			  v->name, steps);
 	for (i = 0; h->checks[i].what; i++) {
 		const struct cf_check *c = &h->checks[i];
 
