@@ -4,12 +4,15 @@
  * then retrieve and verify it in the next kernel.
  *
  *   luo-memfd-demo preserve [--hugetlb 2M|1G] [--size BYTES] [--session NAME]
- *                           [--token N] [--seals] [--pos N]
+ *                           [--token N] [--seals] [--pos N] [--eventfd COUNT]
  *   luo-memfd-demo retrieve [same options: they override the recorded state]
  *
  * preserve: creates the memfd, fills it with a pattern derived from (token,
  * offset), sets the file position and (with --seals) the seals, preserves it
- * in session NAME under TOKEN and times the PRESERVE_FD ioctl. The facts of
+ * in session NAME under TOKEN and times the PRESERVE_FD ioctl. With
+ * --eventfd, the session also holds an eventfd whose counter is COUNT, under
+ * token TOKEN + 1000: the event channel a VMM shares with a helper process,
+ * kept beside its memory. The facts of
  * the run (size, backing, position, seals, preserve_ms) go into a small state
  * memfd preserved in a second session, "NAME.state", token 0, so that the
  * next kernel knows what to expect and can report preserve_ms. A session
@@ -18,9 +21,11 @@
  * the parent exits 0. The device itself is closed so that others can use it.
  *
  * retrieve: retrieves both sessions, times RETRIEVE_FD, checks size,
- * position, seals, backing and every byte, finishes the sessions and prints
+ * position, seals, backing and every byte (and the eventfd's counter, read
+ * with read(2)), finishes the sessions and prints
  *   RESULT name=NAME token=N backing=shmem|hugetlb-2M|hugetlb-1G size=BYTES
- *          pos=P seals=0xS preserve_ms=X retrieve_ms=Y verified=yes|no
+ *          pos=P seals=0xS eventfd=COUNT|- preserve_ms=X retrieve_ms=Y
+ *          verified=yes|no
  * (one line; preserve_ms=NA when no state was recorded). Exit status: 0 verified, 1 mismatch or failure, 2 usage.
  */
 #define _GNU_SOURCE
@@ -32,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +49,9 @@
 #define STATE_SUFFIX ".state"
 #define STATE_TOKEN 0
 #define DEMO_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
+/* The eventfd of --eventfd goes under the memfd's token plus this. */
+#define EVENTFD_TOKEN_OFFSET 1000
+#define NO_EVENTFD UINT64_MAX
 
 struct demo {
 	bool preserve;
@@ -53,8 +62,9 @@ struct demo {
 	uint64_t hugetlb;
 	int64_t pos;
 	bool seals;
+	uint64_t eventfd;	/* counter of the eventfd beside the memfd, or NO_EVENTFD */
 	/* which of the above were given on the command line */
-	bool has_token, has_size, has_hugetlb, has_pos, has_seals;
+	bool has_token, has_size, has_hugetlb, has_pos, has_seals, has_eventfd;
 };
 
 static void usage(FILE *f)
@@ -62,6 +72,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: luo-memfd-demo preserve|retrieve [--hugetlb 2M|1G] [--size BYTES]\n"
 		"                      [--session NAME] [--token N] [--seals] [--pos N]\n"
+		"                      [--eventfd COUNT]\n"
 		"  BYTES may end in K, M or G (powers of 1024). Defaults: --size 4M\n"
 		"  (1G with --hugetlb 1G), --session " DEFAULT_SESSION ", --token 1, --pos 0.\n");
 }
@@ -191,6 +202,7 @@ static int parse_args(int argc, char **argv, struct demo *d)
 		{ "token", required_argument, NULL, 't' },
 		{ "seals", no_argument, NULL, 'S' },
 		{ "pos", required_argument, NULL, 'p' },
+		{ "eventfd", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -201,6 +213,7 @@ static int parse_args(int argc, char **argv, struct demo *d)
 	d->session = DEFAULT_SESSION;
 	d->token = 1;
 	d->size = DEFAULT_SIZE;
+	d->eventfd = NO_EVENTFD;
 	if (argc < 2) {
 		usage(stderr);
 		return -1;
@@ -251,6 +264,11 @@ static int parse_args(int argc, char **argv, struct demo *d)
 			d->pos = (int64_t)v;
 			d->has_pos = true;
 			break;
+		case 'e':
+			if (parse_size(optarg, &d->eventfd) || d->eventfd >= UINT64_MAX - 1)
+				goto bad;
+			d->has_eventfd = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -288,9 +306,9 @@ static int write_state(const struct demo *d, double preserve_ms, int *state_fd)
 
 	len = snprintf(buf, sizeof(buf),
 		       "luo-memfd-demo-v1 token=%" PRIu64 " size=%" PRIu64
-		       " backing=%s pos=%" PRId64 " seals=%d preserve_ms=%.3f\n",
+		       " backing=%s pos=%" PRId64 " seals=%d preserve_ms=%.3f eventfd=%" PRIu64 "\n",
 		       d->token, d->size, backing_name(d->hugetlb), d->pos,
-		       d->seals ? DEMO_SEALS : 0, preserve_ms);
+		       d->seals ? DEMO_SEALS : 0, preserve_ms, d->eventfd);
 	mo.size = (uint64_t)len;
 	fd = luo_memfd_create("luo-memfd-demo-state", &mo);
 	if (fd < 0)
@@ -352,7 +370,7 @@ static int do_preserve(const struct demo *d)
 {
 	LUO_OPTS(luo_memfd_opts, mo, .size = d->size, .hugetlb_page_size = d->hugetlb);
 	struct luo_memfd_info info = { .sz = sizeof(info) };
-	int dev = -1, sess = -1, state_sess = -1, mfd = -1, state_fd = -1, err;
+	int dev = -1, sess = -1, state_sess = -1, mfd = -1, state_fd = -1, efd = -1, err;
 	double t0, fill_ms, preserve_ms;
 	void *map = MAP_FAILED;
 
@@ -415,6 +433,23 @@ static int do_preserve(const struct demo *d)
 		goto out;
 	}
 
+	if (d->eventfd != NO_EVENTFD) {
+		/* Beside the memory, in the same session: its event channel. */
+		efd = eventfd(0, EFD_CLOEXEC);
+		if (efd < 0 || (d->eventfd && write(efd, &d->eventfd, 8) != 8)) {
+			err = fail("create eventfd", -errno);
+			goto out;
+		}
+		err = luo_session_preserve_fd(sess, efd, d->token + EVENTFD_TOKEN_OFFSET);
+		if (err) {
+			if (err == -ENOENT)
+				fprintf(stderr, "luo-memfd-demo: this kernel cannot preserve "
+						"eventfds (stock 7.3 has no handler for them)\n");
+			err = fail("preserve eventfd", err);
+			goto out;
+		}
+	}
+
 	err = write_state(d, preserve_ms, &state_fd);
 	if (err) {
 		err = fail("create state memfd", err);
@@ -429,7 +464,9 @@ static int do_preserve(const struct demo *d)
 	/* The kernel holds the files now; the sessions must stay open. */
 	close(mfd);
 	close(state_fd);
-	mfd = state_fd = -1;
+	if (efd >= 0)
+		close(efd);
+	mfd = state_fd = efd = -1;
 	close(dev);
 	dev = -1;
 	err = hold_sessions(sess, state_sess);
@@ -446,6 +483,8 @@ static int do_preserve(const struct demo *d)
 out:
 	if (mfd >= 0)
 		close(mfd);
+	if (efd >= 0)
+		close(efd);
 	if (state_fd >= 0)
 		close(state_fd);
 	if (sess >= 0)
@@ -465,6 +504,7 @@ struct state {
 	int64_t pos;
 	int seals;
 	double preserve_ms;
+	uint64_t eventfd;
 };
 
 static int read_state(int dev, const struct demo *d, struct state *st)
@@ -503,6 +543,9 @@ static int read_state(int dev, const struct demo *d, struct state *st)
 	st->token = token;
 	st->size = size;
 	st->pos = pos;
+	st->eventfd = NO_EVENTFD;
+	if (strstr(buf, " eventfd="))
+		st->eventfd = strtoull(strstr(buf, " eventfd=") + 9, NULL, 10);
 	st->found = true;
 	return 0;
 }
@@ -510,8 +553,9 @@ static int read_state(int dev, const struct demo *d, struct state *st)
 static int do_retrieve(const struct demo *d)
 {
 	struct luo_memfd_info info = { .sz = sizeof(info) };
-	uint64_t token, size, hugetlb, bad;
-	int dev, sess = -1, mfd = -1, seals, err, ret = 1;
+	uint64_t token, size, hugetlb, bad, evcount, got = NO_EVENTFD;
+	int dev, sess = -1, mfd = -1, efd = -1, seals, err, ret = 1;
+	char evs[24] = "-";
 	bool ok = true;
 	struct state st;
 	char pms[32];
@@ -539,6 +583,7 @@ static int do_retrieve(const struct demo *d)
 	hugetlb = d->has_hugetlb || !st.found ? d->hugetlb : st.hugetlb;
 	pos = d->has_pos || !st.found ? d->pos : st.pos;
 	seals = d->has_seals || !st.found ? (d->seals ? DEMO_SEALS : 0) : st.seals;
+	evcount = d->has_eventfd || !st.found ? d->eventfd : st.eventfd;
 	if (st.found)
 		snprintf(pms, sizeof(pms), "%.3f", st.preserve_ms);
 	else
@@ -594,6 +639,27 @@ static int do_retrieve(const struct demo *d)
 			ok = false;
 		}
 	}
+	if (evcount != NO_EVENTFD) {
+		/* A counter comes back as it was: read(2) takes it all. */
+		efd = luo_session_retrieve_fd(sess, token + EVENTFD_TOKEN_OFFSET);
+		if (efd < 0) {
+			fail("retrieve eventfd", efd);
+			ok = false;
+		} else if (fcntl(efd, F_SETFL, O_NONBLOCK) ||
+			   (evcount && read(efd, &got, 8) != 8)) {
+			fail("read eventfd", -errno);
+			ok = false;
+		} else {
+			if (!evcount)
+				got = 0;
+			if (got != evcount) {
+				fprintf(stderr, "luo-memfd-demo: eventfd counter %" PRIu64
+					", expected %" PRIu64 "\n", got, evcount);
+				ok = false;
+			}
+			snprintf(evs, sizeof(evs), "%" PRIu64, got);
+		}
+	}
 	err = luo_session_finish(sess);
 	if (err) {
 		fail("finish session", err);
@@ -602,12 +668,14 @@ static int do_retrieve(const struct demo *d)
 	ret = ok ? 0 : 1;
 report:
 	printf("RESULT name=%s token=%" PRIu64 " backing=%s size=%" PRIu64 " pos=%" PRId64
-	       " seals=0x%x preserve_ms=%s retrieve_ms=%.3f verified=%s\n",
+	       " seals=0x%x eventfd=%s preserve_ms=%s retrieve_ms=%.3f verified=%s\n",
 	       d->session, token, backing_name(mfd >= 0 && info.hugetlb ? info.page_size : 0),
 	       mfd >= 0 ? info.size : size, mfd >= 0 ? info.pos : pos,
-	       mfd >= 0 ? info.seals : (unsigned int)seals, pms, retrieve_ms,
+	       mfd >= 0 ? info.seals : (unsigned int)seals, evs, pms, retrieve_ms,
 	       ret == 0 ? "yes" : "no");
 	fflush(stdout);
+	if (efd >= 0)
+		close(efd);
 	if (mfd >= 0)
 		close(mfd);
 	if (sess >= 0)

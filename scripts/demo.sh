@@ -15,14 +15,15 @@ step "build libluo, luod and the demo program" "$LOGS/demo-build.log" \
 demo_bin=$BUILD/examples/luo-memfd-demo
 [ -x "$demo_bin" ] || die "step 'build demo program': $demo_bin is missing"
 
-# session token backing size pos seals
+# session token backing size pos seals eventfd (the counter of an eventfd
+# kept in the same session beside the memfd, or -)
 list=$BUILD/demo.list
 cat > "$list" <<LIST
-demo-small 1 shmem 4096 100 yes
-demo-shmem 2 shmem 67108864 12345 yes
-demo-big 3 shmem 268435456 0 no
-demo-huge2m 4 hugetlb-2M 67108864 4096 yes
-demo-huge1g 5 hugetlb-1G 1073741824 0 no
+demo-small 1 shmem 4096 100 yes -
+demo-shmem 2 shmem 67108864 12345 yes 42
+demo-big 3 shmem 268435456 0 no -
+demo-huge2m 4 hugetlb-2M 67108864 4096 yes 7
+demo-huge1g 5 hugetlb-1G 1073741824 0 no -
 LIST
 
 rc=0
@@ -34,15 +35,16 @@ rc=0
 # One table row per file, from the RESULT lines of both stages.
 log=$BUILD/runs/demo/stage.log
 echo
-printf '%-12s %-11s %12s %8s %12s %12s %9s\n' session backing size pos preserve_ms retrieve_ms verified
+printf '%-12s %-11s %12s %8s %8s %12s %12s %9s\n' session backing size pos eventfd preserve_ms retrieve_ms verified
 awk '/^RESULT / {
 	delete f
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	key = f["name"] "/" f["token"]
 	if ("preserve_ms" in f) pre[key] = f["preserve_ms"]
 	if ("verified" in f) {
-		printf "%-12s %-11s %12s %8s %12s %12s %9s\n", f["name"], f["backing"], f["size"],
-			("pos" in f ? f["pos"] : "-"), (key in pre ? pre[key] : f["preserve_ms"]),
+		printf "%-12s %-11s %12s %8s %8s %12s %12s %9s\n", f["name"], f["backing"], f["size"],
+			("pos" in f ? f["pos"] : "-"), ("eventfd" in f ? f["eventfd"] : "-"),
+			(key in pre ? pre[key] : f["preserve_ms"]),
 			f["retrieve_ms"], f["verified"]
 		rows++
 	}

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Stage program of `make demo`: stage 1 preserves the memfds listed in
-# /etc/demo.list ("session token backing size pos seals" per line), stage 2
+# /etc/demo.list ("session token backing size pos seals eventfd" per line;
+# eventfd is the counter of an eventfd kept beside the memfd, or -), stage 2
 # retrieves and verifies them. luo-memfd-demo prints one RESULT line per file.
 stage=$1
 n=$(grep -c . /etc/demo.list)
@@ -20,20 +21,25 @@ echo "KTAP version 1"
 echo "1..$n"
 i=0
 rc=0
-while read -r session token backing size pos seals; do
+while read -r session token backing size pos seals efd; do
 	i=$((i + 1))
 	set -- --session "$session" --token "$token" --size "$size" --pos "$pos"
 	[ "$backing" = shmem ] || set -- "$@" --hugetlb "${backing#hugetlb-}"
 	[ "$seals" = yes ] && set -- "$@" --seals
+	what="$backing, $size bytes"
+	if [ "${efd:--}" != - ]; then
+		set -- "$@" --eventfd "$efd"
+		what="$what, eventfd $efd"
+	fi
 	if [ "$stage" = 1 ]; then
 		verb=preserve
 	else
 		verb=retrieve
 	fi
 	if luo-memfd-demo "$verb" "$@"; then
-		echo "ok $i $verb $session ($backing, $size bytes)"
+		echo "ok $i $verb $session ($what)"
 	else
-		echo "not ok $i $verb $session ($backing, $size bytes)"
+		echo "not ok $i $verb $session ($what)"
 		rc=1
 	fi
 done < /etc/demo.list
