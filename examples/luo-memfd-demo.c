@@ -10,9 +10,11 @@
  * preserve: creates the memfd, fills it with a pattern derived from (token,
  * offset), sets the file position and (with --seals) the seals, preserves it
  * in session NAME under TOKEN and times the PRESERVE_FD ioctl. With
- * --eventfd, the session also holds an eventfd whose counter is COUNT, under
- * token TOKEN + 1000: the event channel a VMM shares with a helper process,
- * kept beside its memory. The facts of
+ * --eventfd, an eventfd whose counter is COUNT is kept beside it, in session
+ * "NAME.events" under token TOKEN + 1000: the event channel a VMM shares
+ * with a helper process. A session of its own, so that a rollback to a
+ * kernel without an eventfd handler can drop it alone (docs/eventfd.md).
+ * The facts of
  * the run (size, backing, position, seals, preserve_ms) go into a small state
  * memfd preserved in a second session, "NAME.state", token 0, so that the
  * next kernel knows what to expect and can report preserve_ms. A session
@@ -47,6 +49,7 @@
 #define DEFAULT_SESSION "luo-memfd-demo"
 #define DEFAULT_SIZE (UINT64_C(4) << 20)
 #define STATE_SUFFIX ".state"
+#define EVENTS_SUFFIX ".events"
 #define STATE_TOKEN 0
 #define DEMO_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
 /* The eventfd of --eventfd goes under the memfd's token plus this. */
@@ -57,6 +60,7 @@ struct demo {
 	bool preserve;
 	const char *session;
 	char state_session[LUO_SESSION_NAME_MAX];
+	char events_session[LUO_SESSION_NAME_MAX];
 	uint64_t token;
 	uint64_t size;
 	uint64_t hugetlb;
@@ -283,12 +287,13 @@ static int parse_args(int argc, char **argv, struct demo *d)
 	}
 	if (d->hugetlb == LUO_HUGETLB_1G && !d->has_size)
 		d->size = LUO_HUGETLB_1G;
-	if (strlen(d->session) + strlen(STATE_SUFFIX) >= LUO_SESSION_NAME_MAX) {
+	if (strlen(d->session) + strlen(EVENTS_SUFFIX) >= LUO_SESSION_NAME_MAX) {
 		fprintf(stderr, "luo-memfd-demo: --session: at most %zu bytes\n",
-			LUO_SESSION_NAME_MAX - 1 - strlen(STATE_SUFFIX));
+			LUO_SESSION_NAME_MAX - 1 - strlen(EVENTS_SUFFIX));
 		return -1;
 	}
 	snprintf(d->state_session, sizeof(d->state_session), "%s" STATE_SUFFIX, d->session);
+	snprintf(d->events_session, sizeof(d->events_session), "%s" EVENTS_SUFFIX, d->session);
 	return 0;
 bad:
 	fprintf(stderr, "luo-memfd-demo: bad value '%s'\n", optarg);
@@ -370,7 +375,8 @@ static int do_preserve(const struct demo *d)
 {
 	LUO_OPTS(luo_memfd_opts, mo, .size = d->size, .hugetlb_page_size = d->hugetlb);
 	struct luo_memfd_info info = { .sz = sizeof(info) };
-	int dev = -1, sess = -1, state_sess = -1, mfd = -1, state_fd = -1, efd = -1, err;
+	int dev = -1, sess = -1, state_sess = -1, ev_sess = -1, mfd = -1, state_fd = -1, efd = -1;
+	int err;
 	double t0, fill_ms, preserve_ms;
 	void *map = MAP_FAILED;
 
@@ -434,13 +440,18 @@ static int do_preserve(const struct demo *d)
 	}
 
 	if (d->eventfd != NO_EVENTFD) {
-		/* Beside the memory, in the same session: its event channel. */
+		/* Beside the memory, in a session of its own: its event channel. */
+		ev_sess = luo_session_create(dev, d->events_session);
+		if (ev_sess < 0) {
+			err = fail("create events session", ev_sess);
+			goto out;
+		}
 		efd = eventfd(0, EFD_CLOEXEC);
 		if (efd < 0 || (d->eventfd && write(efd, &d->eventfd, 8) != 8)) {
 			err = fail("create eventfd", -errno);
 			goto out;
 		}
-		err = luo_session_preserve_fd(sess, efd, d->token + EVENTFD_TOKEN_OFFSET);
+		err = luo_session_preserve_fd(ev_sess, efd, d->token + EVENTFD_TOKEN_OFFSET);
 		if (err) {
 			if (err == -ENOENT)
 				fprintf(stderr, "luo-memfd-demo: this kernel cannot preserve "
@@ -491,6 +502,8 @@ out:
 		close(sess);
 	if (state_sess >= 0)
 		close(state_sess);
+	if (ev_sess >= 0)
+		close(ev_sess);
 	if (dev >= 0)
 		close(dev);
 	return err;
@@ -554,7 +567,7 @@ static int do_retrieve(const struct demo *d)
 {
 	struct luo_memfd_info info = { .sz = sizeof(info) };
 	uint64_t token, size, hugetlb, bad, evcount, got = NO_EVENTFD;
-	int dev, sess = -1, mfd = -1, efd = -1, seals, err, ret = 1;
+	int dev, sess = -1, ev_sess = -1, mfd = -1, efd = -1, seals, err, ret = 1;
 	char evs[24] = "-";
 	bool ok = true;
 	struct state st;
@@ -641,7 +654,9 @@ static int do_retrieve(const struct demo *d)
 	}
 	if (evcount != NO_EVENTFD) {
 		/* A counter comes back as it was: read(2) takes it all. */
-		efd = luo_session_retrieve_fd(sess, token + EVENTFD_TOKEN_OFFSET);
+		ev_sess = luo_session_retrieve(dev, d->events_session);
+		efd = ev_sess < 0 ? ev_sess :
+		      luo_session_retrieve_fd(ev_sess, token + EVENTFD_TOKEN_OFFSET);
 		if (efd < 0) {
 			fail("retrieve eventfd", efd);
 			ok = false;
@@ -658,6 +673,11 @@ static int do_retrieve(const struct demo *d)
 				ok = false;
 			}
 			snprintf(evs, sizeof(evs), "%" PRIu64, got);
+		}
+		err = ev_sess < 0 ? 0 : luo_session_finish(ev_sess);
+		if (err) {
+			fail("finish events session", err);
+			ok = false;
 		}
 	}
 	err = luo_session_finish(sess);
@@ -676,6 +696,8 @@ report:
 	fflush(stdout);
 	if (efd >= 0)
 		close(efd);
+	if (ev_sess >= 0)
+		close(ev_sess);
 	if (mfd >= 0)
 		close(mfd);
 	if (sess >= 0)
