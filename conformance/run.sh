@@ -140,14 +140,14 @@ if [ $debug -eq 1 ] && [ "$kernel" != debug ]; then
 		case "$handler" in
 		all)
 			run_chain debug debug,debug 3G 600 \
-				"hugepagesz=2M hugepages=64 $dcommon luo_conformance.handlers=shmem,hugetlb-2M,eventfd $corrupt luo_conformance.big=1"
+				"hugepagesz=2M hugepages=64 $dcommon luo_conformance.handlers=shmem,hugetlb-2M,eventfd luo_conformance.corrupt=1 luo_conformance.big=1"
 			run_chain debug-1G debug,debug 3G 600 \
-				"hugepagesz=1G $dcommon luo_conformance.handlers=hugetlb-1G $corrupt luo_conformance.big=1" \
+				"hugepagesz=1G $dcommon luo_conformance.handlers=hugetlb-1G luo_conformance.corrupt=1 luo_conformance.big=1" \
 				--append-stage "1:hugepages=1"
 			;;
 		*)
 			run_chain debug debug,debug 3G 600 \
-				"$pools $common luo_conformance.big=1" \
+				"$pools $common luo_conformance.corrupt=1 luo_conformance.big=1" \
 				--append-stage "1:hugepages=1"
 			;;
 		esac

@@ -269,7 +269,7 @@ static int parse_args(int argc, char **argv, struct demo *d)
 			d->has_pos = true;
 			break;
 		case 'e':
-			if (parse_size(optarg, &d->eventfd) || d->eventfd >= UINT64_MAX - 1)
+			if (parse_size(optarg, &d->eventfd) || d->eventfd == NO_EVENTFD)
 				goto bad;
 			d->has_eventfd = true;
 			break;

@@ -18,11 +18,12 @@
  *
  * The counter is taken at preserve and again at freeze, the last step
  * before the kexec. From freeze on, read(2) and write(2) fail with
- * ``-EPERM``: a value read or written then would be lost or delivered twice.
- * If the kexec does not happen, unfreeze lifts that. A kernel-side
- * eventfd_signal() after freeze cannot fail; it is counted in this kernel,
- * not carried, and logged. Devices that signal an eventfd must be quiesced
- * before the kexec.
+ * ``-EPERM`` (those already waiting are woken to fail so): a value read or
+ * written then would be lost or delivered twice. If the kexec does not
+ * happen, unfreeze lifts that. In-kernel users cannot be refused: an
+ * eventfd_signal() or a kernel read (an irqfd shutting down) after freeze
+ * changes the counter in this kernel only, and is logged. Devices that use
+ * an eventfd must be quiesced before the kexec.
  *
  * Everything read back in the next kernel is validated: a header that is
  * not preserved memory, an unknown flag or a non-zero reserved field makes
@@ -119,14 +120,17 @@ static void eventfd_luo_unpreserve(struct liveupdate_file_op_args *args)
 	args->serialized_data = 0;
 }
 
-/* The header the previous kernel preserved at @phys, or NULL. */
+/*
+ * The header the previous kernel preserved at @phys, or NULL. It must be a
+ * block of exactly the order kho_alloc_preserve() gave it: a corrupt
+ * address must not take another file's preserved memory.
+ */
 static struct eventfd_luo_ser *eventfd_luo_claim(u64 phys)
 {
 	int order = kho_preserved_order(phys);
 	struct folio *folio;
 
-	if (order < 0 || order > MAX_PAGE_ORDER ||
-	    (PAGE_SIZE << order) < sizeof(struct eventfd_luo_ser)) {
+	if (order != get_order(sizeof(struct eventfd_luo_ser))) {
 		pr_err("serialized data %#llx is not preserved memory\n", phys);
 		return NULL;
 	}
