@@ -267,10 +267,51 @@ int cf_cases_global_count(bool verify, bool setup)
 
 #define INJECT_TITLE "retrieve with each fallible step failed in turn (fail-nth): ENOMEM, then retrieved"
 
+/* What one retrieve under fail-nth did (retrieve_nth()). */
+enum nth_result { NTH_NONE, NTH_ERROR, NTH_CLEAN, NTH_HIT };
+
+/*
+ * Retrieve @token with the @n-th should_fail() of this task failing
+ * (/proc/thread-self/fail-nth, the kernel's fault-injection framework), then
+ * disarm. *@fd gets the retrieve's result. NTH_NONE: the kernel has no
+ * fail-nth (nothing retrieved); NTH_HIT: step @n was reached and
+ * failed; NTH_CLEAN: the retrieve reached fewer than @n steps; NTH_ERROR:
+ * fail-nth could not be used (the reason in @why).
+ */
+static enum nth_result retrieve_nth(int sess, uint64_t token, int n, int *fd, char *why,
+				    size_t len)
+{
+	char buf[24];
+	int nth;
+	ssize_t r;
+
+	nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (nth < 0) {
+		*fd = -ENOENT;
+		return NTH_NONE;
+	}
+	snprintf(buf, sizeof(buf), "%d", n);
+	if (pwrite(nth, buf, strlen(buf), 0) < 0) {
+		snprintf(why, len, "writing fail-nth: %d", -errno);
+		close(nth);
+		*fd = -EIO;
+		return NTH_ERROR;
+	}
+	*fd = luo_session_retrieve_fd(sess, token);
+	r = pread(nth, buf, sizeof(buf) - 1, 0);
+	buf[r > 0 ? r : 0] = 0;
+	if (pwrite(nth, "0", 1, 0) < 0 || r <= 0) {
+		snprintf(why, len, "reading or disarming fail-nth: %d", -errno);
+		close(nth);
+		return NTH_ERROR;
+	}
+	close(nth);
+	return atoi(buf) ? NTH_CLEAN : NTH_HIT;
+}
+
 /*
  * Retrieve @token with the fallible steps of the retrieve failed one after
- * the other through /proc/thread-self/fail-nth (the kernel's fault-injection
- * framework: the Nth should_fail() of this task fails). Each failed try must
+ * the other (retrieve_nth() with n = 1, 2, ...). Each failed try must
  * return ENOMEM, which LUO documents as "the file is still retrievable"; the
  * first try that reaches no injection point runs clean and its result is
  * returned. @steps: how many tries failed (-1: no fail-nth in this kernel);
@@ -278,33 +319,19 @@ int cf_cases_global_count(bool verify, bool setup)
  */
 static int retrieve_each_step(int sess, uint64_t token, int *steps, char *bad, size_t len)
 {
-	char buf[24];
-	int nth, n, fd = -ENOENT, left;
-	ssize_t r;
+	enum nth_result res;
+	int n, fd = -ENOENT;
 
 	*steps = 0;
 	bad[0] = 0;
-	nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
-	if (nth < 0) {
-		*steps = -1;
-		return luo_session_retrieve_fd(sess, token);
-	}
 	for (n = 1; n <= 64; n++) {
-		snprintf(buf, sizeof(buf), "%d", n);
-		if (pwrite(nth, buf, strlen(buf), 0) < 0) {
-			snprintf(bad, len, "writing fail-nth: %d", -errno);
-			break;
+		res = retrieve_nth(sess, token, n, &fd, bad, len);
+		if (res == NTH_NONE) {
+			*steps = -1;
+			return luo_session_retrieve_fd(sess, token);
 		}
-		fd = luo_session_retrieve_fd(sess, token);
-		r = pread(nth, buf, sizeof(buf) - 1, 0);
-		buf[r > 0 ? r : 0] = 0;
-		left = atoi(buf);
-		if (pwrite(nth, "0", 1, 0) < 0 || r <= 0) {
-			snprintf(bad, len, "reading or disarming fail-nth: %d", -errno);
-			break;
-		}
-		if (left)
-			break; /* no step n: this try ran clean */
+		if (res != NTH_HIT)
+			break; /* an error, or no step n: this try ran clean */
 		if (fd >= 0) {
 			(*steps)++; /* step n failed and the handler coped */
 			break;
@@ -316,7 +343,6 @@ static int retrieve_each_step(int sess, uint64_t token, int *steps, char *bad, s
 		}
 		(*steps)++;
 	}
-	close(nth);
 	if (fd < 0 && !bad[0] && *steps)
 		snprintf(bad, len, "after %d failed steps, the clean retrieve returned %d", *steps, fd);
 	return fd;
@@ -330,36 +356,24 @@ static int retrieve_each_step(int sess, uint64_t token, int *steps, char *bad, s
  */
 static bool retrieve_fail_once(int sess, uint64_t token, char *why, size_t len)
 {
-	char buf[24];
-	int nth, fd;
-	ssize_t r;
+	enum nth_result res;
+	int fd;
 
-	nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
-	if (nth < 0)
+	res = retrieve_nth(sess, token, 1, &fd, why, len);
+	if (fd >= 0)
+		close(fd);
+	switch (res) {
+	case NTH_NONE:
 		return true;
-	if (pwrite(nth, "1", 1, 0) < 0) {
-		close(nth);
-		return true;
-	}
-	fd = luo_session_retrieve_fd(sess, token);
-	r = pread(nth, buf, sizeof(buf) - 1, 0);
-	buf[r > 0 ? r : 0] = 0;
-	if (pwrite(nth, "0", 1, 0) < 0 || r <= 0) {
-		snprintf(why, len, "reading or disarming fail-nth: %d", -errno);
-		close(nth);
-		if (fd >= 0)
-			close(fd);
+	case NTH_ERROR:
 		return false;
-	}
-	close(nth);
-	if (atoi(buf)) {
-		if (fd >= 0)
-			close(fd);
+	case NTH_CLEAN:
 		snprintf(why, len, "retrieve with fail-nth reached no injection point: %d", fd);
 		return false;
+	case NTH_HIT:
+		break;
 	}
 	if (fd >= 0) {
-		close(fd);
 		snprintf(why, len, "retrieve with its first step failed returned a file");
 		return false;
 	}
